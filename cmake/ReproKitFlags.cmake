@@ -1,0 +1,42 @@
+# Bitwise-safe compiler flags (docs/spec.md, "Build rules"). Every ReproKit target calls
+# reprokit_apply_flags(); nothing else in the build sets floating-point options.
+#
+# - No contraction of a*b+c into FMA: FMA is written explicitly where the spec says so.
+# - Never fast-math or its parts: configuring with any of them in the global flags is an error,
+#   because objects built that way (and crtfastmath.o) change results or set FTZ/DAZ process-wide.
+
+set(_reprokit_forbidden_flags
+    -ffast-math -Ofast -funsafe-math-optimizations -fassociative-math -freciprocal-math
+    -ffinite-math-only --use_fast_math /fp:fast)
+foreach(_var CMAKE_C_FLAGS CMAKE_CXX_FLAGS CMAKE_CUDA_FLAGS CMAKE_CXX_FLAGS_RELEASE CMAKE_CXX_FLAGS_RELWITHDEBINFO)
+  foreach(_flag IN LISTS _reprokit_forbidden_flags)
+    string(FIND " ${${_var}} " " ${_flag} " _pos)
+    if(NOT _pos EQUAL -1)
+      message(FATAL_ERROR "${_var} contains '${_flag}', which breaks ReproKit's bitwise contract. Remove it.")
+    endif()
+  endforeach()
+endforeach()
+
+function(reprokit_apply_flags target)
+  if(MSVC)
+    # /fp:precise never contracts across statements in VS 2022 17.0+; FMA only through intrinsics.
+    target_compile_options(${target} PRIVATE /fp:precise /W4 /permissive-)
+  else()
+    target_compile_options(${target} PRIVATE
+      -ffp-contract=off -fno-fast-math -fno-unsafe-math-optimizations
+      -Wall -Wextra -Wpedantic -Wshadow
+      $<$<BOOL:${REPROKIT_WARNINGS_AS_ERRORS}>:-Werror>)
+  endif()
+endfunction()
+
+# Per-file ISA flags for the CPU kernels; runtime dispatch decides which one runs.
+function(reprokit_isa_sources)
+  if(MSVC)
+    set_source_files_properties(${ARGV0} PROPERTIES COMPILE_OPTIONS "/arch:AVX2")
+    set_source_files_properties(${ARGV1} PROPERTIES COMPILE_OPTIONS "/arch:AVX512")
+  else()
+    set_source_files_properties(${ARGV0} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+    set_source_files_properties(${ARGV1} PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512dq;-mavx512bw;-mavx512vl;-mfma;-Wno-maybe-uninitialized")
+    # (GCC 12 warns inside its own avx512fintrin.h about _mm512_undefined_* temporaries.)
+  endif()
+endfunction()

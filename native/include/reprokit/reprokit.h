@@ -1,0 +1,153 @@
+/*
+ * ReproKit C API.
+ *
+ * One stable, versioned, C-only header. Every function returns an rk_status (or a plain value for
+ * the few that cannot fail); on failure a thread-local message describing the error is available
+ * from rk_last_error_message(). No function crashes or writes out of bounds on bad arguments.
+ *
+ * Results of every operation are "canonical": defined bit for bit by docs/spec.md and identical on
+ * every backend, ISA and thread count.
+ */
+#ifndef REPROKIT_REPROKIT_H
+#define REPROKIT_REPROKIT_H
+
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(REPROKIT_BUILDING)
+#    define RK_API __declspec(dllexport)
+#  else
+#    define RK_API __declspec(dllimport)
+#  endif
+#else
+#  define RK_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ABI version of this header. Bumped on any incompatible change to a signature or struct. */
+#define RK_ABI_VERSION 1
+/** Library version: major.minor.patch. */
+#define RK_VERSION_MAJOR 0
+#define RK_VERSION_MINOR 1
+#define RK_VERSION_PATCH 0
+
+/** Status code returned by every fallible entry point. */
+typedef enum rk_status {
+    /** Success. */
+    RK_STATUS_OK = 0,
+    /** A required pointer argument was null. */
+    RK_STATUS_NULL_POINTER = 1,
+    /** An argument has a value outside its documented domain. */
+    RK_STATUS_INVALID_ARGUMENT = 2,
+    /** A size or count was negative, or an element/byte count would overflow. */
+    RK_STATUS_SIZE_OVERFLOW = 3,
+    /** Memory could not be allocated. */
+    RK_STATUS_OUT_OF_MEMORY = 4,
+    /** The request is valid but not supported by this build or machine (e.g. an ISA the CPU lacks). */
+    RK_STATUS_UNSUPPORTED = 5,
+    /** A handle was invalid (destroyed, or of the wrong kind). */
+    RK_STATUS_INVALID_HANDLE = 6,
+    /** An internal error; the message says what happened. Please report it. */
+    RK_STATUS_INTERNAL = 7
+} rk_status;
+
+/** Instruction-set paths of the CPU backend. Every ISA gives the same bits. */
+typedef enum rk_isa {
+    /** Best ISA the CPU supports (overridden by the RK_ISA environment variable). */
+    RK_ISA_AUTO = 0,
+    /** Portable scalar C++. */
+    RK_ISA_SCALAR = 1,
+    /** x86-64 AVX2 + FMA. */
+    RK_ISA_AVX2 = 2,
+    /** x86-64 AVX-512 (F, DQ, BW, VL). */
+    RK_ISA_AVX512 = 3,
+    /** ARM64 NEON. */
+    RK_ISA_NEON = 4
+} rk_isa;
+
+/** Opaque context: one per device. Holds the backend choice and its worker threads. */
+typedef struct rk_context rk_context;
+
+/** Options for rk_cpu_context_create. Zero-initialise, then set struct_size = sizeof(rk_cpu_context_options). */
+typedef struct rk_cpu_context_options {
+    /** sizeof(rk_cpu_context_options) as the caller knows it (for forward compatibility). */
+    uint32_t struct_size;
+    /** ISA to use; RK_ISA_AUTO picks the best available (or the RK_ISA environment variable). */
+    rk_isa isa;
+    /** Worker threads; 0 = the RK_NUM_THREADS environment variable, else the number of hardware threads. */
+    int32_t num_threads;
+} rk_cpu_context_options;
+
+/** A cuRAND-compatible Philox4x32-10 stream: curand_init(seed, subsequence, offset, &state). */
+typedef struct rk_philox_stream {
+    /** Key of the generator (cuRAND: seed). */
+    uint64_t seed;
+    /** High 64 bits of the block counter (cuRAND: subsequence). */
+    uint64_t subsequence;
+    /** Position in 32-bit words within the subsequence (cuRAND: offset). */
+    uint64_t offset;
+} rk_philox_stream;
+
+/** Description of a context, filled by rk_context_get_info. */
+typedef struct rk_context_info {
+    /** sizeof(rk_context_info) as the caller knows it. */
+    uint32_t struct_size;
+    /** The ISA the context uses (never RK_ISA_AUTO). */
+    rk_isa isa;
+    /** Number of threads the context uses (at least 1). */
+    int32_t num_threads;
+} rk_context_info;
+
+/* ---- Library information ------------------------------------------------------------------- */
+
+/** ABI version of the loaded library; compare with RK_ABI_VERSION. */
+RK_API uint32_t rk_abi_version(void);
+
+/** Library version string, e.g. "0.1.0". Never null; static storage. */
+RK_API const char* rk_version_string(void);
+
+/** Message of the last failed call on this thread ("" if none). Valid until the next call on this thread. */
+RK_API const char* rk_last_error_message(void);
+
+/** Name of a status code, e.g. "RK_STATUS_NULL_POINTER". Never null; static storage. */
+RK_API const char* rk_status_name(rk_status status);
+
+/** Name of an ISA, e.g. "avx512". Never null; static storage. */
+RK_API const char* rk_isa_name(rk_isa isa);
+
+/** Writes 1 to *out_supported if this machine and build can run the given ISA, else 0. */
+RK_API rk_status rk_cpu_isa_supported(rk_isa isa, int32_t* out_supported);
+
+/** Writes the CPU's brand string and detected features (NUL-terminated, truncated to capacity) into buffer. */
+RK_API rk_status rk_cpu_description(char* buffer, int64_t capacity);
+
+/* ---- Contexts ------------------------------------------------------------------------------ */
+
+/** Creates a CPU context. options may be null (defaults). *out_context receives the handle. */
+RK_API rk_status rk_cpu_context_create(const rk_cpu_context_options* options, rk_context** out_context);
+
+/** Destroys a context. Null is accepted and does nothing. */
+RK_API rk_status rk_context_destroy(rk_context* context);
+
+/** Describes a context. info->struct_size must be set. */
+RK_API rk_status rk_context_get_info(const rk_context* context, rk_context_info* info);
+
+/* ---- Philox4x32 ---------------------------------------------------------------------------- */
+
+/** The Philox4x32 block function with `rounds` rounds (1..16; 10 is standard): out = philox(counter, key). */
+RK_API rk_status rk_philox4x32(uint32_t rounds, const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]);
+
+/** Fills out[0..count) with stream words: out[i] = word (stream.offset + i), equal to successive curand() results. */
+RK_API rk_status rk_philox_fill_u32(rk_context* context, const rk_philox_stream* stream, uint32_t* out, int64_t count);
+
+/** Fills out[0..count) with curand_uniform values in (0, 1]: out[i] = (float)w * 2^-32 + 2^-33, w = word (offset + i). */
+RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk_philox_stream* stream, float* out, int64_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* REPROKIT_REPROKIT_H */

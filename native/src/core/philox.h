@@ -1,0 +1,77 @@
+// Philox4x32-R block function (Salmon et al., SC'11; Random123), written once for every backend.
+//
+// The round is a template over an "ops" type so that the scalar backend, the CUDA kernels and the
+// SIMD kernels (whose ops act on 8 or 16 lanes at once) all run this same sequence of operations.
+// An ops type provides: `vec` (the lane type), `mulhilo(a, M, &hi, &lo)` for a constant multiplier,
+// `bxor(a, b)`, `add_const(a, k)` and `splat(k)`.
+#pragma once
+
+#include <cstdint>
+
+#include "rk_platform.h"
+
+namespace rk::core {
+
+constexpr uint32_t kPhiloxM0 = 0xD2511F53u;  // round multipliers
+constexpr uint32_t kPhiloxM1 = 0xCD9E8D57u;
+constexpr uint32_t kPhiloxW0 = 0x9E3779B9u;  // Weyl key increments (golden ratio, sqrt(3) - 1)
+constexpr uint32_t kPhiloxW1 = 0xBB67AE85u;
+constexpr int kPhiloxDefaultRounds = 10;
+
+// One Philox4x32 round on (c0..c3) with round key (k0, k1).
+template <class Ops>
+RK_HD void philox4x32_round(typename Ops::vec& c0, typename Ops::vec& c1, typename Ops::vec& c2,
+                            typename Ops::vec& c3, typename Ops::vec k0, typename Ops::vec k1) {
+    typename Ops::vec hi0, lo0, hi1, lo1;
+    Ops::mulhilo(c0, kPhiloxM0, hi0, lo0);
+    Ops::mulhilo(c2, kPhiloxM1, hi1, lo1);
+    typename Ops::vec n0 = Ops::bxor(Ops::bxor(hi1, c1), k0);
+    typename Ops::vec n2 = Ops::bxor(Ops::bxor(hi0, c3), k1);
+    c0 = n0;
+    c1 = lo1;
+    c2 = n2;
+    c3 = lo0;
+}
+
+// Philox4x32 with `rounds` rounds, in place on the counter lanes: the key is bumped by the Weyl
+// constants between rounds, never before the first.
+template <class Ops>
+RK_HD void philox4x32_rounds(typename Ops::vec& c0, typename Ops::vec& c1, typename Ops::vec& c2,
+                             typename Ops::vec& c3, uint32_t key0, uint32_t key1, int rounds) {
+    for (int r = 0; r < rounds; ++r) {
+        philox4x32_round<Ops>(c0, c1, c2, c3, Ops::splat(key0), Ops::splat(key1));
+        key0 += kPhiloxW0;
+        key1 += kPhiloxW1;
+    }
+}
+
+// Scalar lane ops: the reference instantiation (host and CUDA device).
+struct ScalarOps {
+    using vec = uint32_t;
+    RK_HD static void mulhilo(uint32_t a, uint32_t m, uint32_t& hi, uint32_t& lo) {
+        const uint64_t p = static_cast<uint64_t>(a) * m;
+        hi = static_cast<uint32_t>(p >> 32);
+        lo = static_cast<uint32_t>(p);
+    }
+    RK_HD static uint32_t bxor(uint32_t a, uint32_t b) { return a ^ b; }
+    RK_HD static uint32_t splat(uint32_t k) { return k; }
+};
+
+struct Philox4x32Block {
+    uint32_t w[4];
+};
+
+// philox4x32_R(counter, key) for one block.
+RK_HD Philox4x32Block philox4x32(const uint32_t counter[4], const uint32_t key[2],
+                                 int rounds = kPhiloxDefaultRounds) {
+    uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
+    philox4x32_rounds<ScalarOps>(c0, c1, c2, c3, key[0], key[1], rounds);
+    Philox4x32Block b;
+    b.w[0] = c0;
+    b.w[1] = c1;
+    b.w[2] = c2;
+    b.w[3] = c3;
+    return b;
+}
+
+}  // namespace rk::core

@@ -1,0 +1,79 @@
+#include "thread_pool.h"
+
+#include <algorithm>
+
+#include "fp_env.h"
+
+namespace rk::cpu {
+
+ThreadPool::ThreadPool(int threads) {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        stop_ = true;
+    }
+    start_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::worker_loop(int index) {
+    uint64_t seen = 0;
+    for (;;) {
+        const std::function<void(int)>* task;
+        bool mine;
+        {
+            std::unique_lock<std::mutex> lock(m_);
+            start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+            if (stop_) return;
+            seen = generation_;
+            task = task_;
+            mine = index < pieces_;
+        }
+        if (mine) (*task)(index);
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            if (--pending_ == 0) done_cv_.notify_one();
+        }
+    }
+}
+
+void ThreadPool::run(int pieces, const std::function<void(int)>& task) {
+    pieces = std::clamp(pieces, 1, size());
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (pieces == 1 || !busy.owns_lock()) {
+        for (int p = 0; p < pieces; ++p) task(p);
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        task_ = &task;
+        pieces_ = pieces;
+        pending_ = static_cast<int>(workers_.size());
+        ++generation_;
+    }
+    start_cv_.notify_all();
+    task(0);
+    std::unique_lock<std::mutex> lock(m_);
+    done_cv_.wait(lock, [&] { return pending_ == 0; });
+}
+
+void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t align,
+                  const std::function<void(uint64_t, uint64_t)>& fn) {
+    min_per_piece = std::max<uint64_t>(min_per_piece, 1);
+    const uint64_t by_size = std::max<uint64_t>(n / min_per_piece, 1);
+    const int pieces = static_cast<int>(std::min<uint64_t>(by_size, static_cast<uint64_t>(pool.size())));
+    uint64_t per = (n + pieces - 1) / pieces;
+    per = (per + align - 1) / align * align;
+    pool.run(pieces, [&](int p) {
+        const uint64_t begin = std::min<uint64_t>(n, per * static_cast<uint64_t>(p));
+        const uint64_t end = std::min<uint64_t>(n, begin + per);
+        if (begin >= end) return;
+        CanonicalFpEnv fp;
+        fn(begin, end);
+    });
+}
+
+}  // namespace rk::cpu

@@ -1,0 +1,85 @@
+using ReproKit.Cli.Commands;
+
+namespace ReproKit.Cli;
+
+/// <summary>The <c>reprokit</c> command: dispatches sub-commands and turns every failure into a message and an exit code.</summary>
+internal static class CliApp
+{
+    /// <summary>Exit code of a successful run.</summary>
+    internal const int ExitOk = 0;
+
+    /// <summary>Exit code when the operation itself failed (bad data, native error, I/O).</summary>
+    internal const int ExitFailure = 1;
+
+    /// <summary>Exit code for a usage error (unknown command or option, bad option value).</summary>
+    internal const int ExitUsage = 2;
+
+    private static readonly (string Name, string Summary, OptionSpec[] Options, Func<ArgReader, TextWriter, int> Run)[] Commands =
+    [
+        ("info", "library and native versions, CPU features, backends and ISAs", InfoCommand.Options, InfoCommand.Run),
+        ("rand", "Philox random streams (cuRAND-compatible words and uniforms)", RandCommand.Options, RandCommand.Run),
+        ("demo", "a short tour: what ReproKit computes for fixed seeds, with SHA-256 digests to compare machines", DemoCommand.Options, DemoCommand.Run),
+    ];
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            PrintUsage(stdout);
+            return args.Length == 0 ? ExitUsage : ExitOk;
+        }
+
+        if (args[0] == "--version")
+        {
+            stdout.WriteLine($"reprokit {ReproKitLibrary.ManagedVersion}");
+            return ExitOk;
+        }
+
+        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command.Name is null)
+        {
+            stderr.WriteLine($"reprokit: error: unknown command '{args[0]}'. Run 'reprokit --help' for the list.");
+            return ExitUsage;
+        }
+
+        try
+        {
+            var reader = new ArgReader(command.Name, command.Options, args.Skip(1).ToArray());
+            if (reader.WantsHelp)
+            {
+                stdout.Write(reader.Help(command.Name));
+                return ExitOk;
+            }
+
+            return command.Run(reader, stdout);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"reprokit {command.Name}: error: {e.Message}");
+            stderr.WriteLine($"Run 'reprokit {command.Name} --help' for usage.");
+            return ExitUsage;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
+                                      or ReproKitException or DllNotFoundException or OverflowException or ObjectDisposedException)
+        {
+            stderr.WriteLine($"reprokit {command.Name}: error: {e.Message}");
+            return ExitFailure;
+        }
+    }
+
+    private static void PrintUsage(TextWriter w)
+    {
+        w.WriteLine("reprokit: bit-reproducible randomness for deep learning");
+        w.WriteLine();
+        w.WriteLine("usage: reprokit <command> [options]      (reprokit <command> --help for its options)");
+        w.WriteLine();
+        foreach (var c in Commands)
+        {
+            w.WriteLine($"  {c.Name,-8} {c.Summary}");
+        }
+
+        w.WriteLine();
+        w.WriteLine("Environment: RK_ISA=scalar|avx2|avx512 forces an ISA, RK_NUM_THREADS=N sets the thread count,");
+        w.WriteLine("REPROKIT_NATIVE_PATH=FILE|DIR loads the native library from there.");
+    }
+}

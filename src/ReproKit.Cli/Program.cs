@@ -1,0 +1,3 @@
+using ReproKit.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,48 @@
+using ReproKit.Interop;
+
+namespace ReproKit;
+
+/// <summary>The Philox4x32 block function (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11).</summary>
+public static class Philox
+{
+    /// <summary>Standard number of rounds (Philox4x32-10, as in cuRAND and Random123's default).</summary>
+    public const int DefaultRounds = 10;
+
+    /// <summary>Computes <c>philox4x32_R(counter, key)</c>, writing four words into <paramref name="output"/>.</summary>
+    /// <param name="counter">Four counter words.</param>
+    /// <param name="key">Two key words.</param>
+    /// <param name="output">Receives four output words.</param>
+    /// <param name="rounds">Number of rounds, 1 to 16.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rounds"/> is outside [1, 16].</exception>
+    public static unsafe void Block(ReadOnlySpan<uint> counter, ReadOnlySpan<uint> key, Span<uint> output, int rounds = DefaultRounds)
+    {
+        if (counter.Length != 4)
+        {
+            throw new ArgumentException($"The counter has {counter.Length} words; Philox4x32 takes 4.", nameof(counter));
+        }
+
+        if (key.Length != 2)
+        {
+            throw new ArgumentException($"The key has {key.Length} words; Philox4x32 takes 2.", nameof(key));
+        }
+
+        if (output.Length != 4)
+        {
+            throw new ArgumentException($"The output has {output.Length} words; Philox4x32 produces 4.", nameof(output));
+        }
+
+        if (rounds is < 1 or > 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rounds), rounds, "Rounds must be in [1, 16].");
+        }
+
+        ReproKitLibrary.EnsureLoaded();
+        fixed (uint* c = counter)
+        fixed (uint* k = key)
+        fixed (uint* o = output)
+        {
+            NativeErrors.Check(NativeMethods.rk_philox4x32((uint)rounds, c, k, o));
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using ReproKit.Interop;
+
+namespace ReproKit;
+
+/// <summary>
+/// A cuRAND-compatible Philox4x32-10 stream: the position that <c>curand_init(seed, subsequence, offset, &amp;state)</c>
+/// sets. Word <c>i</c> of the stream is the <c>(i+1)</c>-th <c>curand()</c> after that call, and element <c>i</c> of
+/// every fill is a pure function of (stream, i): the same bits on every ISA, thread count and device.
+/// </summary>
+/// <remarks>
+/// The stream is an immutable value. <see cref="Advance"/> moves the offset by the words a fill consumed, so
+/// consecutive fills from advanced streams continue one sequence exactly as successive <c>curand()</c> calls would.
+/// </remarks>
+/// <param name="Seed">The generator key (cuRAND's seed).</param>
+/// <param name="Subsequence">The high 64 bits of the block counter (cuRAND's subsequence).</param>
+/// <param name="Offset">The position within the subsequence, in 32-bit words (cuRAND's offset).</param>
+public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ulong Offset = 0)
+{
+    /// <summary>The stream <paramref name="words"/> 32-bit words further on (cuRAND's <c>skipahead</c>).</summary>
+    /// <param name="words">Number of words to skip.</param>
+    /// <exception cref="OverflowException">The offset would pass 2^64 - 1.</exception>
+    public PhiloxStream Advance(ulong words)
+    {
+        ulong offset = Offset + words;
+        if (offset < Offset)
+        {
+            throw new OverflowException(
+                $"Advancing offset {Offset} by {words} words passes 2^64 - 1; use another subsequence for longer streams.");
+        }
+
+        return this with { Offset = offset };
+    }
+
+    /// <summary>The stream <paramref name="count"/> subsequences further on, same offset (cuRAND's <c>skipahead_sequence</c>; wraps modulo 2^64 like cuRAND).</summary>
+    /// <param name="count">Number of subsequences to skip.</param>
+    public PhiloxStream SkipSubsequences(ulong count) => this with { Subsequence = unchecked(Subsequence + count) };
+
+    /// <summary>Fills <paramref name="destination"/> with stream words: <c>destination[i]</c> = word <c>Offset + i</c> (successive <c>curand()</c> results).</summary>
+    /// <param name="destination">The span to fill.</param>
+    /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ObjectDisposedException">The context has been disposed.</exception>
+    public unsafe void FillUInt32(Span<uint> destination, CpuContext? context = null)
+    {
+        RkPhiloxStream native = ToNative();
+        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        fixed (uint* p = destination)
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_u32(lease.Raw, &native, p, destination.Length), nameof(destination));
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with uniform floats in (0, 1] by cuRAND's <c>curand_uniform</c> formula:
+    /// <c>destination[i] = (float)w * 2^-32 + 2^-33</c> with <c>w</c> = word <c>Offset + i</c>.
+    /// </summary>
+    /// <param name="destination">The span to fill.</param>
+    /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ObjectDisposedException">The context has been disposed.</exception>
+    public unsafe void FillUniform(Span<float> destination, CpuContext? context = null)
+    {
+        RkPhiloxStream native = ToNative();
+        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        fixed (float* p = destination)
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_uniform(lease.Raw, &native, p, destination.Length), nameof(destination));
+        }
+    }
+
+    /// <summary>Word <paramref name="index"/> of the stream (one Philox block; for bulk use <see cref="FillUInt32"/>).</summary>
+    /// <param name="index">Word index counted from <see cref="Offset"/>.</param>
+    /// <exception cref="OverflowException">The word position passes 2^64 - 1.</exception>
+    public uint WordAt(ulong index)
+    {
+        Span<uint> word = stackalloc uint[1];
+        Advance(index).FillUInt32(word);
+        return word[0];
+    }
+
+    /// <summary>A readable form such as <c>Philox(seed=0x2a, subsequence=7, offset=1000)</c>.</summary>
+    public override string ToString() => $"Philox(seed=0x{Seed:x}, subsequence={Subsequence}, offset={Offset})";
+
+    internal RkPhiloxStream ToNative() => new() { Seed = Seed, Subsequence = Subsequence, Offset = Offset };
+}

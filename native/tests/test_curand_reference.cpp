@@ -106,6 +106,10 @@ TEST(CurandReference, UniformConversionRecords) {
         ASSERT_EQ(r.fields.size(), 2u) << r.line;
         const float u = rk::core::uniform_from_word(static_cast<uint32_t>(r.fields[0]));
         EXPECT_EQ(rk::test::float_bits(u), r.fields[1]) << r.line;
+        const uint32_t word = static_cast<uint32_t>(r.fields[0]);
+        float api = 0;
+        ASSERT_EQ(rk_uniform_from_words(&word, &api, 1), RK_STATUS_OK);
+        EXPECT_EQ(rk::test::float_bits(api), r.fields[1]) << r.line;
         EXPECT_GT(u, 0.0f);
         EXPECT_LE(u, 1.0f);
     }

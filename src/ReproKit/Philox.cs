@@ -45,4 +45,27 @@ public static class Philox
             NativeErrors.Check(NativeMethods.rk_philox4x32((uint)rounds, c, k, o));
         }
     }
+
+    /// <summary>
+    /// Converts 32-bit words to uniform floats in (0, 1] with cuRAND's <c>curand_uniform</c> formula,
+    /// <c>(float)w * 2^-32 + 2^-33</c> in float32: the conversion every uniform fill uses.
+    /// </summary>
+    /// <param name="words">The words.</param>
+    /// <param name="destination">Receives one float per word; must be as long as <paramref name="words"/>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static unsafe void UniformFromWords(ReadOnlySpan<uint> words, Span<float> destination)
+    {
+        if (words.Length != destination.Length)
+        {
+            throw new ArgumentException(
+                $"The destination has {destination.Length} elements but there are {words.Length} words.", nameof(destination));
+        }
+
+        ReproKitLibrary.EnsureLoaded();
+        fixed (uint* w = words)
+        fixed (float* d = destination)
+        {
+            NativeErrors.Check(NativeMethods.rk_uniform_from_words(w, d, words.Length));
+        }
+    }
 }

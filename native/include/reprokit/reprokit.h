@@ -146,6 +146,9 @@ RK_API rk_status rk_philox_fill_u32(rk_context* context, const rk_philox_stream*
 /** Fills out[0..count) with curand_uniform values in (0, 1]: out[i] = (float)w * 2^-32 + 2^-33, w = word (offset + i). */
 RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk_philox_stream* stream, float* out, int64_t count);
 
+/** Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use). */
+RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count);
+
 #ifdef __cplusplus
 }
 #endif

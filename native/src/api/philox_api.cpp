@@ -3,6 +3,8 @@
 #include <string>
 
 #include "../core/philox.h"
+#include "../core/uniform.h"
+#include "../cpu/fp_env.h"
 #include "context.h"
 #include "errors.h"
 
@@ -63,4 +65,17 @@ extern "C" RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk
                 [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
                     context->kernels->fill_uniform(s, first, dst, n);
                 });
+}
+
+extern "C" RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count) {
+    static const char* fn = "rk_uniform_from_words";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_count(fn, "count", count, sizeof(float)); s != RK_STATUS_OK) return s;
+        if (count == 0) return ok();
+        if (rk_status s = check_not_null(fn, "words", words); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_not_null(fn, "out", out); s != RK_STATUS_OK) return s;
+        rk::cpu::CanonicalFpEnv fp;
+        for (int64_t i = 0; i < count; ++i) out[i] = rk::core::uniform_from_word(words[i]);
+        return ok();
+    });
 }

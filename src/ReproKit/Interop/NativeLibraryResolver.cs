@@ -98,7 +98,7 @@ internal static class NativeLibraryResolver
     /// candidate directory that has it, then the OS's default search. Throws <see cref="ReproKitNativeLoadException"/>
     /// listing every attempt on failure.
     /// </summary>
-    internal static nint Load(string? overridePath, IReadOnlyList<string> candidateDirectories)
+    internal static nint Load(string? overridePath, IReadOnlyList<string> candidateDirectories, bool osSearch = true)
     {
         var attempts = new List<string>();
         if (!string.IsNullOrWhiteSpace(overridePath))
@@ -122,12 +122,16 @@ internal static class NativeLibraryResolver
             }
         }
 
-        if (NativeLibrary.TryLoad(NativeMethods.LibraryName, typeof(NativeLibraryResolver).Assembly, null, out nint fallback))
+        if (osSearch && NativeLibrary.TryLoad(NativeMethods.LibraryName, typeof(NativeLibraryResolver).Assembly, null, out nint fallback))
         {
             return fallback;
         }
 
-        attempts.Add($"'{NativeMethods.LibraryName}' through the OS loader's default search: not found");
+        if (osSearch)
+        {
+            attempts.Add($"'{NativeMethods.LibraryName}' through the OS loader's default search: not found");
+        }
+
         throw new ReproKitNativeLoadException(
             $"The ReproKit native library ({NativeFileName} for {RuntimeIdentifier}) was not found. " +
             $"Build it with 'dotnet build' from the repository, install the ReproKit package, or set {OverrideVariable}.",

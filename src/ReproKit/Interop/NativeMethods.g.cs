@@ -150,6 +150,10 @@ internal static unsafe partial class NativeMethods
     /// <summary>Fills out[0..count) with curand_uniform values in (0, 1]: out[i] = (float)w * 2^-32 + 2^-33, w = word (offset + i).</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_uniform")]
     internal static partial RkStatus rk_philox_fill_uniform(nint context, RkPhiloxStream* stream, float* @out, long count);
+
+    /// <summary>Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_uniform_from_words")]
+    internal static partial RkStatus rk_uniform_from_words(uint* words, float* @out, long count);
 }
 
 /// <summary>Struct layouts computed by libclang from the header (bytes), to compare with the C# layouts.</summary>

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "reprokit/reprokit.h"
@@ -54,7 +55,7 @@ inline std::vector<float> fill_uniform(rk_context* ctx, rk_philox_stream s, int6
 inline uint32_t float_bits(float f) {
     uint32_t b;
     static_assert(sizeof b == sizeof f);
-    __builtin_memcpy(&b, &f, sizeof b);
+    std::memcpy(&b, &f, sizeof b);
     return b;
 }
 

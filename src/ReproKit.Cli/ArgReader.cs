@@ -6,8 +6,14 @@ namespace ReproKit.Cli;
 /// <summary>A command-line usage error: reported with the command's name and exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);
 
-/// <summary>One option of a command: its name, its value's placeholder (null for a flag) and its help text.</summary>
-internal sealed record OptionSpec(string Name, string? Value, string Help, bool Required = false);
+/// <summary>
+/// One option of a command: its name, its value's placeholder (null for a flag) and its help text. A name without
+/// leading dashes declares a positional argument (in order).
+/// </summary>
+internal sealed record OptionSpec(string Name, string? Value, string Help, bool Required = false)
+{
+    internal bool IsPositional => !Name.StartsWith("--", StringComparison.Ordinal);
+}
 
 /// <summary>
 /// Parses <c>--name value</c>, <c>--name=value</c> and flags against a command's declared options. Unknown options,
@@ -17,6 +23,7 @@ internal sealed class ArgReader
 {
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly OptionSpec[] _specs;
+    private int _positionals;
 
     internal ArgReader(string command, OptionSpec[] specs, string[] args)
     {
@@ -32,7 +39,11 @@ internal sealed class ArgReader
 
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
-                throw new UsageException($"unexpected argument '{arg}' (options start with --).");
+                OptionSpec? slot = specs.Where(s => s.IsPositional).Skip(_positionals).FirstOrDefault()
+                    ?? throw new UsageException($"unexpected argument '{arg}' (options start with --).");
+                _values[slot.Name] = arg;
+                _positionals++;
+                continue;
             }
 
             string name = arg;
@@ -44,7 +55,7 @@ internal sealed class ArgReader
                 inline = arg[(eq + 1)..];
             }
 
-            OptionSpec spec = specs.FirstOrDefault(s => s.Name == name)
+            OptionSpec spec = specs.FirstOrDefault(s => s.Name == name && !s.IsPositional)
                 ?? throw new UsageException($"unknown option '{name}' for '{command}'.");
             if (_values.ContainsKey(name))
             {
@@ -79,7 +90,7 @@ internal sealed class ArgReader
         {
             foreach (OptionSpec spec in specs.Where(s => s.Required && !_values.ContainsKey(s.Name)))
             {
-                throw new UsageException($"option '{spec.Name}' is required.");
+                throw new UsageException(spec.IsPositional ? $"the argument <{spec.Name}> is required." : $"option '{spec.Name}' is required.");
             }
         }
     }
@@ -152,14 +163,14 @@ internal sealed class ArgReader
         sb.Append("usage: reprokit ").Append(command);
         foreach (OptionSpec s in _specs)
         {
-            string part = s.Value is null ? s.Name : $"{s.Name} {s.Value}";
+            string part = s.IsPositional ? $"<{s.Name}>" : s.Value is null ? s.Name : $"{s.Name} {s.Value}";
             sb.Append(' ').Append(s.Required ? part : $"[{part}]");
         }
 
         sb.AppendLine().AppendLine();
         foreach (OptionSpec s in _specs)
         {
-            string left = s.Value is null ? s.Name : $"{s.Name} {s.Value}";
+            string left = s.IsPositional ? $"<{s.Name}>" : s.Value is null ? s.Name : $"{s.Name} {s.Value}";
             sb.Append("  ").Append(left.PadRight(22)).Append(' ').AppendLine(s.Help);
         }
 

@@ -18,6 +18,7 @@ internal static class CliApp
     [
         ("info", "library and native versions, CPU features, backends and ISAs", InfoCommand.Options, InfoCommand.Run),
         ("rand", "Philox random streams (cuRAND-compatible words and uniforms)", RandCommand.Options, RandCommand.Run),
+        ("bench", "throughput of each operation, with digests (bench rand)", BenchCommand.Options, BenchCommand.Run),
         ("demo", "a short tour: what ReproKit computes for fixed seeds, with SHA-256 digests to compare machines", DemoCommand.Options, DemoCommand.Run),
     ];
 

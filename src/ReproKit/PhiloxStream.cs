@@ -66,6 +66,108 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
         }
     }
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> with uniform floats in [<paramref name="low"/>, <paramref name="high"/>]:
+    /// <c>fma(u, high - low, low)</c> with <c>u</c> the curand_uniform value of word <c>Offset + i</c>. One word per element.
+    /// </summary>
+    /// <param name="destination">The span to fill.</param>
+    /// <param name="low">Lower bound (finite).</param>
+    /// <param name="high">Upper bound (finite, at least <paramref name="low"/>).</param>
+    /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ArgumentException">A bound is not finite or <paramref name="low"/> &gt; <paramref name="high"/>.</exception>
+    public unsafe void FillUniform(Span<float> destination, float low, float high, CpuContext? context = null)
+    {
+        RkPhiloxStream native = ToNative();
+        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        fixed (float* p = destination)
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_uniform_range(lease.Raw, &native, low, high, p, destination.Length), nameof(low));
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with normal floats by Box-Muller: elements <c>2j</c> and <c>2j+1</c> come
+    /// from words <c>Offset + 2j</c> and <c>Offset + 2j + 1</c> (ReproKit's portable log, sinpi and cospi), so a fill
+    /// consumes <see cref="WordsForNormal"/> words.
+    /// </summary>
+    /// <param name="destination">The span to fill.</param>
+    /// <param name="mean">Mean (finite).</param>
+    /// <param name="standardDeviation">Standard deviation (finite, not negative).</param>
+    /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ArgumentException">A parameter is out of its domain.</exception>
+    public unsafe void FillNormal(Span<float> destination, float mean = 0f, float standardDeviation = 1f, CpuContext? context = null)
+    {
+        RkPhiloxStream native = ToNative();
+        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        fixed (float* p = destination)
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_normal(lease.Raw, &native, mean, standardDeviation, p, destination.Length), nameof(standardDeviation));
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with a normal distribution truncated to [<paramref name="a"/>, <paramref name="b"/>]
+    /// by the inverse-CDF method of <c>torch.nn.init.trunc_normal_</c>, one word per element.
+    /// </summary>
+    /// <param name="destination">The span to fill.</param>
+    /// <param name="mean">Mean of the untruncated normal.</param>
+    /// <param name="standardDeviation">Its standard deviation (positive).</param>
+    /// <param name="a">Lower cut-off (absolute, like PyTorch's).</param>
+    /// <param name="b">Upper cut-off, greater than <paramref name="a"/>.</param>
+    /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ArgumentException">A parameter is out of its domain.</exception>
+    public unsafe void FillTruncatedNormal(Span<float> destination, float mean, float standardDeviation, float a, float b, CpuContext? context = null)
+    {
+        RkPhiloxStream native = ToNative();
+        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        fixed (float* p = destination)
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_truncated_normal(lease.Raw, &native, mean, standardDeviation, a, b, p, destination.Length), nameof(standardDeviation));
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with Bernoulli(<paramref name="p"/>) draws as 0 or 1:
+    /// <c>1</c> iff word <c>Offset + i</c> &lt; <c>floor(p * 2^32)</c>. One word per element.
+    /// </summary>
+    /// <param name="destination">The span to fill.</param>
+    /// <param name="p">Probability of a 1, in [0, 1].</param>
+    /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="p"/> is outside [0, 1] or NaN.</exception>
+    public unsafe void FillBernoulli(Span<byte> destination, double p, CpuContext? context = null)
+    {
+        RkPhiloxStream native = ToNative();
+        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        fixed (byte* d = destination)
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_bernoulli(lease.Raw, &native, p, d, destination.Length), nameof(p));
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with integers in [<paramref name="low"/>, <paramref name="high"/>):
+    /// <c>low + floor(r * (high - low) / 2^64)</c> with the 64-bit draw <c>r = word(2i) | word(2i+1) &lt;&lt; 32</c>
+    /// (Lemire's multiply-shift, no rejection: the bias is below (high - low) / 2^64). Two words per element.
+    /// </summary>
+    /// <param name="destination">The span to fill.</param>
+    /// <param name="low">Smallest value.</param>
+    /// <param name="high">One past the largest value; greater than <paramref name="low"/>.</param>
+    /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="high"/> is not greater than <paramref name="low"/>.</exception>
+    public unsafe void FillInt64(Span<long> destination, long low, long high, CpuContext? context = null)
+    {
+        RkPhiloxStream native = ToNative();
+        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        fixed (long* d = destination)
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_int64(lease.Raw, &native, low, high, d, destination.Length), nameof(high));
+        }
+    }
+
+    /// <summary>Words a normal fill of <paramref name="count"/> elements consumes: <c>2 * ceil(count / 2)</c>.</summary>
+    /// <param name="count">Number of elements.</param>
+    public static ulong WordsForNormal(long count) => count <= 0 ? 0 : 2 * (((ulong)count + 1) / 2);
+
     /// <summary>Word <paramref name="index"/> of the stream (one Philox block; for bulk use <see cref="FillUInt32"/>).</summary>
     /// <param name="index">Word index counted from <see cref="Offset"/>.</param>
     /// <exception cref="OverflowException">The word position passes 2^64 - 1.</exception>

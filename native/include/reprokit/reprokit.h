@@ -146,6 +146,34 @@ RK_API rk_status rk_philox_fill_u32(rk_context* context, const rk_philox_stream*
 /** Fills out[0..count) with curand_uniform values in (0, 1]: out[i] = (float)w * 2^-32 + 2^-33, w = word (offset + i). */
 RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk_philox_stream* stream, float* out, int64_t count);
 
+/* ---- Distributions (docs/spec.md section 5): element i is a pure function of (stream, i) ---- */
+
+/** Uniform floats in [low, high]: out[i] = fma(u, high - low, low), u = curand_uniform of word (offset + i). Needs low <= high, both finite. */
+RK_API rk_status rk_philox_fill_uniform_range(rk_context* context, const rk_philox_stream* stream, float low, float high,
+                                              float* out, int64_t count);
+
+/** Normal floats by Box-Muller: elements 2j and 2j+1 come from words (offset + 2j, offset + 2j + 1). Needs stddev >= 0, both finite. Consumes 2 * ceil(count / 2) words. */
+RK_API rk_status rk_philox_fill_normal(rk_context* context, const rk_philox_stream* stream, float mean, float stddev,
+                                       float* out, int64_t count);
+
+/** Truncated normal on [a, b] by inverse CDF (the method of torch.nn.init.trunc_normal_), one word per element. Needs stddev > 0, a < b, all finite. */
+RK_API rk_status rk_philox_fill_truncated_normal(rk_context* context, const rk_philox_stream* stream, float mean,
+                                                 float stddev, float a, float b, float* out, int64_t count);
+
+/** Bernoulli(p) as 0/1 bytes: out[i] = 1 iff word (offset + i) < floor(p * 2^32). Needs 0 <= p <= 1. */
+RK_API rk_status rk_philox_fill_bernoulli(rk_context* context, const rk_philox_stream* stream, double p, uint8_t* out,
+                                          int64_t count);
+
+/** Integers in [low, high): out[i] = low + floor(r * (high - low) / 2^64), r = word(2i) | word(2i+1) << 32. Needs low < high. Consumes 2 * count words. */
+RK_API rk_status rk_philox_fill_int64(rk_context* context, const rk_philox_stream* stream, int64_t low, int64_t high,
+                                      int64_t* out, int64_t count);
+
+/* ---- Permutations (docs/permutation.md) ----------------------------------------------------- */
+
+/** Random-access permutation of [0, n) keyed by (seed, subsequence): out[k] = perm(first + k) (inverse: perm^-1). 1 <= n <= 2^63. */
+RK_API rk_status rk_permutation(rk_context* context, uint64_t n, uint64_t seed, uint64_t subsequence, int32_t inverse,
+                                uint64_t first, uint64_t* out, int64_t count);
+
 /** Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use). */
 RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count);
 

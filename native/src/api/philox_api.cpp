@@ -1,39 +1,12 @@
-// Philox4x32 block function and stream fills (C API): validation, then dispatch to the context's
-// kernels over independent element ranges.
+// Philox4x32 block function, word and uniform fills (C API).
 #include <string>
 
 #include "../core/philox.h"
 #include "../core/uniform.h"
 #include "../cpu/fp_env.h"
-#include "context.h"
-#include "errors.h"
+#include "fill_dispatch.h"
 
 using namespace rk::api;
-
-namespace {
-
-constexpr uint64_t kMinElementsPerThread = 1u << 16;  // below this, threading costs more than it saves
-constexpr uint64_t kPieceAlign = 64;                 // whole vector steps per piece (speed only)
-
-rk::core::PhiloxStream to_core(const rk_philox_stream& s) { return {s.seed, s.subsequence, s.offset}; }
-
-template <class T, class Kernel>
-rk_status fill(const char* fn, rk_context* context, const rk_philox_stream* stream, T* out, int64_t count,
-               Kernel kernel) {
-    return guarded(fn, [&]() -> rk_status {
-        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
-        if (rk_status s = check_not_null(fn, "stream", stream); s != RK_STATUS_OK) return s;
-        if (rk_status s = check_count(fn, "count", count, sizeof(T)); s != RK_STATUS_OK) return s;
-        if (count == 0) return ok();
-        if (rk_status s = check_not_null(fn, "out", out); s != RK_STATUS_OK) return s;
-        const rk::core::PhiloxStream st = to_core(*stream);
-        rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), kMinElementsPerThread, kPieceAlign,
-                              [&](uint64_t begin, uint64_t end) { kernel(st, begin, out + begin, end - begin); });
-        return ok();
-    });
-}
-
-}  // namespace
 
 extern "C" RK_API rk_status rk_philox4x32(uint32_t rounds, const uint32_t counter[4], const uint32_t key[2],
                                           uint32_t out[4]) {
@@ -53,18 +26,18 @@ extern "C" RK_API rk_status rk_philox4x32(uint32_t rounds, const uint32_t counte
 
 extern "C" RK_API rk_status rk_philox_fill_u32(rk_context* context, const rk_philox_stream* stream, uint32_t* out,
                                                int64_t count) {
-    return fill("rk_philox_fill_u32", context, stream, out, count,
-                [&](const rk::core::PhiloxStream& s, uint64_t first, uint32_t* dst, uint64_t n) {
-                    context->kernels->fill_u32(s, first, dst, n);
-                });
+    return run_fill("rk_philox_fill_u32", context, stream, out, count, no_params,
+                    [&](const rk::core::PhiloxStream& s, uint64_t first, uint32_t* dst, uint64_t n) {
+                        context->kernels->fill_u32(s, first, dst, n);
+                    });
 }
 
 extern "C" RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk_philox_stream* stream, float* out,
                                                    int64_t count) {
-    return fill("rk_philox_fill_uniform", context, stream, out, count,
-                [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
-                    context->kernels->fill_uniform(s, first, dst, n);
-                });
+    return run_fill("rk_philox_fill_uniform", context, stream, out, count, no_params,
+                    [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
+                        context->kernels->fill_uniform(s, first, dst, n);
+                    });
 }
 
 extern "C" RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count) {

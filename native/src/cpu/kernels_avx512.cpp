@@ -1,44 +1,24 @@
-// AVX-512 kernels: 16 Philox blocks per step, one per 32-bit lane. The arithmetic is the core's
-// (philox4x32_rounds, u32_to_uniform) instantiated with 16-lane ops; this file only supplies the
-// lane operations and the transposition into stream order.
+// AVX-512 kernels: 16 lanes. This file supplies only what is specific to AVX-512: 16 Philox blocks
+// per step with their transposition into stream order, and the lane shuffles of word pairs; all
+// arithmetic comes from the core templates through Avx512Lanes.
 #include <immintrin.h>
 
-#include "../core/philox.h"
-#include "../core/uniform.h"
-#include "kernels.h"
-#include "philox_fill.h"
+#include "kernel_table_impl.h"
+#include "lanes_avx512.h"
 
 namespace rk::cpu {
 namespace {
 
-struct Avx512Ops {
-    using vec = __m512i;
-    using fvec = __m512;
-    static void mulhilo(__m512i a, uint32_t m, __m512i& hi, __m512i& lo) {
-        const __m512i mv = _mm512_set1_epi32(static_cast<int>(m));
-        const __m512i even = _mm512_mul_epu32(a, mv);  // 64-bit products of lanes 0, 2, ...
-        const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), mv);
-        hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
-        lo = _mm512_mullo_epi32(a, mv);
-    }
-    static __m512i bxor(__m512i a, __m512i b) { return _mm512_xor_si512(a, b); }
-    static __m512i splat(uint32_t k) { return _mm512_set1_epi32(static_cast<int>(k)); }
-    static __m512 u32_to_f32(__m512i w) { return _mm512_cvtepu32_ps(w); }  // round to nearest
-    static __m512 fmul(__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }
-    static __m512 fadd(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
-    static __m512 fsplat(float a) { return _mm512_set1_ps(a); }
-};
+struct Avx512Isa : Avx512Lanes {
+    static constexpr uint32_t kPhiloxBlocks = 16;
 
-struct Avx512Philox {
-    static constexpr uint32_t kLanes = 16;
-    using vec = __m512i;
     static void gen(uint64_t block_lo, uint64_t block_hi, const uint32_t key[2], __m512i v[4]) {
         const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        __m512i c0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(block_lo))), iota);
-        __m512i c1 = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(block_lo >> 32)));
-        __m512i c2 = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(block_hi)));
-        __m512i c3 = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(block_hi >> 32)));
-        core::philox4x32_rounds<Avx512Ops>(c0, c1, c2, c3, key[0], key[1], core::kPhiloxDefaultRounds);
+        __m512i c0 = _mm512_add_epi32(usplat(static_cast<uint32_t>(block_lo)), iota);
+        __m512i c1 = usplat(static_cast<uint32_t>(block_lo >> 32));
+        __m512i c2 = usplat(static_cast<uint32_t>(block_hi));
+        __m512i c3 = usplat(static_cast<uint32_t>(block_hi >> 32));
+        core::philox4x32_rounds<Avx512Lanes>(c0, c1, c2, c3, key[0], key[1], core::kPhiloxDefaultRounds);
         // Lane j holds block j. Transpose so that v[q] holds blocks 4q .. 4q+3, words in order.
         const __m512i t0 = _mm512_unpacklo_epi32(c0, c1);
         const __m512i t1 = _mm512_unpackhi_epi32(c0, c1);
@@ -57,35 +37,31 @@ struct Avx512Philox {
         v[2] = _mm512_shuffle_i32x4(r, s, 0x88);  // 8, 9, 10, 11
         v[3] = _mm512_shuffle_i32x4(r, s, 0xDD);  // 12, 13, 14, 15
     }
-};
 
-struct U32Sink {
-    using out_t = uint32_t;
-    static uint32_t scalar(uint32_t w) { return w; }
-    static void store(uint32_t* dst, const __m512i v[4]) {
-        for (int q = 0; q < 4; ++q) _mm512_storeu_si512(dst + 16 * q, v[q]);
+    static void deinterleave(__m512i a, __m512i b, __m512i& even, __m512i& odd) {
+        const __m512i even_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        const __m512i odd_idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        even = _mm512_permutex2var_epi32(a, even_idx, b);
+        odd = _mm512_permutex2var_epi32(a, odd_idx, b);
+    }
+
+    static void store_interleaved(float* dst, __m512 x, __m512 y) {
+        const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const __m512i hi_idx = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        _mm512_storeu_ps(dst, _mm512_permutex2var_ps(x, lo_idx, y));
+        _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(x, hi_idx, y));
+    }
+
+    static void store_below(uint8_t* dst, __m512i w, uint32_t t) {
+        const __mmask16 below = _mm512_cmplt_epu32_mask(w, usplat(t));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtepi32_epi8(_mm512_maskz_set1_epi32(below, 1)));
     }
 };
-
-struct UniformSink {
-    using out_t = float;
-    static float scalar(uint32_t w) { return core::uniform_from_word(w); }
-    static void store(float* dst, const __m512i v[4]) {
-        for (int q = 0; q < 4; ++q) _mm512_storeu_ps(dst + 16 * q, core::u32_to_uniform<Avx512Ops>(v[q]));
-    }
-};
-
-void fill_u32(const core::PhiloxStream& s, uint64_t first, uint32_t* out, uint64_t n) {
-    fill_stream<Avx512Philox, U32Sink>(s, first, out, n);
-}
-void fill_uniform(const core::PhiloxStream& s, uint64_t first, float* out, uint64_t n) {
-    fill_stream<Avx512Philox, UniformSink>(s, first, out, n);
-}
 
 }  // namespace
 
 const KernelTable& kernels_avx512() {
-    static const KernelTable table{"avx512", fill_u32, fill_uniform};
+    static const KernelTable table = IsaKernels<Avx512Isa>::table("avx512");
     return table;
 }
 

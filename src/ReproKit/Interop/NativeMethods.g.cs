@@ -151,6 +151,30 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_uniform")]
     internal static partial RkStatus rk_philox_fill_uniform(nint context, RkPhiloxStream* stream, float* @out, long count);
 
+    /// <summary>Uniform floats in [low, high]: out[i] = fma(u, high - low, low), u = curand_uniform of word (offset + i). Needs low &lt;= high, both finite.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_uniform_range")]
+    internal static partial RkStatus rk_philox_fill_uniform_range(nint context, RkPhiloxStream* stream, float low, float high, float* @out, long count);
+
+    /// <summary>Normal floats by Box-Muller: elements 2j and 2j+1 come from words (offset + 2j, offset + 2j + 1). Needs stddev &gt;= 0, both finite. Consumes 2 * ceil(count / 2) words.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_normal")]
+    internal static partial RkStatus rk_philox_fill_normal(nint context, RkPhiloxStream* stream, float mean, float stddev, float* @out, long count);
+
+    /// <summary>Truncated normal on [a, b] by inverse CDF (the method of torch.nn.init.trunc_normal_), one word per element. Needs stddev &gt; 0, a &lt; b, all finite.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_truncated_normal")]
+    internal static partial RkStatus rk_philox_fill_truncated_normal(nint context, RkPhiloxStream* stream, float mean, float stddev, float a, float b, float* @out, long count);
+
+    /// <summary>Bernoulli(p) as 0/1 bytes: out[i] = 1 iff word (offset + i) &lt; floor(p * 2^32). Needs 0 &lt;= p &lt;= 1.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_bernoulli")]
+    internal static partial RkStatus rk_philox_fill_bernoulli(nint context, RkPhiloxStream* stream, double p, byte* @out, long count);
+
+    /// <summary>Integers in [low, high): out[i] = low + floor(r * (high - low) / 2^64), r = word(2i) | word(2i+1) &lt;&lt; 32. Needs low &lt; high. Consumes 2 * count words.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_int64")]
+    internal static partial RkStatus rk_philox_fill_int64(nint context, RkPhiloxStream* stream, long low, long high, long* @out, long count);
+
+    /// <summary>Random-access permutation of [0, n) keyed by (seed, subsequence): out[k] = perm(first + k) (inverse: perm^-1). 1 &lt;= n &lt;= 2^63.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_permutation")]
+    internal static partial RkStatus rk_permutation(nint context, ulong n, ulong seed, ulong subsequence, int inverse, ulong first, ulong* @out, long count);
+
     /// <summary>Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use).</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_uniform_from_words")]
     internal static partial RkStatus rk_uniform_from_words(uint* words, float* @out, long count);

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace ReproKit.Cli.Commands;
+
+/// <summary>
+/// <c>reprokit bench rand [--isa I] [--threads T] [--count N] [--repeat R] [--json]</c>: throughput of each
+/// distribution (G values/s, best of R runs after a warm-up), with the digest of each output so runs on different
+/// machines can be compared for equality as well as speed.
+/// </summary>
+internal static class BenchCommand
+{
+    internal static readonly OptionSpec[] Options =
+    [
+        new("op", null, "what to measure: rand", Required: true),
+        new("--count", "N", "values per run (default 16777216)"),
+        new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),
+        new("--json", null, "print JSON instead of a table"),
+        .. BackendOptions.Specs,
+    ];
+
+    private sealed record Case(string Name, Action Run, Func<string> Digest);
+
+    internal static int Run(ArgReader args, TextWriter stdout)
+    {
+        string op = args.Choice("op", ["rand"]);
+        int count = (int)args.Count("--count", 1 << 28, 1 << 24);
+        int repeat = (int)Math.Max(1, args.Count("--repeat", 1000, 5));
+        using CpuContext context = BackendOptions.CreateContext(args);
+        var stream = new PhiloxStream(Seed: 42);
+        var words = new uint[count];
+        var floats = new float[count];
+        var bytes = new byte[count];
+        var longs = new long[count];
+        var ulongs = new ulong[count];
+        var perm = new Permutation((ulong)count, 42);
+        Case[] cases =
+        [
+            new("u32", () => stream.FillUInt32(words, context), () => OutputDigest.Sha256<uint>(words)),
+            new("uniform", () => stream.FillUniform(floats, context), () => OutputDigest.Sha256<float>(floats)),
+            new("uniform-range", () => stream.FillUniform(floats, -0.5f, 0.5f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("normal", () => stream.FillNormal(floats, 0f, 1f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("truncnormal", () => stream.FillTruncatedNormal(floats, 0f, 1f, -2f, 2f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("bernoulli", () => stream.FillBernoulli(bytes, 0.3, context), () => OutputDigest.Sha256<byte>(bytes)),
+            new("int", () => stream.FillInt64(longs, -1000, 1000, context), () => OutputDigest.Sha256<long>(longs)),
+            new("perm", () => perm.Fill(ulongs, 0, context), () => OutputDigest.Sha256<ulong>(ulongs)),
+        ];
+
+        var results = new List<(string Name, double Seconds, string Digest)>();
+        foreach (Case c in cases)
+        {
+            Console.Error.Write($"\rbench {op}: {c.Name,-14}");
+            c.Run(); // warm-up: page in the buffers, start the threads
+            double best = double.MaxValue;
+            for (int r = 0; r < repeat; r++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                c.Run();
+                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            }
+
+            results.Add((c.Name, best, c.Digest()));
+        }
+
+        Console.Error.WriteLine("\r" + new string(' ', 40) + "\r");
+        if (args.Flag("--json"))
+        {
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("op", op);
+                w.WriteString("machine", ReproKitLibrary.CpuDescription);
+                w.WriteString("isa", ReproKitLibrary.IsaName(context.Isa));
+                w.WriteNumber("threads", context.Threads);
+                w.WriteNumber("count", count);
+                w.WriteStartArray("cases");
+                foreach (var (name, seconds, digest) in results)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", name);
+                    w.WriteNumber("seconds", seconds);
+                    w.WriteNumber("gvaluesPerSecond", count / seconds / 1e9);
+                    w.WriteString("sha256", digest);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            return CliApp.ExitOk;
+        }
+
+        stdout.WriteLine($"bench {op}: {count:N0} values, best of {repeat}; ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s); {ReproKitLibrary.CpuDescription}");
+        stdout.WriteLine($"{"case",-15} {"G values/s",10} {"ms",9}  sha256");
+        foreach (var (name, seconds, digest) in results)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-15} {count / seconds / 1e9,10:F3} {seconds * 1e3,9:F2}  {digest[..16]}..."));
+        }
+
+        return CliApp.ExitOk;
+    }
+}

@@ -118,6 +118,93 @@ public class CliTests
     }
 
     [Test]
+    public void RandCoversEveryDistribution()
+    {
+        string dir = Directory.CreateTempSubdirectory("rk-cli-dist").FullName;
+        string Out(string name) => Path.Combine(dir, name + ".npy");
+        Assert.That(Run("rand", "--dist", "normal", "--seed", "7", "--count", "1001", "--mean", "1", "--std", "2", "--out", Out("n")).Code, Is.Zero);
+        Assert.That(Run("rand", "--dist", "truncnormal", "--seed", "7", "--count", "100", "--a", "-1", "--b", "1", "--out", Out("t")).Code, Is.Zero);
+        Assert.That(Run("rand", "--dist", "uniform", "--seed", "7", "--count", "100", "--low", "-2", "--high", "2", "--out", Out("u")).Code, Is.Zero);
+        Assert.That(Run("rand", "--dist", "bernoulli", "--seed", "7", "--count", "100", "--p", "0.25", "--out", Out("b")).Code, Is.Zero);
+        Assert.That(Run("rand", "--dist", "int", "--seed", "7", "--count", "100", "--low", "-5", "--high", "5", "--out", Out("i")).Code, Is.Zero);
+        Assert.That(Run("rand", "--dist", "perm", "--seed", "7", "--subsequence", "2", "--count", "100", "--out", Out("p")).Code, Is.Zero);
+        Assert.That(Run("rand", "--dist", "kaiming-uniform", "--seed", "7", "--shape", "8,4,3,3", "--out", Out("k")).Code, Is.Zero);
+
+        var s = new PhiloxStream(7);
+        var n = new float[1001];
+        s.FillNormal(n, 1f, 2f);
+        Assert.That(NpyFile.Read(Out("n")).ToArray<float>(), Is.EqualTo(n));
+        var t = new float[100];
+        s.FillTruncatedNormal(t, 0f, 1f, -1f, 1f);
+        Assert.That(NpyFile.Read(Out("t")).ToArray<float>(), Is.EqualTo(t));
+        var u = new float[100];
+        s.FillUniform(u, -2f, 2f);
+        Assert.That(NpyFile.Read(Out("u")).ToArray<float>(), Is.EqualTo(u));
+        var b = new byte[100];
+        s.FillBernoulli(b, 0.25);
+        Assert.That(NpyFile.Read(Out("b")).ToArray<byte>(), Is.EqualTo(b));
+        var i = new long[100];
+        s.FillInt64(i, -5, 5);
+        Assert.That(NpyFile.Read(Out("i")).ToArray<long>(), Is.EqualTo(i));
+        var p = new ulong[100];
+        new Permutation(100, 7, 2).Fill(p);
+        Assert.That(NpyFile.Read(Out("p")).ToArray<ulong>(), Is.EqualTo(p));
+        var k = new float[8 * 4 * 3 * 3];
+        WeightInit.KaimingUniform(k, [8, 4, 3, 3], s);
+        NpyArray kn = NpyFile.Read(Out("k"));
+        Assert.That(kn.Shape, Is.EqualTo(new long[] { 8, 4, 3, 3 }));
+        Assert.That(kn.ToArray<float>(), Is.EqualTo(k));
+
+        // Printed chunks of a long normal fill equal one fill (pairs never straddle chunks).
+        var big = new float[70_001];
+        s.FillNormal(big);
+        var (code, text, _) = Run("rand", "--dist", "normal", "--seed", "7", "--count", "70001");
+        Assert.That(code, Is.Zero);
+        Assert.That(Lines(text).Select(l => l.Split(' ')[0]), Is.EqualTo(big.Select(v => BitConverter.SingleToUInt32Bits(v).ToString("x8", CultureInfo.InvariantCulture))));
+        Assert.That(Lines(Run("rand", "--dist", "perm", "--seed", "1", "--n", "10", "--count", "3", "--first", "7", "--inverse").Out), Has.Length.EqualTo(3));
+    }
+
+    [TestCase(new[] { "rand", "--dist", "bernoulli", "--seed", "1", "--count", "4" }, "needs --p")]
+    [TestCase(new[] { "rand", "--dist", "int", "--seed", "1", "--count", "4", "--low", "3" }, "needs --low and --high")]
+    [TestCase(new[] { "rand", "--dist", "kaiming-normal", "--seed", "1", "--count", "4" }, "needs --shape")]
+    [TestCase(new[] { "rand", "--dist", "xavier-normal", "--seed", "1", "--shape", "4" }, "at least two dimensions")]
+    [TestCase(new[] { "rand", "--dist", "xavier-normal", "--seed", "1", "--shape", "4,4", "--count", "3" }, "differs")]
+    [TestCase(new[] { "rand", "--dist", "normal", "--seed", "1", "--count", "4", "--std", "abc" }, "expected a number")]
+    [TestCase(new[] { "rand", "--dist", "perm", "--seed", "1", "--count", "4", "--n", "3" }, "pass --n")]
+    [TestCase(new[] { "bench", "nothing" }, "expected one of rand")]
+    [TestCase(new[] { "bench" }, "<op> is required")]
+    public void DistributionUsageErrors(string[] args, string expected)
+    {
+        var (code, output, err) = Run(args);
+        Assert.That(code, Is.EqualTo(CliApp.ExitUsage), output + err);
+        Assert.That(err, Does.Contain(expected));
+    }
+
+    [TestCase("--p", "1.5")]
+    [TestCase("--p", "NaN")]
+    public void OutOfDomainParametersFailWithOne(string option, string value)
+    {
+        var (code, _, err) = Run("rand", "--dist", "bernoulli", "--seed", "1", "--count", "4", option, value);
+        Assert.That(code, Is.EqualTo(CliApp.ExitFailure));
+        Assert.That(err, Does.Contain("p must be in [0, 1]"));
+    }
+
+    [Test]
+    public void BenchRandReportsEveryCaseWithDigests()
+    {
+        var (code, json, err) = Run("bench", "rand", "--count", "4096", "--repeat", "1", "--json", "--isa", "scalar", "--threads", "2");
+        Assert.That(code, Is.Zero, err);
+        using JsonDocument doc = JsonDocument.Parse(json);
+        var cases = doc.RootElement.GetProperty("cases").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        Assert.That(cases.Keys, Is.SupersetOf(new[] { "u32", "uniform", "normal", "truncnormal", "bernoulli", "int", "perm" }));
+        var words = new uint[4096];
+        new PhiloxStream(42).FillUInt32(words);
+        Assert.That(cases["u32"].GetProperty("sha256").GetString(), Is.EqualTo(OutputDigest.Sha256<uint>(words)));
+        Assert.That(cases["normal"].GetProperty("gvaluesPerSecond").GetDouble(), Is.GreaterThan(0));
+        Assert.That(Run("bench", "rand", "--count", "1024", "--repeat", "1").Out, Does.Contain("G values/s"));
+    }
+
+    [Test]
     public void InfoPrintsTextAndJson()
     {
         var (code, text, _) = Run("info");

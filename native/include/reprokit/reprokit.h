@@ -146,7 +146,7 @@ RK_API rk_status rk_philox_fill_u32(rk_context* context, const rk_philox_stream*
 /** Fills out[0..count) with curand_uniform values in (0, 1]: out[i] = (float)w * 2^-32 + 2^-33, w = word (offset + i). */
 RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk_philox_stream* stream, float* out, int64_t count);
 
-/* ---- Distributions (docs/spec.md section 5): element i is a pure function of (stream, i) ---- */
+/* ---- Distributions (docs/spec.md section 4): element i is a pure function of (stream, i) ---- */
 
 /** Uniform floats in [low, high]: out[i] = fma(u, high - low, low), u = curand_uniform of word (offset + i). Needs low <= high, both finite. */
 RK_API rk_status rk_philox_fill_uniform_range(rk_context* context, const rk_philox_stream* stream, float low, float high,

@@ -1,4 +1,4 @@
-// Per-element functions of the distributions (docs/spec.md section 5), written once over a lanes type
+// Per-element functions of the distributions (docs/spec.md section 4), written once over a lanes type
 // L (core/lanes_scalar.h documents the interface) so that scalar, SIMD and CUDA code run the same
 // operations per element. Each takes the element's stream words and the call's parameters.
 #pragma once

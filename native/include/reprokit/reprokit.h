@@ -68,6 +68,16 @@ typedef enum rk_isa {
     RK_ISA_NEON = 4
 } rk_isa;
 
+/** How a dropout mask is stored. */
+typedef enum rk_mask_format {
+    /** No mask (forward: none written; backward: regenerate it from the stream). */
+    RK_MASK_NONE = 0,
+    /** One byte per element: 1 = kept, 0 = dropped (when read back, any nonzero byte means kept). */
+    RK_MASK_BYTES = 1,
+    /** Bit-packed: element i is bit i % 32 of 32-bit word i / 32 (i counted from the buffer's start); unused bits of the last word are 0. */
+    RK_MASK_BITS = 2
+} rk_mask_format;
+
 /** Opaque context: one per device. Holds the backend choice and its worker threads. */
 typedef struct rk_context rk_context;
 
@@ -167,6 +177,37 @@ RK_API rk_status rk_philox_fill_bernoulli(rk_context* context, const rk_philox_s
 /** Integers in [low, high): out[i] = low + floor(r * (high - low) / 2^64), r = word(2i) | word(2i+1) << 32. Needs low < high. Consumes 2 * count words. */
 RK_API rk_status rk_philox_fill_int64(rk_context* context, const rk_philox_stream* stream, int64_t low, int64_t high,
                                       int64_t* out, int64_t count);
+
+/* ---- Dropout (docs/spec.md section 7) ------------------------------------------------------- */
+
+/** The float32 scale of kept elements, (float)(1 / (1 - p)) (+Inf for p = 1, when nothing is kept). Needs 0 <= p <= 1. */
+RK_API rk_status rk_dropout_scale(double p, float* out_scale);
+
+/** Number of bytes a mask of `count` elements needs in `format` (0 for RK_MASK_NONE). */
+RK_API rk_status rk_dropout_mask_bytes(rk_mask_format format, int64_t count, int64_t* out_bytes);
+
+/**
+ * Training-mode dropout: y[i] = x[i] * scale if element i is kept, else +0. Element i is kept iff stream word
+ * (offset + element_offset + i) >= floor(p * 2^32); element_offset is the global index of x[0] (a shard of a tensor
+ * passes its position, and gets exactly its slice of the whole tensor's mask). y may equal x (in place) but must not
+ * otherwise overlap it. The mask is written in `mask_format` (mask may be null only for RK_MASK_NONE).
+ */
+RK_API rk_status rk_dropout_forward(rk_context* context, const rk_philox_stream* stream, double p,
+                                    uint64_t element_offset, const float* x, float* y, int64_t count,
+                                    rk_mask_format mask_format, void* mask);
+
+/**
+ * Dropout backward: dx[i] = dy[i] * scale if element i was kept, else +0. With mask_format RK_MASK_NONE the mask is
+ * regenerated from (stream, p, element_offset), so no mask memory is needed; otherwise it is read from `mask`.
+ * dx may equal dy.
+ */
+RK_API rk_status rk_dropout_backward(rk_context* context, const rk_philox_stream* stream, double p,
+                                     uint64_t element_offset, const float* dy, float* dx, int64_t count,
+                                     rk_mask_format mask_format, const void* mask);
+
+/** Writes only the keep mask of elements [element_offset, element_offset + count) in `mask_format` (not RK_MASK_NONE). */
+RK_API rk_status rk_dropout_mask(rk_context* context, const rk_philox_stream* stream, double p,
+                                 uint64_t element_offset, int64_t count, rk_mask_format mask_format, void* mask);
 
 /* ---- Permutations (docs/permutation.md) ----------------------------------------------------- */
 

@@ -59,16 +59,21 @@ RK_HD void sincospi_reduced(typename L::f32 a, typename L::u32& n, typename L::f
     // n/2 is within a factor 2 of a (or n = 0), so the subtraction is exact (Sterbenz).
     const F r = L::ffma(L::cvt_i32_f32(n), L::fsplat(-0.5f), a);
     const F z = L::fmul(r, r);
+    const F zl = L::ffma(r, r, L::fneg(z));  // r^2 = z + zl exactly
 
-    // sin(pi r) = r*pi_hi + (r*pi_lo + r^3 S(z)): the leading product is exact inside the fma.
-    const F sp = horner<L>(z, -0x1.4abbcep+2f, 0x1.466b78p+1f, -0x1.32adaap-1f, 0x1.443a98p-4f);
-    s = L::ffma(r, L::fsplat(kPiHi), L::ffma(L::fmul(r, z), sp, L::fmul(r, L::fsplat(kPiLo))));
+    // sin(pi r) = r*pi_hi + [r*pi_lo + c1 r^3 + r^5 S(z)]: r*pi_hi and c1*r3 are exact inside their
+    // fmas and r^3 = r3 + r3l up to a rounding of r*zl, so the bracket rounds once, at 2^-4 ulp.
+    const float c1 = -0x1.4abbcep+2f;
+    const F r3 = L::fmul(r, z);
+    const F r3l = L::ffma(r, zl, L::ffma(r, z, L::fneg(r3)));
+    const F sp = horner<L>(z, 0x1.466b78p+1f, -0x1.32adaap-1f, 0x1.443a98p-4f);
+    const F bracket = L::ffma(L::fsplat(c1), r3, L::ffma(L::fmul(r3, z), sp,
+                                                        L::ffma(L::fsplat(c1), r3l, L::fmul(r, L::fsplat(kPiLo)))));
+    s = L::ffma(r, L::fsplat(kPiHi), bracket);
 
-    // cos(pi r) = 1 + c0 z + z^2 C(z), c0 = -pi^2/2 = c0_hi + c0_lo. r^2 = z + zl and
-    // c0_hi z = p + pl exactly (fma), and 1 + p = t + te exactly (Fast2Sum, |p| < 1), so the only
-    // large rounding left is the final one.
+    // cos(pi r) = 1 + c0 z + z^2 C(z), c0 = -pi^2/2 = c0_hi + c0_lo. c0_hi z = p + pl exactly (fma)
+    // and 1 + p = t + te exactly (Fast2Sum, |p| < 1), so the only large rounding is the final one.
     const float c0_hi = -0x1.3bd3ccp+2f, c0_lo = -0x1.37c8bcp-23f;
-    const F zl = L::ffma(r, r, L::fneg(z));
     const F p = L::fmul(L::fsplat(c0_hi), z);
     const F pl = L::ffma(L::fsplat(c0_hi), z, L::fneg(p));
     const F t = L::fadd(L::fsplat(1.0f), p);
@@ -77,6 +82,50 @@ RK_HD void sincospi_reduced(typename L::f32 a, typename L::u32& n, typename L::f
     const F small = L::ffma(L::fmul(z, z), cp,
                             L::ffma(L::fsplat(c0_hi), zl, L::ffma(L::fsplat(c0_lo), z, pl)));
     c = L::fadd(t, L::fadd(te, small));
+}
+
+// sinpi(x) from the reduction of a = |x|: odd n swaps in the cosine, n & 2 flips the sign. Adding +0
+// turns the -0 of even n with r = 0 into +0; the sign of x is applied last (sinpi is odd).
+template <class L>
+RK_HD typename L::f32 sinpi_from(typename L::f32 x, typename L::f32 a, typename L::u32 n, typename L::f32 s,
+                                 typename L::f32 c) {
+    using F = typename L::f32;
+    using U = typename L::u32;
+    const auto odd = L::ueq(L::uand(n, L::usplat(1)), L::usplat(1));
+    const U flip = L::uand(L::template shl<30>(n), L::usplat(kSignBit));
+    F y = L::fadd(L::as_f32(L::uxor(L::as_u32(L::fselect(odd, c, s)), flip)), L::fsplat(0.0f));
+
+    // |x| < 2^-100: sin(pi x) = pi x far below an ulp, but x*pi_lo above would underflow; work on
+    // X = |x| 2^64 instead. Normal results are then RN(pi X) 2^-64, exactly. Subnormal results
+    // (pi X < 2^-62) must be rounded once, to the grid g = 2^-85 that 2^-149 becomes: T - C =
+    // RN_g(X pi_hi) with C = 2^23 g, d = X pi_hi - (T - C) exactly, and since X pi_lo < 0 the true
+    // pi X lies below the midpoint under T - C exactly when d + X pi_lo < -g/2.
+    const F big = L::fmul(a, L::fsplat(0x1p64f));
+    const F big_lo = L::fmul(big, L::fsplat(kPiLo));
+    const F grid_c = L::fsplat(0x1p-62f);
+    const F t = L::ffma(big, L::fsplat(kPiHi), grid_c);
+    const F d = L::ffma(big, L::fsplat(kPiHi), L::fsub(grid_c, t));
+    const F below = L::fselect(L::flt(L::fadd(d, big_lo), L::fsplat(-0x1p-86f)), L::fsplat(0x1p-85f),
+                               L::fsplat(0.0f));
+    const F sub = L::fsub(L::fsub(t, grid_c), below);
+    F tiny = L::ffma(big, L::fsplat(kPiHi), big_lo);
+    tiny = L::fmul(L::fselect(L::flt(tiny, grid_c), sub, tiny), L::fsplat(0x1p-64f));
+    y = L::fselect(L::flt(a, L::fsplat(0x1p-100f)), tiny, y);
+
+    y = L::as_f32(L::uxor(L::as_u32(y), L::uand(L::as_u32(x), L::usplat(kSignBit))));
+    return L::fselect(L::flt(a, L::as_f32(L::usplat(kPosInf))), y, L::as_f32(L::usplat(kQuietNaN)));
+}
+
+// cospi(x) from the reduction of a = |x|: odd n swaps in the sine, (n + 1) & 2 flips the sign; +0 as
+// in sinpi.
+template <class L>
+RK_HD typename L::f32 cospi_from(typename L::f32 a, typename L::u32 n, typename L::f32 s, typename L::f32 c) {
+    using F = typename L::f32;
+    using U = typename L::u32;
+    const auto odd = L::ueq(L::uand(n, L::usplat(1)), L::usplat(1));
+    const U flip = L::uand(L::template shl<30>(L::uadd(n, L::usplat(1))), L::usplat(kSignBit));
+    const F y = L::fadd(L::as_f32(L::uxor(L::as_u32(L::fselect(odd, s, c)), flip)), L::fsplat(0.0f));
+    return L::fselect(L::flt(a, L::as_f32(L::usplat(kPosInf))), y, L::as_f32(L::usplat(kQuietNaN)));
 }
 
 }  // namespace math_detail
@@ -179,55 +228,32 @@ RK_HD typename L::f32 rk_logf(typename L::f32 x) {
 // sin(pi x), max error 0.5x ulp (docs/math.md); sinpi(n) = +0 for integers n >= 0, -0 for n < 0.
 template <class L>
 RK_HD typename L::f32 rk_sinpif(typename L::f32 x) {
-    using F = typename L::f32;
-    using U = typename L::u32;
-    using namespace math_detail;
-    const F a = L::fabs_(x);
-    U n;
-    F s, c;
-    sincospi_reduced<L>(a, n, s, c);
-    // sin(pi (n/2 + r)): odd n swaps in the cosine, n & 2 flips the sign. Adding +0 turns the -0 of
-    // even n with r = 0 into +0; the sign of x is applied last (sinpi is odd).
-    const auto odd = L::ueq(L::uand(n, L::usplat(1)), L::usplat(1));
-    const U flip = L::uand(L::template shl<30>(n), L::usplat(kSignBit));
-    F y = L::fadd(L::as_f32(L::uxor(L::as_u32(L::fselect(odd, c, s)), flip)), L::fsplat(0.0f));
-
-    // |x| < 2^-100: sin(pi x) = pi x far below an ulp, but x*pi_lo above would underflow; work on
-    // X = |x| 2^64 instead. Normal results are then RN(pi X) 2^-64, exactly. Subnormal results
-    // (pi X < 2^-62) must be rounded once, to the grid g = 2^-85 that 2^-149 becomes: T - C =
-    // RN_g(X pi_hi) with C = 2^23 g, d = X pi_hi - (T - C) exactly, and since X pi_lo < 0 the true
-    // pi X lies below the midpoint under T - C exactly when d + X pi_lo < -g/2.
-    const F big = L::fmul(a, L::fsplat(0x1p64f));
-    const F big_lo = L::fmul(big, L::fsplat(kPiLo));
-    const F grid_c = L::fsplat(0x1p-62f);
-    const F t = L::ffma(big, L::fsplat(kPiHi), grid_c);
-    const F d = L::ffma(big, L::fsplat(kPiHi), L::fsub(grid_c, t));
-    const F below = L::fselect(L::flt(L::fadd(d, big_lo), L::fsplat(-0x1p-86f)), L::fsplat(0x1p-85f),
-                               L::fsplat(0.0f));
-    const F sub = L::fsub(L::fsub(t, grid_c), below);
-    F tiny = L::ffma(big, L::fsplat(kPiHi), big_lo);
-    tiny = L::fmul(L::fselect(L::flt(tiny, grid_c), sub, tiny), L::fsplat(0x1p-64f));
-    y = L::fselect(L::flt(a, L::fsplat(0x1p-100f)), tiny, y);
-
-    y = L::as_f32(L::uxor(L::as_u32(y), L::uand(L::as_u32(x), L::usplat(kSignBit))));
-    return L::fselect(L::flt(a, L::as_f32(L::usplat(kPosInf))), y, L::as_f32(L::usplat(kQuietNaN)));
+    const typename L::f32 a = L::fabs_(x);
+    typename L::u32 n;
+    typename L::f32 s, c;
+    math_detail::sincospi_reduced<L>(a, n, s, c);
+    return math_detail::sinpi_from<L>(x, a, n, s, c);
 }
 
 // cos(pi x), max error 0.5x ulp (docs/math.md); cospi(n + 1/2) = +0 for integers n.
 template <class L>
 RK_HD typename L::f32 rk_cospif(typename L::f32 x) {
-    using F = typename L::f32;
-    using U = typename L::u32;
-    using namespace math_detail;
-    const F a = L::fabs_(x);
-    U n;
-    F s, c;
-    sincospi_reduced<L>(a, n, s, c);
-    // cos(pi (n/2 + r)): odd n swaps in the sine, (n + 1) & 2 flips the sign; +0 as in sinpi.
-    const auto odd = L::ueq(L::uand(n, L::usplat(1)), L::usplat(1));
-    const U flip = L::uand(L::template shl<30>(L::uadd(n, L::usplat(1))), L::usplat(kSignBit));
-    const F y = L::fadd(L::as_f32(L::uxor(L::as_u32(L::fselect(odd, s, c)), flip)), L::fsplat(0.0f));
-    return L::fselect(L::flt(a, L::as_f32(L::usplat(kPosInf))), y, L::as_f32(L::usplat(kQuietNaN)));
+    const typename L::f32 a = L::fabs_(x);
+    typename L::u32 n;
+    typename L::f32 s, c;
+    math_detail::sincospi_reduced<L>(a, n, s, c);
+    return math_detail::cospi_from<L>(a, n, s, c);
+}
+
+// sinpi(x) and cospi(x) together, bit for bit the same as the two calls, at about the cost of one.
+template <class L>
+RK_HD void rk_sincospif(typename L::f32 x, typename L::f32& sin_out, typename L::f32& cos_out) {
+    const typename L::f32 a = L::fabs_(x);
+    typename L::u32 n;
+    typename L::f32 s, c;
+    math_detail::sincospi_reduced<L>(a, n, s, c);
+    sin_out = math_detail::sinpi_from<L>(x, a, n, s, c);
+    cos_out = math_detail::cospi_from<L>(a, n, s, c);
 }
 
 // erf(x), max error 1.x ulp (docs/math.md).
@@ -287,6 +313,9 @@ RK_HD float expf_portable(float x) { return rk_expf<ScalarLanes>(x); }
 RK_HD float logf_portable(float x) { return rk_logf<ScalarLanes>(x); }
 RK_HD float sinpif_portable(float x) { return rk_sinpif<ScalarLanes>(x); }
 RK_HD float cospif_portable(float x) { return rk_cospif<ScalarLanes>(x); }
+RK_HD void sincospif_portable(float x, float* sin_out, float* cos_out) {
+    rk_sincospif<ScalarLanes>(x, *sin_out, *cos_out);
+}
 RK_HD float erff_portable(float x) { return rk_erff<ScalarLanes>(x); }
 RK_HD float erfinvf_portable(float x) { return rk_erfinvf<ScalarLanes>(x); }
 

@@ -9,13 +9,15 @@
 //     4q/kWidth.., in stream order);
 //   - deinterleave(a, b, even, odd): a = words [0, L), b = words [L, 2L) -> even- and odd-indexed words;
 //   - store_interleaved(float* dst, f32 x, f32 y): dst = x0 y0 x1 y1 ... (2L floats);
-//   - store_below(uint8_t* dst, u32 w, uint32_t t): dst[k] = w[k] < t ? 1 : 0 (L bytes).
+//   - store_mask_bytes(uint8_t* dst, mask m): dst[k] = m[k] ? 1 : 0 (L bytes);
+//   - mask_bits(mask m): bit k set iff m[k] (the low L bits of a uint32_t).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 
 #include "../core/distributions.h"
+#include "../core/dropout.h"
 #include "../core/lanes_scalar.h"
 #include "kernels.h"
 #include "philox_fill.h"
@@ -34,7 +36,8 @@ struct ScalarIsa : core::ScalarLanes {
         dst[0] = x;
         dst[1] = y;
     }
-    static void store_below(uint8_t* dst, uint32_t w, uint32_t t) { *dst = w < t ? 1 : 0; }
+    static void store_mask_bytes(uint8_t* dst, bool m) { *dst = m ? 1 : 0; }
+    static uint32_t mask_bits(bool m) { return m ? 1u : 0u; }
 };
 
 template <class I>
@@ -128,7 +131,7 @@ struct IsaKernels {
             uint64_t k = 0;
             if (threshold <= 0xFFFFFFFFu)  // threshold 2^32 (p = 1) does not fit a lane: scalar path
                 for (; k + I::kWidth <= m; k += I::kWidth)
-                    I::store_below(out + at + k, I::uload(w + k), static_cast<uint32_t>(threshold));
+                    I::store_mask_bytes(out + at + k, I::ult(I::uload(w + k), I::usplat(static_cast<uint32_t>(threshold))));
             for (; k < m; ++k) out[at + k] = core::bernoulli(w[k], threshold);
         });
     }
@@ -141,9 +144,60 @@ struct IsaKernels {
         });
     }
 
+    // One element of dropout, on the scalar lanes; used for tails.
+    static void dropout_one(uint32_t w, uint64_t k, uint32_t t, float scale, const float* x, float* y, uint8_t* bytes,
+                            uint32_t& bits_word) {
+        const bool keep = core::dropout_keep_lanes<core::ScalarLanes>(w, t);
+        if (x) y[k] = core::dropout_apply<core::ScalarLanes>(keep, x[k], scale);
+        if (bytes) bytes[k] = keep ? 1 : 0;
+        bits_word |= static_cast<uint32_t>(keep) << (k % 32);
+    }
+
+    static void dropout(const core::PhiloxStream& s, uint64_t first, uint64_t n, uint64_t threshold, float scale,
+                        const float* x, float* y, uint8_t* bytes, uint32_t* bits) {
+        if (threshold > 0xFFFFFFFFu) {  // p = 1: nothing is kept, and no word needs to be generated
+            for (uint64_t k = 0; k < n; ++k) {
+                if (x) y[k] = 0.0f;
+                if (bytes) bytes[k] = 0;
+            }
+            if (bits)
+                for (uint64_t q = 0; q < (n + 31) / 32; ++q) bits[q] = 0;
+            return;
+        }
+        const uint32_t t = static_cast<uint32_t>(threshold);
+        via_words(s, first, n, [&](const uint32_t* w, uint64_t at, uint64_t m) {
+            // `at` is a multiple of the buffer size, so groups of 32 stay aligned with the mask words.
+            uint64_t k = 0;
+            for (; k + 32 <= m; k += 32) {
+                uint32_t word = 0;
+                for (uint32_t v = 0; v < 32; v += I::kWidth) {
+                    const auto keep = core::dropout_keep_lanes<I>(I::uload(w + k + v), t);
+                    if (x) I::fstore(y + at + k + v, core::dropout_apply<I>(keep, I::fload(x + at + k + v), scale));
+                    if (bytes) I::store_mask_bytes(bytes + at + k + v, keep);
+                    word |= I::mask_bits(keep) << v;
+                }
+                if (bits) bits[(at + k) / 32] = word;
+            }
+            if (k < m) {  // the fill's last, partial mask word: unused high bits are 0
+                uint32_t word = 0;
+                for (; k < m; ++k) dropout_one(w[k], at + k, t, scale, x, y, bytes, word);
+                if (bits) bits[(at + m - 1) / 32] = word;
+            }
+        });
+    }
+
+    static void dropout_apply_mask(const uint8_t* bytes, const uint32_t* bits, const float* dy, float* dx, uint64_t n,
+                                   float scale) {
+        for (uint64_t k = 0; k < n; ++k) {
+            const bool keep = bytes ? bytes[k] != 0 : ((bits[k / 32] >> (k % 32)) & 1u) != 0;
+            dx[k] = core::dropout_apply<core::ScalarLanes>(keep, dy[k], scale);
+        }
+    }
+
     static KernelTable table(const char* name) {
         return KernelTable{name,           fill_u32,       fill_uniform,          fill_uniform_range,
-                           fill_normal,    fill_truncated_normal, fill_bernoulli, fill_int64};
+                           fill_normal,    fill_truncated_normal, fill_bernoulli, fill_int64,
+                           dropout,        dropout_apply_mask};
     }
 };
 

@@ -22,6 +22,14 @@ struct KernelTable {
     void (*fill_bernoulli)(const core::PhiloxStream& s, uint64_t first, uint8_t* out, uint64_t n, uint64_t threshold);
     void (*fill_int64)(const core::PhiloxStream& s, uint64_t first, int64_t* out, uint64_t n, int64_t low,
                        uint64_t span);
+    // Dropout of stream elements [first, first + n): y = keep ? x * scale : +0 when x is given, and the
+    // keep mask as bytes and/or bits (bit k % 32 of bits[k / 32], k counted from the piece's start,
+    // which is a multiple of 32) when those are given.
+    void (*dropout)(const core::PhiloxStream& s, uint64_t first, uint64_t n, uint64_t threshold, float scale,
+                    const float* x, float* y, uint8_t* mask_bytes, uint32_t* mask_bits);
+    // dx = keep ? dy * scale : +0 from a stored mask (bytes: nonzero = keep; else bits), no random numbers.
+    void (*dropout_apply_mask)(const uint8_t* mask_bytes, const uint32_t* mask_bits, const float* dy, float* dx,
+                               uint64_t n, float scale);
 };
 
 const KernelTable& kernels_scalar();

@@ -3,6 +3,8 @@
 // comes from the core templates through Avx2Lanes.
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "kernel_table_impl.h"
 #include "lanes_avx2.h"
 
@@ -49,9 +51,15 @@ struct Avx2Isa : Avx2Lanes {
         _mm256_storeu_ps(dst + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
     }
 
-    static void store_below(uint8_t* dst, __m256i w, uint32_t t) {
-        const int bits = _mm256_movemask_ps(ult(w, usplat(t)));
-        for (int k = 0; k < 8; ++k) dst[k] = static_cast<uint8_t>((bits >> k) & 1);
+    static uint32_t mask_bits(__m256 m) { return static_cast<uint32_t>(_mm256_movemask_ps(m)); }
+
+    // Spreads the 8 mask bits to 8 bytes (bit k -> byte k) with three shift-and-mask steps.
+    static void store_mask_bytes(uint8_t* dst, __m256 m) {
+        uint64_t x = mask_bits(m);
+        x = (x | (x << 28)) & 0x0000000F0000000Full;
+        x = (x | (x << 14)) & 0x0003000300030003ull;
+        x = (x | (x << 7)) & 0x0101010101010101ull;
+        std::memcpy(dst, &x, 8);
     }
 };
 

@@ -52,10 +52,11 @@ struct Avx512Isa : Avx512Lanes {
         _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(x, hi_idx, y));
     }
 
-    static void store_below(uint8_t* dst, __m512i w, uint32_t t) {
-        const __mmask16 below = _mm512_cmplt_epu32_mask(w, usplat(t));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtepi32_epi8(_mm512_maskz_set1_epi32(below, 1)));
+    static void store_mask_bytes(uint8_t* dst, __mmask16 m) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_maskz_set1_epi8(m, 1));
     }
+
+    static uint32_t mask_bits(__mmask16 m) { return m; }
 };
 
 }  // namespace

@@ -13,7 +13,7 @@ internal static class BenchCommand
 {
     internal static readonly OptionSpec[] Options =
     [
-        new("op", null, "what to measure: rand", Required: true),
+        new("op", null, "what to measure: rand or dropout", Required: true),
         new("--count", "N", "values per run (default 16777216)"),
         new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),
         new("--json", null, "print JSON instead of a table"),
@@ -24,7 +24,7 @@ internal static class BenchCommand
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {
-        string op = args.Choice("op", ["rand"]);
+        string op = args.Choice("op", ["rand", "dropout"]);
         int count = (int)args.Count("--count", 1 << 28, 1 << 24);
         int repeat = (int)Math.Max(1, args.Count("--repeat", 1000, 5));
         using CpuContext context = BackendOptions.CreateContext(args);
@@ -35,7 +35,24 @@ internal static class BenchCommand
         var longs = new long[count];
         var ulongs = new ulong[count];
         var perm = new Permutation((ulong)count, 42);
-        Case[] cases =
+        var input = new float[count];
+        if (op == "dropout")
+        {
+            stream.FillNormal(input, 0f, 1f, context);
+        }
+
+        var packed = new uint[Dropout.PackedMaskLength(count)];
+        Case[] cases = op == "dropout"
+        ?
+        [
+            new("forward", () => Dropout.Forward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
+            new("forward+bits", () => Dropout.ForwardPacked(input, floats, packed, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
+            new("forward+bytes", () => Dropout.Forward(input, floats, bytes, 0.1, stream, context: context), () => OutputDigest.Sha256<byte>(bytes)),
+            new("backward-regen", () => Dropout.Backward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
+            new("backward-bits", () => Dropout.BackwardPacked(input, floats, packed, 0.1, context), () => OutputDigest.Sha256<float>(floats)),
+            new("mask-bits", () => Dropout.MaskPacked(packed, count, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
+        ]
+        :
         [
             new("u32", () => stream.FillUInt32(words, context), () => OutputDigest.Sha256<uint>(words)),
             new("uniform", () => stream.FillUniform(floats, context), () => OutputDigest.Sha256<float>(floats)),

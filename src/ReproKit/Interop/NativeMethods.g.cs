@@ -42,6 +42,17 @@ internal enum RkIsa : uint
     Neon = 4,
 }
 
+/// <summary>How a dropout mask is stored.</summary>
+internal enum RkMaskFormat : uint
+{
+    /// <summary>No mask (forward: none written; backward: regenerate it from the stream).</summary>
+    None = 0,
+    /// <summary>One byte per element: 1 = kept, 0 = dropped (when read back, any nonzero byte means kept).</summary>
+    Bytes = 1,
+    /// <summary>Bit-packed: element i is bit i % 32 of 32-bit word i / 32 (i counted from the buffer's start); unused bits of the last word are 0.</summary>
+    Bits = 2,
+}
+
 /// <summary>Options for rk_cpu_context_create. Zero-initialise, then set struct_size = sizeof(rk_cpu_context_options).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct RkCpuContextOptions
@@ -170,6 +181,26 @@ internal static unsafe partial class NativeMethods
     /// <summary>Integers in [low, high): out[i] = low + floor(r * (high - low) / 2^64), r = word(2i) | word(2i+1) &lt;&lt; 32. Needs low &lt; high. Consumes 2 * count words.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_int64")]
     internal static partial RkStatus rk_philox_fill_int64(nint context, RkPhiloxStream* stream, long low, long high, long* @out, long count);
+
+    /// <summary>The float32 scale of kept elements, (float)(1 / (1 - p)) (+Inf for p = 1, when nothing is kept). Needs 0 &lt;= p &lt;= 1.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_dropout_scale")]
+    internal static partial RkStatus rk_dropout_scale(double p, float* out_scale);
+
+    /// <summary>Number of bytes a mask of `count` elements needs in `format` (0 for RK_MASK_NONE).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_dropout_mask_bytes")]
+    internal static partial RkStatus rk_dropout_mask_bytes(RkMaskFormat format, long count, long* out_bytes);
+
+    /// <summary>Training-mode dropout: y[i] = x[i] * scale if element i is kept, else +0. Element i is kept iff stream word (offset + element_offset + i) &gt;= floor(p * 2^32); element_offset is the global index of x[0] (a shard of a tensor passes its position, and gets exactly its slice of the whole tensor's mask). y may equal x (in place) but must not otherwise overlap it. The mask is written in `mask_format` (mask may be null only for RK_MASK_NONE).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_dropout_forward")]
+    internal static partial RkStatus rk_dropout_forward(nint context, RkPhiloxStream* stream, double p, ulong element_offset, float* x, float* y, long count, RkMaskFormat mask_format, void* mask);
+
+    /// <summary>Dropout backward: dx[i] = dy[i] * scale if element i was kept, else +0. With mask_format RK_MASK_NONE the mask is regenerated from (stream, p, element_offset), so no mask memory is needed; otherwise it is read from `mask`. dx may equal dy.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_dropout_backward")]
+    internal static partial RkStatus rk_dropout_backward(nint context, RkPhiloxStream* stream, double p, ulong element_offset, float* dy, float* dx, long count, RkMaskFormat mask_format, void* mask);
+
+    /// <summary>Writes only the keep mask of elements [element_offset, element_offset + count) in `mask_format` (not RK_MASK_NONE).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_dropout_mask")]
+    internal static partial RkStatus rk_dropout_mask(nint context, RkPhiloxStream* stream, double p, ulong element_offset, long count, RkMaskFormat mask_format, void* mask);
 
     /// <summary>Random-access permutation of [0, n) keyed by (seed, subsequence): out[k] = perm(first + k) (inverse: perm^-1). 1 &lt;= n &lt;= 2^63.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_permutation")]

@@ -1,0 +1,167 @@
+// Dropout (C API): validation (p, sizes, overlaps, mask formats), then the kernels over independent
+// pieces whose starts are multiples of 64, so bit-packed mask words are never shared by two threads.
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "../core/dropout.h"
+#include "fill_dispatch.h"
+
+using namespace rk::api;
+
+namespace {
+
+rk_status check_p(const char* fn, double p) {
+    if (p >= 0.0 && p <= 1.0) return RK_STATUS_OK;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", p);
+    return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": p must be in [0, 1] (got " + buf + ")");
+}
+
+uint64_t mask_size(rk_mask_format format, uint64_t count) {
+    switch (format) {
+        case RK_MASK_BYTES: return count;
+        case RK_MASK_BITS: return (count + 31) / 32 * 4;
+        default: return 0;
+    }
+}
+
+rk_status check_format(const char* fn, rk_mask_format format, bool none_allowed) {
+    if (format == RK_MASK_BYTES || format == RK_MASK_BITS || (none_allowed && format == RK_MASK_NONE))
+        return RK_STATUS_OK;
+    return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": mask_format " + std::to_string(static_cast<int>(format)) +
+                                                " is not " + (none_allowed ? "RK_MASK_NONE, " : "") +
+                                                "RK_MASK_BYTES or RK_MASK_BITS");
+}
+
+// [a, a + an) and [b, b + bn) (bytes) share memory.
+bool overlaps(const void* a, uint64_t an, const void* b, uint64_t bn) {
+    const auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
+    return an != 0 && bn != 0 && pa < pb + bn && pb < pa + an;
+}
+
+struct Buffers {
+    const float* in;
+    float* out;
+    void* mask;
+};
+
+// The checks every dropout entry point shares. in/out may be null only when count is 0 or (mask-only) unused.
+rk_status validate(const char* fn, rk_context* context, const rk_philox_stream* stream, double p,
+                   uint64_t element_offset, int64_t count, rk_mask_format format, bool none_allowed,
+                   const Buffers& b, const char* in_name, const char* out_name, bool uses_stream) {
+    if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+    if (uses_stream)
+        if (rk_status s = check_not_null(fn, "stream", stream); s != RK_STATUS_OK) return s;
+    if (rk_status s = check_p(fn, p); s != RK_STATUS_OK) return s;
+    if (rk_status s = check_count(fn, "count", count, sizeof(float)); s != RK_STATUS_OK) return s;
+    if (rk_status s = check_format(fn, format, none_allowed); s != RK_STATUS_OK) return s;
+    if (element_offset > UINT64_MAX - static_cast<uint64_t>(count))
+        return fail(RK_STATUS_SIZE_OVERFLOW, std::string(fn) + ": element_offset + count passes 2^64 - 1");
+    if (count == 0) return RK_STATUS_OK;
+    if (in_name)
+        if (rk_status s = check_not_null(fn, in_name, b.in); s != RK_STATUS_OK) return s;
+    if (out_name)
+        if (rk_status s = check_not_null(fn, out_name, b.out); s != RK_STATUS_OK) return s;
+    if (format != RK_MASK_NONE)
+        if (rk_status s = check_not_null(fn, "mask", b.mask); s != RK_STATUS_OK) return s;
+    const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(float);
+    if (b.in && b.out && b.in != b.out && overlaps(b.in, bytes, b.out, bytes))
+        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": '" + in_name + "' and '" + out_name +
+                                                    "' overlap without being the same buffer");
+    const uint64_t mbytes = mask_size(format, static_cast<uint64_t>(count));
+    if (overlaps(b.mask, mbytes, b.in, b.in ? bytes : 0) || overlaps(b.mask, mbytes, b.out, b.out ? bytes : 0))
+        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": 'mask' overlaps a data buffer");
+    return RK_STATUS_OK;
+}
+
+// Runs the stream kernel on pieces; x/y/mask pointers are advanced to each piece's start.
+void run_dropout(rk_context* context, const rk_philox_stream* stream, double p, uint64_t element_offset,
+                 const float* x, float* y, int64_t count, rk_mask_format format, void* mask) {
+    const rk::core::PhiloxStream s = to_core(*stream);
+    const uint64_t threshold = rk::core::dropout_threshold(p);
+    const float scale = rk::core::dropout_scale(p);
+    rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), kMinElementsPerThread, kPieceAlign,
+                          [&](uint64_t begin, uint64_t end) {
+                              uint8_t* bytes = format == RK_MASK_BYTES ? static_cast<uint8_t*>(mask) + begin : nullptr;
+                              uint32_t* bits = format == RK_MASK_BITS ? static_cast<uint32_t*>(mask) + begin / 32 : nullptr;
+                              context->kernels->dropout(s, element_offset + begin, end - begin, threshold, scale,
+                                                        x ? x + begin : nullptr, y ? y + begin : nullptr, bytes, bits);
+                          });
+}
+
+}  // namespace
+
+extern "C" RK_API rk_status rk_dropout_scale(double p, float* out_scale) {
+    static const char* fn = "rk_dropout_scale";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_not_null(fn, "out_scale", out_scale); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_p(fn, p); s != RK_STATUS_OK) return s;
+        *out_scale = rk::core::dropout_scale(p);
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_dropout_mask_bytes(rk_mask_format format, int64_t count, int64_t* out_bytes) {
+    static const char* fn = "rk_dropout_mask_bytes";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_not_null(fn, "out_bytes", out_bytes); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_format(fn, format, true); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_count(fn, "count", count, 1); s != RK_STATUS_OK) return s;
+        *out_bytes = static_cast<int64_t>(mask_size(format, static_cast<uint64_t>(count)));
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_dropout_forward(rk_context* context, const rk_philox_stream* stream, double p,
+                                               uint64_t element_offset, const float* x, float* y, int64_t count,
+                                               rk_mask_format mask_format, void* mask) {
+    static const char* fn = "rk_dropout_forward";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = validate(fn, context, stream, p, element_offset, count, mask_format, true, {x, y, mask}, "x",
+                                   "y", true);
+            s != RK_STATUS_OK || count == 0)
+            return s == RK_STATUS_OK ? ok() : s;
+        run_dropout(context, stream, p, element_offset, x, y, count, mask_format, mask);
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_dropout_backward(rk_context* context, const rk_philox_stream* stream, double p,
+                                                uint64_t element_offset, const float* dy, float* dx, int64_t count,
+                                                rk_mask_format mask_format, const void* mask) {
+    static const char* fn = "rk_dropout_backward";
+    return guarded(fn, [&]() -> rk_status {
+        const bool regenerate = mask_format == RK_MASK_NONE;
+        if (rk_status s = validate(fn, context, stream, p, element_offset, count, mask_format, true,
+                                   {dy, dx, const_cast<void*>(mask)}, "dy", "dx", regenerate);
+            s != RK_STATUS_OK || count == 0)
+            return s == RK_STATUS_OK ? ok() : s;
+        if (regenerate) {
+            run_dropout(context, stream, p, element_offset, dy, dx, count, RK_MASK_NONE, nullptr);
+            return ok();
+        }
+        const float scale = rk::core::dropout_scale(p);
+        rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), kMinElementsPerThread, kPieceAlign,
+                              [&](uint64_t begin, uint64_t end) {
+                                  const auto* bytes = mask_format == RK_MASK_BYTES ? static_cast<const uint8_t*>(mask) + begin : nullptr;
+                                  const auto* bits = mask_format == RK_MASK_BITS ? static_cast<const uint32_t*>(mask) + begin / 32 : nullptr;
+                                  context->kernels->dropout_apply_mask(bytes, bits, dy + begin, dx + begin, end - begin, scale);
+                              });
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_dropout_mask(rk_context* context, const rk_philox_stream* stream, double p,
+                                            uint64_t element_offset, int64_t count, rk_mask_format mask_format,
+                                            void* mask) {
+    static const char* fn = "rk_dropout_mask";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = validate(fn, context, stream, p, element_offset, count, mask_format, false,
+                                   {nullptr, nullptr, mask}, nullptr, nullptr, true);
+            s != RK_STATUS_OK || count == 0)
+            return s == RK_STATUS_OK ? ok() : s;
+        run_dropout(context, stream, p, element_offset, nullptr, nullptr, count, mask_format, mask);
+        return ok();
+    });
+}

@@ -19,7 +19,8 @@ internal static class CliApp
         ("info", "library and native versions, CPU features, backends and ISAs", InfoCommand.Options, InfoCommand.Run),
         ("rand", "Philox random streams (cuRAND-compatible words and uniforms)", RandCommand.Options, RandCommand.Run),
         ("dropout", "reproducible dropout forward / backward on .npy tensors, with byte or bit-packed masks", DropoutCommand.Options, DropoutCommand.Run),
-        ("bench", "throughput of each operation, with digests (bench rand|dropout)", BenchCommand.Options, BenchCommand.Run),
+        ("sample", "token sampling (temperature, top-k, top-p, min-p) with per-row streams", SampleCommand.Options, SampleCommand.Run),
+        ("bench", "throughput of each operation, with digests (bench rand|dropout|sample)", BenchCommand.Options, BenchCommand.Run),
         ("demo", "a short tour: what ReproKit computes for fixed seeds, with SHA-256 digests to compare machines", DemoCommand.Options, DemoCommand.Run),
     ];
 

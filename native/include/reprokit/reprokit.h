@@ -101,6 +101,18 @@ typedef struct rk_philox_stream {
     uint64_t offset;
 } rk_philox_stream;
 
+/** Per-row token-sampling parameters (docs/sampling.md). The neutral values leave a filter off. */
+typedef struct rk_sampling_params {
+    /** Temperature T >= 0; 0 means greedy. Neutral: 1. */
+    float temperature;
+    /** Keep the top_k largest logits (ties at the k-th value kept); 0 = off; 1 = greedy. Neutral: 0. */
+    int32_t top_k;
+    /** Nucleus: keep the smallest prefix of tokens (by weight) whose mass reaches top_p; in (0, 1]. Neutral: 1. */
+    double top_p;
+    /** Keep tokens whose probability is at least min_p times the largest; in [0, 1). Neutral: 0. */
+    double min_p;
+} rk_sampling_params;
+
 /** Description of a context, filled by rk_context_get_info. */
 typedef struct rk_context_info {
     /** sizeof(rk_context_info) as the caller knows it. */
@@ -208,6 +220,20 @@ RK_API rk_status rk_dropout_backward(rk_context* context, const rk_philox_stream
 /** Writes only the keep mask of elements [element_offset, element_offset + count) in `mask_format` (not RK_MASK_NONE). */
 RK_API rk_status rk_dropout_mask(rk_context* context, const rk_philox_stream* stream, double p,
                                  uint64_t element_offset, int64_t count, rk_mask_format mask_format, void* mask);
+
+/* ---- Token sampling (docs/sampling.md) ------------------------------------------------------ */
+
+/**
+ * Samples one token per row of logits[batch][vocab] (row r starts at logits + r * row_stride), with row r's
+ * parameters params[r] and stream streams[r]; a row consumes words (offset, offset + 1) of its stream. Writes
+ * tokens[r]; optionally (each may be null) the chosen token's processed probability probs[r], its log-probability
+ * logprobs[r] and the number of tokens the filters kept kept_counts[r]. A row's result depends only on that row's
+ * logits, parameters and stream: never on the batch, the other rows or the backend. 1 <= vocab < 2^21,
+ * row_stride >= vocab. NaN or +Inf logits, or a row without a finite logit, fail with a message naming the row.
+ */
+RK_API rk_status rk_sample(rk_context* context, const float* logits, int64_t batch, int64_t vocab, int64_t row_stride,
+                           const rk_sampling_params* params, const rk_philox_stream* streams, int32_t* tokens,
+                           float* probs, float* logprobs, int32_t* kept_counts);
 
 /* ---- Permutations (docs/permutation.md) ----------------------------------------------------- */
 

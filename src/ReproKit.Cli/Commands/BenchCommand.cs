@@ -13,10 +13,12 @@ internal static class BenchCommand
 {
     internal static readonly OptionSpec[] Options =
     [
-        new("op", null, "what to measure: rand or dropout", Required: true),
+        new("op", null, "what to measure: rand, dropout or sample", Required: true),
         new("--count", "N", "values per run (default 16777216)"),
         new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),
         new("--json", null, "print JSON instead of a table"),
+        new("--vocab", "V1,V2,..", "sample: vocabulary sizes (default 32000,128256,262144)"),
+        new("--batch", "B1,B2,..", "sample: batch sizes (default 1,8,32)"),
         .. BackendOptions.Specs,
     ];
 
@@ -24,10 +26,15 @@ internal static class BenchCommand
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {
-        string op = args.Choice("op", ["rand", "dropout"]);
+        string op = args.Choice("op", ["rand", "dropout", "sample"]);
         int count = (int)args.Count("--count", 1 << 28, 1 << 24);
         int repeat = (int)Math.Max(1, args.Count("--repeat", 1000, 5));
         using CpuContext context = BackendOptions.CreateContext(args);
+        if (op == "sample")
+        {
+            return SampleBench.Run(IntList(args, "--vocab", [32000, 128256, 262144]), IntList(args, "--batch", [1, 8, 32]), repeat, args.Flag("--json"), context, stdout);
+        }
+
         var stream = new PhiloxStream(Seed: 42);
         var words = new uint[count];
         var floats = new float[count];
@@ -119,5 +126,26 @@ internal static class BenchCommand
         }
 
         return CliApp.ExitOk;
+    }
+
+    private static int[] IntList(ArgReader args, string name, int[] defaults)
+    {
+        if (args.String(name) is not { } text)
+        {
+            return defaults;
+        }
+
+        var values = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < 1)
+            {
+                throw new UsageException($"option '{name}' is '{text}'; expected positive integers separated by commas.");
+            }
+
+            values.Add(v);
+        }
+
+        return values.ToArray();
     }
 }

@@ -81,6 +81,23 @@ internal struct RkPhiloxStream
     public ulong Offset;
 }
 
+/// <summary>Per-row token-sampling parameters (docs/sampling.md). The neutral values leave a filter off.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RkSamplingParams
+{
+    /// <summary>Temperature T &gt;= 0; 0 means greedy. Neutral: 1.</summary>
+    public float Temperature;
+
+    /// <summary>Keep the top_k largest logits (ties at the k-th value kept); 0 = off; 1 = greedy. Neutral: 0.</summary>
+    public int TopK;
+
+    /// <summary>Nucleus: keep the smallest prefix of tokens (by weight) whose mass reaches top_p; in (0, 1]. Neutral: 1.</summary>
+    public double TopP;
+
+    /// <summary>Keep tokens whose probability is at least min_p times the largest; in [0, 1). Neutral: 0.</summary>
+    public double MinP;
+}
+
 /// <summary>Description of a context, filled by rk_context_get_info.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct RkContextInfo
@@ -202,6 +219,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "rk_dropout_mask")]
     internal static partial RkStatus rk_dropout_mask(nint context, RkPhiloxStream* stream, double p, ulong element_offset, long count, RkMaskFormat mask_format, void* mask);
 
+    /// <summary>Samples one token per row of logits[batch][vocab] (row r starts at logits + r * row_stride), with row r's parameters params[r] and stream streams[r]; a row consumes words (offset, offset + 1) of its stream. Writes tokens[r]; optionally (each may be null) the chosen token's processed probability probs[r], its log-probability logprobs[r] and the number of tokens the filters kept kept_counts[r]. A row's result depends only on that row's logits, parameters and stream: never on the batch, the other rows or the backend. 1 &lt;= vocab &lt; 2^21, row_stride &gt;= vocab. NaN or +Inf logits, or a row without a finite logit, fail with a message naming the row.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_sample")]
+    internal static partial RkStatus rk_sample(nint context, float* logits, long batch, long vocab, long row_stride, RkSamplingParams* @params, RkPhiloxStream* streams, int* tokens, float* probs, float* logprobs, int* kept_counts);
+
     /// <summary>Random-access permutation of [0, n) keyed by (seed, subsequence): out[k] = perm(first + k) (inverse: perm^-1). 1 &lt;= n &lt;= 2^63.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_permutation")]
     internal static partial RkStatus rk_permutation(nint context, ulong n, ulong seed, ulong subsequence, int inverse, ulong first, ulong* @out, long count);
@@ -218,6 +239,7 @@ internal static class NativeLayout
     [
         new("RkCpuContextOptions", 12, 4, [new("StructSize", 0), new("Isa", 4), new("NumThreads", 8)]),
         new("RkPhiloxStream", 24, 8, [new("Seed", 0), new("Subsequence", 8), new("Offset", 16)]),
+        new("RkSamplingParams", 24, 8, [new("Temperature", 0), new("TopK", 4), new("TopP", 8), new("MinP", 16)]),
         new("RkContextInfo", 12, 4, [new("StructSize", 0), new("Isa", 4), new("NumThreads", 8)]),
     ];
 }

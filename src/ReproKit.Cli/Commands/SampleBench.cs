@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+
+namespace ReproKit.Cli.Commands;
+
+/// <summary>
+/// <c>reprokit bench sample</c>: time per batch for each vocabulary size, batch size and parameter set, beside the time
+/// of reading the logits once (the floor any sampler pays), with the digest of the tokens.
+/// </summary>
+internal static class SampleBench
+{
+    private static readonly (string Name, SamplingParams Params)[] ParameterSets =
+    [
+        ("T0.7 k50 p0.9", new SamplingParams(0.7f, 50, 0.9)),
+        ("T1 p0.95", new SamplingParams(1f, 0, 0.95)),
+        ("min_p 0.05", new SamplingParams(MinP: 0.05)),
+    ];
+
+    internal static int Run(int[] vocabs, int[] batches, int repeat, bool json, CpuContext context, TextWriter stdout)
+    {
+        var rows = new List<(int V, int B, string Set, double Ms, double ReadMs, string Digest)>();
+        foreach (int v in vocabs)
+        {
+            foreach (int b in batches)
+            {
+                var logits = new float[(long)v * b];
+                new PhiloxStream(2024).FillNormal(logits, 0f, 3f, context);
+                double readMs = Best(repeat, () => Sum(logits)) * 1e3;
+                var streams = Enumerable.Range(0, b).Select(r => new PhiloxStream(7, (ulong)r)).ToArray();
+                var tokens = new int[b];
+                foreach (var (name, p) in ParameterSets)
+                {
+                    Console.Error.Write($"\rbench sample: V={v} B={b} {name}          ");
+                    var ps = Enumerable.Repeat(p, b).ToArray();
+                    double ms = Best(repeat, () => Sampler.Sample(logits, b, v, ps, streams, tokens, context: context)) * 1e3;
+                    rows.Add((v, b, name, ms, readMs, OutputDigest.Sha256<int>(tokens)));
+                }
+            }
+        }
+
+        Console.Error.WriteLine("\r" + new string(' ', 60) + "\r");
+        if (json)
+        {
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("op", "sample");
+                w.WriteString("machine", ReproKitLibrary.CpuDescription);
+                w.WriteString("isa", ReproKitLibrary.IsaName(context.Isa));
+                w.WriteNumber("threads", context.Threads);
+                w.WriteStartArray("cases");
+                foreach (var r in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", $"V{r.V} B{r.B} {r.Set}");
+                    w.WriteNumber("vocab", r.V);
+                    w.WriteNumber("batch", r.B);
+                    w.WriteString("params", r.Set);
+                    w.WriteNumber("milliseconds", r.Ms);
+                    w.WriteNumber("readLogitsMilliseconds", r.ReadMs);
+                    w.WriteString("sha256", r.Digest);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            return CliApp.ExitOk;
+        }
+
+        stdout.WriteLine($"bench sample: best of {repeat}; ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s); {ReproKitLibrary.CpuDescription}");
+        stdout.WriteLine($"{"V",7} {"B",3} {"params",-14} {"ms",9} {"read ms",8} {"x read",7}  sha256(tokens)");
+        foreach (var r in rows)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.V,7} {r.B,3} {r.Set,-14} {r.Ms,9:F3} {r.ReadMs,8:F3} {r.Ms / r.ReadMs,7:F1}  {r.Digest[..16]}..."));
+        }
+
+        return CliApp.ExitOk;
+    }
+
+    private static double Best(int repeat, Action run)
+    {
+        run();
+        double best = double.MaxValue;
+        for (int i = 0; i < repeat; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            run();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+
+        return best;
+    }
+
+    // A vectorised read of every logit: the memory floor of any sampler.
+    private static float Sum(float[] data)
+    {
+        var acc = Vector<float>.Zero;
+        int i = 0;
+        for (; i + Vector<float>.Count <= data.Length; i += Vector<float>.Count)
+        {
+            acc += new Vector<float>(data, i);
+        }
+
+        float s = Vector.Sum(acc);
+        for (; i < data.Length; i++)
+        {
+            s += data[i];
+        }
+
+        return s;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Runtime.InteropServices;
+using ReproKit.Interop;
+
+namespace ReproKit;
+
+/// <summary>
+/// Parameters of one row's token sampling, applied in Hugging Face's order: temperature, then top-k, then top-p, then
+/// min-p. The defaults leave every filter off (<c>T = 1, top_k = 0, top_p = 1, min_p = 0</c>): plain sampling from
+/// <c>softmax(logits)</c>.
+/// </summary>
+/// <param name="Temperature">T &gt;= 0; 0 is greedy (the first index of the largest logit). Default 1.</param>
+/// <param name="TopK">Keep the k largest logits (ties at the k-th kept); 0 is off, 1 is greedy. Default 0.</param>
+/// <param name="TopP">Nucleus: keep the smallest prefix by weight whose mass reaches top_p, in (0, 1]. Default 1 (off).</param>
+/// <param name="MinP">Keep tokens with probability at least min_p times the largest, in [0, 1). Default 0 (off).</param>
+public sealed record SamplingParams(float Temperature = 1f, int TopK = 0, double TopP = 1.0, double MinP = 0.0)
+{
+    /// <summary>Greedy decoding: the first index of the largest logit.</summary>
+    public static SamplingParams Greedy { get; } = new(Temperature: 0f);
+
+    internal RkSamplingParams ToNative() => new() { Temperature = Temperature, TopK = TopK, TopP = TopP, MinP = MinP };
+}
+
+/// <summary>One row's sampling result: the token, its processed probability and log-probability, and how many tokens the filters kept.</summary>
+/// <param name="Token">The chosen token.</param>
+/// <param name="Probability">Its probability after the filters.</param>
+/// <param name="LogProbability">Its log-probability after the filters.</param>
+/// <param name="KeptCount">How many tokens the filters kept.</param>
+public readonly record struct SampledToken(int Token, float Probability, float LogProbability, int KeptCount);
+
+/// <summary>
+/// Token sampling whose result for (logits, parameters, stream) does not depend on the batch, the row's position in it,
+/// the other rows, the ISA, the thread count or the device (docs/sampling.md). Each row consumes two words of its
+/// stream; give each request its own stream and advance its offset by 2 per step (<see cref="GenerationStreams"/>).
+/// </summary>
+public static class Sampler
+{
+    /// <summary>Largest vocabulary size plus one: V must be below 2^21.</summary>
+    public const int MaxVocabulary = (1 << 21) - 1;
+
+    /// <summary>Samples one token per row of <paramref name="logits"/> (<paramref name="batch"/> rows, row r at <c>r * rowStride</c>).</summary>
+    /// <param name="logits">The logits, float32.</param>
+    /// <param name="batch">Number of rows.</param>
+    /// <param name="vocabulary">Tokens per row, 1 to 2^21 - 1.</param>
+    /// <param name="parameters">One entry per row.</param>
+    /// <param name="streams">One stream per row (each row reads words offset and offset + 1).</param>
+    /// <param name="tokens">Receives one token per row.</param>
+    /// <param name="probabilities">Optional (empty to skip): each chosen token's processed probability.</param>
+    /// <param name="logProbabilities">Optional (empty to skip): each chosen token's log-probability.</param>
+    /// <param name="keptCounts">Optional (empty to skip): how many tokens the filters kept.</param>
+    /// <param name="context">The CPU context; null for the shared one.</param>
+    /// <param name="rowStride">Distance between rows in elements; 0 means <paramref name="vocabulary"/>.</param>
+    /// <exception cref="ArgumentException">A length is wrong, a parameter is out of range, or a row holds NaN / +Inf / no finite logit (the message names the row).</exception>
+    public static unsafe void Sample(ReadOnlySpan<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
+        ReadOnlySpan<PhiloxStream> streams, Span<int> tokens, Span<float> probabilities = default, Span<float> logProbabilities = default,
+        Span<int> keptCounts = default, CpuContext? context = null, int rowStride = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        if (rowStride == 0)
+        {
+            rowStride = vocabulary;
+        }
+
+        if (batch > 0 && (long)(batch - 1) * rowStride + vocabulary > logits.Length)
+        {
+            throw new ArgumentException($"{batch} rows of {vocabulary} logits with stride {rowStride} need {(long)(batch - 1) * rowStride + vocabulary} elements; the span has {logits.Length}.", nameof(logits));
+        }
+
+        CheckLength(parameters.Length, batch, nameof(parameters));
+        CheckLength(streams.Length, batch, nameof(streams));
+        CheckLength(tokens.Length, batch, nameof(tokens));
+        CheckOptional(probabilities.Length, batch, nameof(probabilities));
+        CheckOptional(logProbabilities.Length, batch, nameof(logProbabilities));
+        CheckOptional(keptCounts.Length, batch, nameof(keptCounts));
+
+        // Small batches use the stack; no managed allocation per call up to 64 rows.
+        Span<RkSamplingParams> nativeParams = batch <= 64 ? stackalloc RkSamplingParams[batch] : new RkSamplingParams[batch];
+        for (int r = 0; r < batch; r++)
+        {
+            nativeParams[r] = (parameters[r] ?? throw new ArgumentNullException(nameof(parameters), $"parameters[{r}] is null.")).ToNative();
+        }
+
+        ReadOnlySpan<RkPhiloxStream> nativeStreams = MemoryMarshal.Cast<PhiloxStream, RkPhiloxStream>(streams);
+        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        fixed (float* l = logits)
+        fixed (RkSamplingParams* p = nativeParams)
+        fixed (RkPhiloxStream* s = nativeStreams)
+        fixed (int* t = tokens)
+        fixed (float* pr = probabilities)
+        fixed (float* lp = logProbabilities)
+        fixed (int* kc = keptCounts)
+        {
+            NativeErrors.Check(NativeMethods.rk_sample(lease.Raw, l, batch, vocabulary, rowStride, p, s, t, pr, lp, kc), nameof(logits));
+        }
+    }
+
+    /// <summary>Samples one row.</summary>
+    /// <param name="logits">The row's logits.</param>
+    /// <param name="parameters">Its parameters.</param>
+    /// <param name="stream">Its stream (words offset and offset + 1 are read).</param>
+    /// <param name="context">The CPU context; null for the shared one.</param>
+    public static SampledToken SampleOne(ReadOnlySpan<float> logits, SamplingParams parameters, PhiloxStream stream, CpuContext? context = null)
+    {
+        Span<int> token = stackalloc int[1];
+        Span<float> prob = stackalloc float[1];
+        Span<float> logprob = stackalloc float[1];
+        Span<int> kept = stackalloc int[1];
+        Sample(logits, 1, logits.Length, [parameters], [stream], token, prob, logprob, kept, context);
+        return new SampledToken(token[0], prob[0], logprob[0], kept[0]);
+    }
+
+    private static void CheckLength(int actual, int expected, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"'{name}' has {actual} entries; the batch has {expected} rows.", name);
+        }
+    }
+
+    private static void CheckOptional(int actual, int expected, string name)
+    {
+        if (actual != 0 && actual != expected)
+        {
+            throw new ArgumentException($"'{name}' has {actual} entries; pass {expected} (one per row) or none.", name);
+        }
+    }
+}
+
+/// <summary>
+/// Per-request streams for a generation loop: request <c>r</c> uses subsequence <c>firstSubsequence + r</c> (its request
+/// id) and step <c>t</c> reads words <c>2t</c> and <c>2t + 1</c>. A request's tokens therefore depend only on its own id,
+/// its own logits and the step, not on which other requests share its batch or when it joined.
+/// </summary>
+public sealed class GenerationStreams
+{
+    private readonly Dictionary<long, ulong> _steps = [];
+
+    /// <summary>Creates the streams of one seed.</summary>
+    /// <param name="seed">The generation seed.</param>
+    public GenerationStreams(ulong seed) => Seed = seed;
+
+    /// <summary>The seed.</summary>
+    public ulong Seed { get; }
+
+    /// <summary>The stream of <paramref name="requestId"/> at <paramref name="step"/>: <c>(seed, requestId, 2 * step)</c>.</summary>
+    /// <param name="requestId">The request's id (its subsequence).</param>
+    /// <param name="step">The step (tokens generated so far for this request).</param>
+    public PhiloxStream StreamFor(ulong requestId, ulong step) => new(Seed, requestId, checked(2 * step));
+
+    /// <summary>The streams of the requests in a batch at their current steps, then advances each by one step.</summary>
+    /// <param name="requestIds">The batch's request ids in row order.</param>
+    /// <param name="destination">Receives one stream per request.</param>
+    public void NextStep(ReadOnlySpan<long> requestIds, Span<PhiloxStream> destination)
+    {
+        if (destination.Length != requestIds.Length)
+        {
+            throw new ArgumentException($"'destination' has {destination.Length} entries for {requestIds.Length} requests.", nameof(destination));
+        }
+
+        for (int i = 0; i < requestIds.Length; i++)
+        {
+            long id = requestIds[i];
+            ArgumentOutOfRangeException.ThrowIfNegative(id, nameof(requestIds));
+            _steps.TryGetValue(id, out ulong step);
+            destination[i] = StreamFor((ulong)id, step);
+            _steps[id] = step + 1;
+        }
+    }
+
+    /// <summary>Steps taken so far by <paramref name="requestId"/>.</summary>
+    /// <param name="requestId">The request.</param>
+    public ulong StepOf(long requestId) => _steps.TryGetValue(requestId, out ulong s) ? s : 0;
+
+    /// <summary>Forgets a finished request.</summary>
+    /// <param name="requestId">The request.</param>
+    public void Remove(long requestId) => _steps.Remove(requestId);
+}

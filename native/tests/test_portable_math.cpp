@@ -76,7 +76,7 @@ void scalar_batch(Fn fn, const float* in, float* out, std::size_t n) {
     mathcheck::batch<core::ScalarLanes>(fn, in, out, n);
 }
 
-bool isa_supported(rk_isa isa) {
+[[maybe_unused]] bool isa_supported(rk_isa isa) {
     int32_t ok = 0;
     return rk_cpu_isa_supported(isa, &ok) == RK_STATUS_OK && ok != 0;
 }

@@ -28,6 +28,9 @@ const rk::cpu::KernelTable* kernels_for(rk_isa isa) {
         case RK_ISA_AVX2: return &rk::cpu::kernels_avx2();
         case RK_ISA_AVX512: return &rk::cpu::kernels_avx512();
 #endif
+#if defined(RK_HAVE_NEON_KERNELS)
+        case RK_ISA_NEON: return &rk::cpu::kernels_neon();
+#endif
         default: return nullptr;
     }
 }

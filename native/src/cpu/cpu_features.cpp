@@ -20,6 +20,10 @@ bool isa_supported(rk_isa isa) {
             return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
 #endif
+#if defined(RK_HAVE_NEON_KERNELS)
+        case RK_ISA_NEON:
+            return true;  // Advanced SIMD is part of the AArch64 base architecture
+#endif
         default:
             return false;
     }

@@ -37,5 +37,8 @@ const KernelTable& kernels_scalar();
 const KernelTable& kernels_avx2();
 const KernelTable& kernels_avx512();
 #endif
+#if defined(RK_HAVE_NEON_KERNELS)
+const KernelTable& kernels_neon();
+#endif
 
 }  // namespace rk::cpu

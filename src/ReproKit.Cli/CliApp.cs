@@ -21,6 +21,7 @@ internal static class CliApp
         ("dropout", "reproducible dropout forward / backward on .npy tensors, with byte or bit-packed masks", DropoutCommand.Options, DropoutCommand.Run),
         ("sample", "token sampling (temperature, top-k, top-p, min-p) with per-row streams", SampleCommand.Options, SampleCommand.Run),
         ("bench", "throughput of each operation, with digests (bench rand|dropout|sample)", BenchCommand.Options, BenchCommand.Run),
+        ("verify", "run the golden suite on this machine's backends and compare with the recorded digests", VerifyCommand.Options, VerifyCommand.Run),
         ("demo", "a short tour: what ReproKit computes for fixed seeds, with SHA-256 digests to compare machines", DemoCommand.Options, DemoCommand.Run),
     ];
 

@@ -241,6 +241,18 @@ RK_API rk_status rk_sample(rk_context* context, const float* logits, int64_t bat
 RK_API rk_status rk_permutation(rk_context* context, uint64_t n, uint64_t seed, uint64_t subsequence, int32_t inverse,
                                 uint64_t first, uint64_t* out, int64_t count);
 
+/* ---- Golden suite (docs/reproducibility.md) ------------------------------------------------- */
+
+/** Number of golden cases compiled into the library. */
+RK_API int32_t rk_golden_case_count(void);
+
+/** Name of golden case `index` and its recorded SHA-256 (64 hex digits; "" if none is recorded), NUL-terminated. */
+RK_API rk_status rk_golden_case_info(int32_t index, char* name, int64_t name_capacity, char* expected_sha256,
+                                     int64_t expected_capacity);
+
+/** Runs golden case `index` on the context and writes the SHA-256 of its output (64 hex digits + NUL: 65 bytes). */
+RK_API rk_status rk_golden_case_run(rk_context* context, int32_t index, char* sha256, int64_t capacity);
+
 /** Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use). */
 RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count);
 

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using ReproKit.Cli;
+
+namespace ReproKit.Tests;
+
+/// <summary>The golden suite from C# and through <c>reprokit verify</c>.</summary>
+public class GoldenTests
+{
+    [Test]
+    public void EveryCaseMatchesOnEveryBackend()
+    {
+        Assert.That(Golden.Count, Is.GreaterThanOrEqualTo(7));
+        foreach (var (isa, threads) in TestData.Backends())
+        {
+            using var c = new CpuContext(new CpuContextOptions(isa, threads));
+            foreach (GoldenResult r in Golden.RunAll(c))
+            {
+                Assert.That(r.Expected, Is.Not.Empty, $"{r.Name}: no digest recorded");
+                Assert.That(r.Actual, Is.EqualTo(r.Expected), $"{r.Name} on {isa}/{threads}");
+            }
+        }
+    }
+
+    [Test]
+    public void VerifyAllPassesAndReportsJson()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.That(CliApp.Run(["verify", "--all", "--json"], stdout, stderr), Is.Zero, stderr.ToString());
+        using JsonDocument doc = JsonDocument.Parse(stdout.ToString());
+        Assert.That(doc.RootElement.GetProperty("mismatches").GetInt32(), Is.Zero);
+        int results = doc.RootElement.GetProperty("results").GetArrayLength();
+        Assert.That(results, Is.EqualTo(Golden.Count * ReproKitLibrary.SupportedIsas.Count * 3));
+
+        var text = new StringWriter();
+        Assert.That(CliApp.Run(["verify", "--isa", "scalar", "--threads", "1"], text, new StringWriter()), Is.Zero);
+        Assert.That(text.ToString(), Does.Contain("match the recorded digests"));
+        Assert.That(CliApp.Run(["verify", "--device", "cuda:0"], new StringWriter(), new StringWriter()), Is.EqualTo(CliApp.ExitFailure));
+        Assert.That(CliApp.Run(["verify", "--all", "--isa", "scalar"], new StringWriter(), new StringWriter()), Is.EqualTo(CliApp.ExitUsage));
+        Assert.Throws<ArgumentException>(() => Golden.Run(-1));
+    }
+}

@@ -22,6 +22,8 @@ internal static class CliApp
         ("sample", "token sampling (temperature, top-k, top-p, min-p) with per-row streams", SampleCommand.Options, SampleCommand.Run),
         ("bench", "throughput of each operation, with digests (bench rand|dropout|sample)", BenchCommand.Options, BenchCommand.Run),
         ("verify", "run the golden suite on this machine's backends and compare with the recorded digests", VerifyCommand.Options, VerifyCommand.Run),
+        ("replay", "recompute every call of a manifest on this machine and check the digests", ReplayCommand.Options, ReplayCommand.Run),
+        ("compare", "compare two manifests or two bench results", CompareCommand.Options, CompareCommand.Run),
         ("demo", "a short tour: what ReproKit computes for fixed seeds, with SHA-256 digests to compare machines", DemoCommand.Options, DemoCommand.Run),
     ];
 
@@ -55,7 +57,14 @@ internal static class CliApp
                 return ExitOk;
             }
 
-            return command.Run(reader, stdout);
+            ManifestRecorder.Reset();
+            int code = command.Run(reader, stdout);
+            if (code == ExitOk && reader.String(ManifestRecorder.Spec.Name) is { } manifestPath)
+            {
+                ManifestRecorder.Record(manifestPath, command.Name, args.Skip(1).ToArray());
+            }
+
+            return code;
         }
         catch (UsageException e)
         {
@@ -64,7 +73,8 @@ internal static class CliApp
             return ExitUsage;
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
-                                      or ReproKitException or DllNotFoundException or OverflowException or ObjectDisposedException)
+                                      or ReproKitException or DllNotFoundException or OverflowException or ObjectDisposedException
+                                      or FormatException)
         {
             stderr.WriteLine($"reprokit {command.Name}: error: {e.Message}");
             return ExitFailure;

@@ -31,6 +31,8 @@ internal static class BackendOptions
             throw new UsageException("option '--threads' must be at least 1.");
         }
 
-        return new CpuContext(new CpuContextOptions(isa, threads));
+        var context = new CpuContext(new CpuContextOptions(isa, threads));
+        ManifestRecorder.Backend = $"cpu/{ReproKitLibrary.IsaName(context.Isa)}/{context.Threads}t";
+        return context;
     }
 }

@@ -24,6 +24,7 @@ internal static class DropoutCommand
         new("--grad-output", "G.npy", "backward: dy (float32)"),
         new("--mask", "M.npy", "backward: read the mask from here instead of regenerating it"),
         .. BackendOptions.Specs,
+        ManifestRecorder.Spec,
     ];
 
     internal static int Run(ArgReader args, TextWriter stdout)

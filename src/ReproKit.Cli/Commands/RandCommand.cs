@@ -41,6 +41,7 @@ internal static class RandCommand
         new("--slope", "A", "kaiming: leaky ReLU negative slope, torch's a (default 0)"),
         new("--gain", "G", "xavier: gain (default 1)"),
         .. BackendOptions.Specs,
+        ManifestRecorder.Spec,
     ];
 
     internal static int Run(ArgReader args, TextWriter stdout)

@@ -25,6 +25,7 @@ internal static class SampleCommand
         new("--probs-out", "P.npy", "float32 [B]: each chosen token's processed probability"),
         new("--logprobs-out", "LP.npy", "float32 [B]: each chosen token's log-probability"),
         .. BackendOptions.Specs,
+        ManifestRecorder.Spec,
     ];
 
     internal static int Run(ArgReader args, TextWriter stdout)

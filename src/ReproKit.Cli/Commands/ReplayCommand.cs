@@ -1,0 +1,143 @@
+using System.Text.Json;
+
+namespace ReproKit.Cli.Commands;
+
+/// <summary>
+/// <c>reprokit replay FILE.json [--isa I] [--threads T] [--json]</c>: recomputes every recorded call on this machine
+/// (optionally on another ISA or thread count) into temporary files and reports, per output, whether the digest matches
+/// the recorded one. Inputs must still exist with their recorded digests. Exits 1 on any mismatch.
+/// </summary>
+internal static class ReplayCommand
+{
+    internal static readonly OptionSpec[] Options =
+    [
+        new("manifest", null, "the manifest to replay", Required: true),
+        new("--json", null, "print JSON instead of a table"),
+        .. BackendOptions.Specs,
+    ];
+
+    private static readonly string[] OutputRoles = ["--out", "--mask-out", "--probs-out", "--logprobs-out", "--bias-grad-out"];
+
+    internal static int Run(ArgReader args, TextWriter stdout)
+    {
+        ReproManifest manifest = ReproManifest.Load(args.String("manifest")!);
+        string temp = Directory.CreateTempSubdirectory("reprokit-replay").FullName;
+        var rows = new List<(int Call, string Operation, string Role, string Expected, string Actual, string Note)>();
+        try
+        {
+            for (int c = 0; c < manifest.Calls.Count; c++)
+            {
+                ManifestCall call = manifest.Calls[c];
+                string? inputProblem = call.Inputs
+                    .Select(f => !File.Exists(f.Path) ? $"input {f.Path} is missing"
+                        : ManifestRecorder.DataDigest(f.Path) != f.Sha256 ? $"input {f.Path} has changed since it was recorded" : null)
+                    .FirstOrDefault(p => p is not null);
+                if (inputProblem is not null)
+                {
+                    rows.AddRange(call.Outputs.Select(o => (c, call.Operation, o.Role, o.Sha256, "", inputProblem)));
+                    continue;
+                }
+
+                var replayed = new Dictionary<string, string>();
+                string[] argv = Rewrite(call, args, temp, c, replayed);
+                var err = new StringWriter();
+                int code = CliApp.Run([call.Operation, .. argv], new StringWriter(), err);
+                foreach (ManifestFile o in call.Outputs)
+                {
+                    string actual = code == CliApp.ExitOk ? ManifestRecorder.DataDigest(replayed[o.Role]) : "";
+                    rows.Add((c, call.Operation, o.Role, o.Sha256, actual, code == CliApp.ExitOk ? "" : err.ToString().Trim()));
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+
+        int mismatches = rows.Count(r => r.Expected != r.Actual);
+        if (args.Flag("--json"))
+        {
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("recordedOn", manifest.Environment.GetValueOrDefault("cpu", "?"));
+                w.WriteString("replayedOn", ReproKitLibrary.CpuDescription);
+                w.WriteNumber("mismatches", mismatches);
+                w.WriteStartArray("outputs");
+                foreach (var r in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("call", r.Call);
+                    w.WriteString("operation", r.Operation);
+                    w.WriteString("role", r.Role);
+                    w.WriteString("expected", r.Expected);
+                    w.WriteString("actual", r.Actual);
+                    w.WriteBoolean("match", r.Expected == r.Actual);
+                    w.WriteString("note", r.Note);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        }
+        else
+        {
+            stdout.WriteLine($"replaying {manifest.Calls.Count} call(s) recorded on {manifest.Environment.GetValueOrDefault("cpu", "?")}");
+            foreach (var r in rows)
+            {
+                string verdict = r.Expected == r.Actual ? "match" : "MISMATCH" + (r.Note.Length > 0 ? $" ({r.Note})" : "");
+                stdout.WriteLine($"  call {r.Call,-3} {r.Operation,-8} {r.Role,-14} {verdict}");
+            }
+
+            stdout.WriteLine(mismatches == 0 ? $"All {rows.Count} outputs reproduced bit for bit." : $"{mismatches} of {rows.Count} outputs differ.");
+        }
+
+        return mismatches == 0 ? CliApp.ExitOk : CliApp.ExitFailure;
+    }
+
+    // The recorded arguments with outputs redirected to temporary files and the backend options replaced if given.
+    private static string[] Rewrite(ManifestCall call, ArgReader args, string temp, int index, Dictionary<string, string> outputs)
+    {
+        bool overrideBackend = args.Has("--isa") || args.Has("--threads");
+        var result = new List<string>();
+        string[] a = call.Arguments;
+        for (int i = 0; i < a.Length; i++)
+        {
+            string name = a[i].Contains('=') ? a[i][..a[i].IndexOf('=')] : a[i];
+            bool inline = a[i].Contains('=');
+            if (overrideBackend && name is "--isa" or "--threads")
+            {
+                i += inline ? 0 : 1;
+                continue;
+            }
+
+            if (OutputRoles.Contains(name))
+            {
+                string path = Path.Combine(temp, $"call{index}{name.Replace("-", "_", StringComparison.Ordinal)}.npy");
+                outputs[name] = path;
+                result.Add(name);
+                result.Add(path);
+                i += inline ? 0 : 1;
+                continue;
+            }
+
+            result.Add(a[i]);
+        }
+
+        if (args.String("--isa") is { } isa)
+        {
+            result.AddRange(["--isa", isa]);
+        }
+
+        if (args.String("--threads") is { } threads)
+        {
+            result.AddRange(["--threads", threads]);
+        }
+
+        return result.ToArray();
+    }
+}

@@ -1,0 +1,72 @@
+using ReproKit.IO;
+
+namespace ReproKit.Cli;
+
+/// <summary>
+/// Records a successful CLI call into the manifest named by <c>--manifest FILE.json</c>: the operation, its arguments,
+/// the backend it ran on, and the digests of its input and output files.
+/// </summary>
+internal static class ManifestRecorder
+{
+    internal static readonly OptionSpec Spec = new("--manifest", "FILE.json", "append this call to a run manifest (created if missing)");
+
+    private static readonly string[] InputRoles = ["--input", "--logits", "--grad-output", "--mask", "--row-streams", "--weight", "--bias"];
+    private static readonly string[] OutputRoles = ["--out", "--mask-out", "--probs-out", "--logprobs-out", "--bias-grad-out"];
+
+    /// <summary>The backend of the context the current command created (set by BackendOptions).</summary>
+    internal static string Backend { get; set; } = "cpu";
+
+    /// <summary>Values a command chose that the manifest should keep (e.g. the algorithm Auto picked).</summary>
+    internal static Dictionary<string, string> Details { get; } = [];
+
+    /// <summary>Clears the per-call state before a command runs.</summary>
+    internal static void Reset()
+    {
+        Backend = "cpu";
+        Details.Clear();
+    }
+
+    internal static void Record(string manifestPath, string operation, string[] arguments)
+    {
+        ReproManifest manifest = File.Exists(manifestPath) ? ReproManifest.Load(manifestPath) : new ReproManifest();
+        var kept = new List<string>();
+        var inputs = new List<ManifestFile>();
+        var outputs = new List<ManifestFile>();
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            string a = arguments[i];
+            string name = a.Contains('=') ? a[..a.IndexOf('=')] : a;
+            string? value = a.Contains('=') ? a[(a.IndexOf('=') + 1)..] : i + 1 < arguments.Length ? arguments[i + 1] : null;
+            if (name == Spec.Name)
+            {
+                if (!a.Contains('='))
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            kept.Add(a);
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (InputRoles.Contains(name))
+            {
+                inputs.Add(new ManifestFile(name, value, DataDigest(value)));
+            }
+            else if (OutputRoles.Contains(name))
+            {
+                outputs.Add(new ManifestFile(name, value, DataDigest(value)));
+            }
+        }
+
+        manifest.Add(new ManifestCall(operation, kept.ToArray(), Backend, inputs.ToArray(), outputs.ToArray(), new Dictionary<string, string>(Details)));
+        manifest.Save(manifestPath);
+    }
+
+    /// <summary>SHA-256 of a .npy file's array data (what two machines must agree on).</summary>
+    internal static string DataDigest(string path) => OutputDigest.Sha256<byte>(NpyFile.Read(path).Data);
+}

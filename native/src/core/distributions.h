@@ -27,8 +27,10 @@ RK_HD void box_muller(typename L::u32 w0, typename L::u32 w1, typename L::f32 me
     const typename L::f32 u2 = u32_to_uniform<L>(w1);
     const typename L::f32 r = L::fsqrt(L::fmul(L::fsplat(-2.0f), rk_logf<L>(u1)));
     const typename L::f32 t = L::fadd(u2, u2);  // 2 * u2, exact
-    z0 = L::ffma(stddev, L::fmul(r, rk_cospif<L>(t)), mean);
-    z1 = L::ffma(stddev, L::fmul(r, rk_sinpif<L>(t)), mean);
+    typename L::f32 s, c;
+    rk_sincospif<L>(t, s, c);  // the bits of rk_sinpif and rk_cospif, sharing one reduction
+    z0 = L::ffma(stddev, L::fmul(r, c), mean);
+    z1 = L::ffma(stddev, L::fmul(r, s), mean);
 }
 
 // Truncated normal by inverse CDF, as torch.nn.init.trunc_normal_: x uniform in [erf(alpha / sqrt 2),

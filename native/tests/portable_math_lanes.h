@@ -85,7 +85,7 @@ void eval_sincospi(const float* in, float* s, float* c, std::size_t n) {
     }
 }
 
-// Entry points of the ISA-specific files (x86-64 builds only).
+// Entry points of the ISA-specific files (x86-64 builds: avx2, avx512; ARM64 builds: neon).
 void math_batch_avx2(mathcheck::Fn fn, const float* in, float* out, std::size_t n);
 void math_batch_avx512(mathcheck::Fn fn, const float* in, float* out, std::size_t n);
 void sincospi_avx2(const float* in, float* s, float* c, std::size_t n);
@@ -94,5 +94,9 @@ void lane_ops_avx2(const uint32_t* a, const uint32_t* b, const uint32_t* c, cons
                    std::size_t n);
 void lane_ops_avx512(const uint32_t* a, const uint32_t* b, const uint32_t* c, const float* rn, uint32_t* out,
                      std::size_t n);
+void math_batch_neon(mathcheck::Fn fn, const float* in, float* out, std::size_t n);
+void sincospi_neon(const float* in, float* s, float* c, std::size_t n);
+void lane_ops_neon(const uint32_t* a, const uint32_t* b, const uint32_t* c, const float* rn, uint32_t* out,
+                   std::size_t n);
 
 }  // namespace rk::test

@@ -1,7 +1,7 @@
 // Portable float32 math (core/portable_math.h) and the lanes interface: special values bit for bit,
 // accuracy against a float64 libm reference on a deterministic sample (every 4099th bit pattern plus
-// the hard ranges), and bit-for-bit identity of the AVX2 / AVX-512 instantiations with the scalar
-// one. The exhaustive check over all 2^32 inputs is reprokit_mathcheck (docs/math.md).
+// the hard ranges), and bit-for-bit identity of the AVX2 / AVX-512 (or NEON) instantiations with the
+// scalar one. The exhaustive check over all 2^32 inputs is reprokit_mathcheck (docs/math.md).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -26,7 +26,7 @@ using mathcheck::Fn;
 constexpr const char* kFnName[mathcheck::kNumFns] = {"exp", "log", "sinpi", "cospi", "erf", "erfinv"};
 // Maximum ulp error measured over all 2^32 inputs (docs/math.md), rounded up: a regression guard
 // well inside the contract (1 ulp for exp, log, sinpi, cospi; 2 for erf; 4 for erfinv).
-constexpr double kMaxUlp[mathcheck::kNumFns] = {0.65, 0.62, 0.60, 0.60, 0.98, 2.0};
+constexpr double kMaxUlp[mathcheck::kNumFns] = {0.65, 0.62, 0.57, 0.57, 0.98, 2.0};
 
 float (*const kScalarFn[mathcheck::kNumFns])(float) = {core::expf_portable,  core::logf_portable,
                                                        core::sinpif_portable, core::cospif_portable,
@@ -191,7 +191,7 @@ TEST(PortableMath, SincospiMatchesSinpiCospi) {
     EXPECT_EQ(c, core::cospif_portable(0.25f));
 }
 
-#if defined(RK_TEST_X86_MATH)
+#if defined(RK_TEST_X86_MATH) || defined(RK_TEST_NEON_MATH)
 void expect_same_bits(rk_isa isa, const char* isa_name, void (*batch)(Fn, const float*, float*, std::size_t)) {
     if (!isa_supported(isa)) GTEST_SKIP() << isa_name << " not supported on this CPU";
     const std::vector<float>& in = math_sample();
@@ -215,12 +215,18 @@ void expect_sincospi_same_bits(rk_isa isa, const char* isa_name,
     EXPECT_EQ(sincospi_mismatches(sincospi), 0u) << isa_name;
 }
 
+#endif
+#if defined(RK_TEST_X86_MATH)
 TEST(PortableMath, Avx2MatchesScalarBitForBit) { expect_same_bits(RK_ISA_AVX2, "avx2", math_batch_avx2); }
 TEST(PortableMath, Avx512MatchesScalarBitForBit) { expect_same_bits(RK_ISA_AVX512, "avx512", math_batch_avx512); }
 TEST(PortableMath, Avx2SincospiMatchesScalar) { expect_sincospi_same_bits(RK_ISA_AVX2, "avx2", sincospi_avx2); }
 TEST(PortableMath, Avx512SincospiMatchesScalar) {
     expect_sincospi_same_bits(RK_ISA_AVX512, "avx512", sincospi_avx512);
 }
+#endif
+#if defined(RK_TEST_NEON_MATH)
+TEST(PortableMath, NeonMatchesScalarBitForBit) { expect_same_bits(RK_ISA_NEON, "neon", math_batch_neon); }
+TEST(PortableMath, NeonSincospiMatchesScalar) { expect_sincospi_same_bits(RK_ISA_NEON, "neon", sincospi_neon); }
 #endif
 
 TEST(Lanes, ScalarSemantics) {
@@ -249,7 +255,7 @@ TEST(Lanes, ScalarSemantics) {
     EXPECT_EQ((static_cast<uint64_t>(hi) << 32) | lo, 0xFFFFFFFFull * 0xD2511F53ull);
 }
 
-#if defined(RK_TEST_X86_MATH)
+#if defined(RK_TEST_X86_MATH) || defined(RK_TEST_NEON_MATH)
 // Edge values for the lane operations: every (a, b) pair of the list below, with c cycling through it.
 struct LaneInputs {
     std::vector<uint32_t> a, b, c;
@@ -305,8 +311,13 @@ void expect_lane_ops_match(rk_isa isa, const char* isa_name,
     }
 }
 
+#endif
+#if defined(RK_TEST_X86_MATH)
 TEST(Lanes, Avx2MatchesScalar) { expect_lane_ops_match(RK_ISA_AVX2, "avx2", lane_ops_avx2); }
 TEST(Lanes, Avx512MatchesScalar) { expect_lane_ops_match(RK_ISA_AVX512, "avx512", lane_ops_avx512); }
+#endif
+#if defined(RK_TEST_NEON_MATH)
+TEST(Lanes, NeonMatchesScalar) { expect_lane_ops_match(RK_ISA_NEON, "neon", lane_ops_neon); }
 #endif
 
 }  // namespace

@@ -1,14 +1,16 @@
 // reprokit_mathcheck: accuracy and cross-ISA identity of the portable float32 math
 // (native/src/core/portable_math.h) over all 2^32 inputs, or every K-th bit pattern.
 //
-//   reprokit_mathcheck [--sample K] [--threads T] [--isa scalar|avx2|avx512[,...]] [--fn exp,log,...]
+//   reprokit_mathcheck [--sample K] [--threads T] [--isa scalar|avx2|avx512|neon[,...]] [--fn exp,...]
 //
-// For each function: the maximum error in ulps of the exact result (with the input where it occurs),
-// how many results are not the correctly rounded float, the special values, and, for each vector ISA
-// compared (--isa; default: all this machine runs), how many results differ in any bit from the
-// scalar instantiation, which is the one measured. The reference is float64 libm (erfinv: Newton on
-// libm erf/erfc), accurate to well under 1e-6 float ulp. Exit status 1 when a bound is exceeded, a
-// special value is wrong or an ISA differs; 2 on bad arguments.
+// Errors are measured on the scalar instantiation; each vector ISA compared (--isa; default: every
+// one this machine runs; "scalar" alone compares none) must give the same bits. Per function it
+// prints the maximum error in ulps of the exact result with the input where it occurs (separately
+// for subnormal results when there are any), how many results are not the correctly rounded float,
+// a digest of all (input, result) pairs to compare other machines and backends with, the ISA
+// comparison and the special values. The reference is float64 libm (erfinv: Newton on libm
+// erf/erfc), accurate to well under 1e-6 float ulp. Exit status 1 when a bound is exceeded, a special
+// value, a NaN's bits or a zero's sign is wrong, or an ISA differs; 2 on bad arguments.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -32,8 +34,6 @@ void batch_scalar(Fn fn, const float* in, float* out, std::size_t n) { batch<cor
 
 namespace {
 
-
-
 struct FnInfo {
     const char* name;
     double bound;  // ulp
@@ -41,11 +41,21 @@ struct FnInfo {
 constexpr FnInfo kFns[kNumFns] = {{"exp", 1.0}, {"log", 1.0}, {"sinpi", 1.0},
                                   {"cospi", 1.0}, {"erf", 2.0}, {"erfinv", 4.0}};
 
+constexpr int kNumIsas = 4;  // scalar, avx2, avx512, neon
+
 struct Isa {
     const char* name;
     void (*batch)(Fn, const float*, float*, std::size_t);
     bool available;
 };
+
+// splitmix64's finaliser: the digest sums it over (input, result) pairs, so that it does not depend
+// on the order in which threads finish, and compares results across machines and backends.
+uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
 
 // Keeps the larger error, and of equal errors the smaller input bits, so that results do not depend
 // on how the work was split between threads.
@@ -59,21 +69,26 @@ void take_max(double err, uint32_t at, double& max_err, uint32_t& max_at) {
 struct Stats {
     double max_err = 0.0;
     uint32_t max_at = 0;
-    double max_err_sub = 0.0;  // the same over results in the subnormal range only
+    double max_err_sub = 0.0;  // over subnormal results only
     uint32_t max_at_sub = 0;
+    double max_err_norm = 0.0;  // over all other results
+    uint32_t max_at_norm = 0;
     uint64_t not_cr = 0;        // results that are not the correctly rounded float
     uint64_t zero_sign = 0;     // exact zero results with the wrong sign
     uint64_t noncanon_nan = 0;  // NaN results other than 0x7FC00000
-    uint64_t mismatch[3] = {};  // per ISA: bits differing from scalar
-    uint32_t mismatch_at[3] = {};
+    uint64_t digest = 0;        // order-independent hash of every (input, result) pair
+    uint64_t mismatch[kNumIsas] = {};  // per ISA: bits differing from scalar
+    uint32_t mismatch_at[kNumIsas] = {};
 
     void merge(const Stats& o) {
         take_max(o.max_err, o.max_at, max_err, max_at);
         take_max(o.max_err_sub, o.max_at_sub, max_err_sub, max_at_sub);
+        take_max(o.max_err_norm, o.max_at_norm, max_err_norm, max_at_norm);
         not_cr += o.not_cr;
+        digest += o.digest;
         zero_sign += o.zero_sign;
         noncanon_nan += o.noncanon_nan;
-        for (int i = 0; i < 3; ++i) {
+        for (int i = 0; i < kNumIsas; ++i) {
             if (o.mismatch[i] && (!mismatch[i] || o.mismatch_at[i] < mismatch_at[i])) mismatch_at[i] = o.mismatch_at[i];
             mismatch[i] += o.mismatch[i];
         }
@@ -117,7 +132,8 @@ int check_specials(Fn fn) {
                                        {0x1p30f, one}, {inf, qnan}, {-inf, qnan}});
             break;
         case kErf:
-            cases.insert(cases.end(), {{0.0f, pz}, {-0.0f, nz}, {inf, one}, {-inf, mone}, {10.0f, one}, {-10.0f, mone}});
+            cases.insert(cases.end(),
+                         {{0.0f, pz}, {-0.0f, nz}, {inf, one}, {-inf, mone}, {10.0f, one}, {-10.0f, mone}});
             break;
         case kErfinv:
             cases.insert(cases.end(), {{0.0f, pz}, {-0.0f, nz}, {1.0f, pinf}, {-1.0f, ninf}, {1.5f, qnan},
@@ -129,8 +145,8 @@ int check_specials(Fn fn) {
     for (const Case& c : cases) {
         const uint32_t got = bits_of(eval_scalar(fn, c.x));
         if (got != c.want) {
-            std::printf("        SPECIAL FAIL %s(%a) = %a [0x%08" PRIX32 "], want 0x%08" PRIX32 "\n", kFns[fn].name, c.x,
-                        float_of(got), got, c.want);
+            std::printf("        SPECIAL FAIL %s(%a) = %a [0x%08" PRIX32 "], want 0x%08" PRIX32 "\n", kFns[fn].name,
+                        c.x, float_of(got), got, c.want);
             ++bad;
         }
     }
@@ -139,7 +155,7 @@ int check_specials(Fn fn) {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: reprokit_mathcheck [--sample K] [--threads T] [--isa scalar|avx2|avx512[,...]] "
+                 "usage: reprokit_mathcheck [--sample K] [--threads T] [--isa scalar|avx2|avx512|neon[,...]] "
                  "[--fn exp|log|sinpi|cospi|erf|erfinv[,...]]\n");
     return 2;
 }
@@ -174,15 +190,20 @@ int run(int argc, char** argv) {
         int32_t ok = 0;
         return rk_cpu_isa_supported(isa, &ok) == RK_STATUS_OK && ok != 0;
     };
-    Isa isas[3] = {{"scalar", batch_scalar, true}, {"avx2", nullptr, false}, {"avx512", nullptr, false}};
+    Isa isas[kNumIsas] = {{"scalar", batch_scalar, true},
+                          {"avx2", nullptr, false},
+                          {"avx512", nullptr, false},
+                          {"neon", nullptr, false}};
 #if defined(RK_HAVE_X86_KERNELS)
     isas[1] = {"avx2", batch_avx2, supported(RK_ISA_AVX2)};
     isas[2] = {"avx512", batch_avx512, supported(RK_ISA_AVX512)};
-#else
-    (void)supported;
 #endif
-    bool use[3];
-    for (int i = 0; i < 3; ++i) {
+#if defined(RK_HAVE_NEON_KERNELS)
+    isas[3] = {"neon", batch_neon, supported(RK_ISA_NEON)};
+#endif
+    (void)supported;
+    bool use[kNumIsas];
+    for (int i = 0; i < kNumIsas; ++i) {
         use[i] = i == 0 || (isa_list.empty() ? isas[i].available : in_list(isa_list, isas[i].name));
         if (use[i] && !isas[i].available) {
             std::fprintf(stderr, "ISA %s is not available on this machine or build\n", isas[i].name);
@@ -197,7 +218,7 @@ int run(int argc, char** argv) {
     const uint64_t nchunks = (total + chunk - 1) / chunk;
     std::printf("reprokit_mathcheck: %" PRIu64 " inputs (every %" PRIu64 "th bit pattern), %u threads, ISAs:",
                 total, sample, threads);
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < kNumIsas; ++i)
         if (use[i]) std::printf(" %s", isas[i].name);
     std::printf("\n");
     std::fflush(stdout);
@@ -215,19 +236,26 @@ int run(int argc, char** argv) {
                 const Fn fn = static_cast<Fn>(f);
                 Stats& st = per_thread[t][f];
                 batch_scalar(fn, in.data(), ref_out.data(), n);
-                for (int i = 1; i < 3; ++i) {
+                for (int i = 1; i < kNumIsas; ++i) {
                     if (!use[i]) continue;
                     isas[i].batch(fn, in.data(), out.data(), n);
                     for (std::size_t j = 0; j < n; ++j) {
-                        if (bits_of(out[j]) != bits_of(ref_out[j]) && st.mismatch[i]++ == 0) st.mismatch_at[i] = bits_of(in[j]);
+                        if (bits_of(out[j]) != bits_of(ref_out[j]) && st.mismatch[i]++ == 0) {
+                            st.mismatch_at[i] = bits_of(in[j]);
+                        }
                     }
                 }
                 for (std::size_t j = 0; j < n; ++j) {
                     const float y = ref_out[j];
+                    st.digest += mix64((static_cast<uint64_t>(bits_of(in[j])) << 32) | bits_of(y));
                     const double ref = reference(fn, in[j], y);
                     const double err = ulp_error(y, ref);
                     take_max(err, bits_of(in[j]), st.max_err, st.max_at);
-                    if (std::fabs(ref) < 0x1p-126 && ref != 0.0) take_max(err, bits_of(in[j]), st.max_err_sub, st.max_at_sub);
+                    if (std::fabs(ref) < 0x1p-126 && ref != 0.0) {
+                        take_max(err, bits_of(in[j]), st.max_err_sub, st.max_at_sub);
+                    } else {
+                        take_max(err, bits_of(in[j]), st.max_err_norm, st.max_at_norm);
+                    }
                     if (std::isnan(y)) {
                         if (bits_of(y) != 0x7FC00000u) ++st.noncanon_nan;
                     } else if (static_cast<double>(y) != static_cast<double>(static_cast<float>(ref))) {
@@ -266,17 +294,20 @@ int run(int argc, char** argv) {
                     st.max_err > kFns[f].bound ? "  EXCEEDED" : "");
         failures += st.max_err > kFns[f].bound;
         if (st.max_err_sub > 0.0) {
+            std::printf("        normal results: max %.6f ulp at x = %a (0x%08" PRIX32 ")\n", st.max_err_norm,
+                        float_of(st.max_at_norm), st.max_at_norm);
             std::printf("        subnormal results: max %.6f ulp at x = %a (0x%08" PRIX32 ")\n", st.max_err_sub,
                         float_of(st.max_at_sub), st.max_at_sub);
         }
         std::printf("        not correctly rounded: %" PRIu64 " (%.4g%%)\n", st.not_cr,
                     100.0 * static_cast<double>(st.not_cr) / static_cast<double>(total));
+        std::printf("        results digest: %016" PRIx64 "\n", st.digest);
         if (st.zero_sign || st.noncanon_nan) {
             std::printf("        FAILED: wrong-signed zeros: %" PRIu64 ", non-canonical NaNs: %" PRIu64 "\n",
                         st.zero_sign, st.noncanon_nan);
             ++failures;
         }
-        for (int i = 1; i < 3; ++i) {
+        for (int i = 1; i < kNumIsas; ++i) {
             if (!use[i]) continue;
             if (st.mismatch[i]) {
                 std::printf("        %s: FAILED, %" PRIu64 " results differ from scalar, first at x = %a (0x%08" PRIX32

@@ -14,5 +14,8 @@ void batch_scalar(Fn fn, const float* in, float* out, std::size_t n);
 void batch_avx2(Fn fn, const float* in, float* out, std::size_t n);
 void batch_avx512(Fn fn, const float* in, float* out, std::size_t n);
 #endif
+#if defined(RK_HAVE_NEON_KERNELS)
+void batch_neon(Fn fn, const float* in, float* out, std::size_t n);
+#endif
 
 }  // namespace rk::mathcheck

@@ -130,7 +130,7 @@ RK_HD typename L::f32 cospi_from(typename L::f32 a, typename L::u32 n, typename 
 
 }  // namespace math_detail
 
-// e^x, max error 0.5x ulp (docs/math.md), gradual underflow.
+// e^x with gradual underflow: max error 0.559 ulp, 0.646 ulp for subnormal results (docs/math.md).
 template <class L>
 RK_HD typename L::f32 rk_expf(typename L::f32 x) {
     using F = typename L::f32;
@@ -176,14 +176,15 @@ RK_HD typename L::f32 rk_expf(typename L::f32 x) {
     const U kb = L::uadd(k, L::template sar<31>(L::as_u32(u)));
     p = L::fselect(L::ult(L::uadd(kb, L::usplat(149)), L::usplat(23)), pg, p);
 
-    // y = p * 2^k in two exact steps (each factor a normal power of two); the second multiplication
-    // overflows to +Inf or underflows to 0 exactly when the true result does.
+    // y = p * 2^k in two steps, each factor a normal power of two: the first product is exact, the
+    // second rounds only to overflow to +Inf (exactly when the true result does: p = 1 at k = 128)
+    // and in the kb = -150 case; everywhere else it is exact.
     const U k1 = L::template sar<1>(k);
     F y = L::fmul(L::fmul(p, pow2i<L>(k1)), pow2i<L>(L::usub(k, k1)));
     return L::fselect(L::fisnan(x), L::as_f32(L::usplat(kQuietNaN)), y);
 }
 
-// Natural logarithm, max error 0.5x ulp (docs/math.md).
+// Natural logarithm: max error 0.613 ulp (docs/math.md).
 template <class L>
 RK_HD typename L::f32 rk_logf(typename L::f32 x) {
     using F = typename L::f32;
@@ -225,7 +226,7 @@ RK_HD typename L::f32 rk_logf(typename L::f32 x) {
     return L::fselect(L::fge(x, L::fsplat(0.0f)), y, L::as_f32(L::usplat(kQuietNaN)));
 }
 
-// sin(pi x), max error 0.5x ulp (docs/math.md); sinpi(n) = +0 for integers n >= 0, -0 for n < 0.
+// sin(pi x): max error 0.566 ulp (docs/math.md); sinpi(n) = +0 for integers n >= 0, -0 for n < 0.
 template <class L>
 RK_HD typename L::f32 rk_sinpif(typename L::f32 x) {
     const typename L::f32 a = L::fabs_(x);
@@ -235,7 +236,7 @@ RK_HD typename L::f32 rk_sinpif(typename L::f32 x) {
     return math_detail::sinpi_from<L>(x, a, n, s, c);
 }
 
-// cos(pi x), max error 0.5x ulp (docs/math.md); cospi(n + 1/2) = +0 for integers n.
+// cos(pi x): max error 0.564 ulp (docs/math.md); cospi(n + 1/2) = +0 for integers n.
 template <class L>
 RK_HD typename L::f32 rk_cospif(typename L::f32 x) {
     const typename L::f32 a = L::fabs_(x);
@@ -256,7 +257,7 @@ RK_HD void rk_sincospif(typename L::f32 x, typename L::f32& sin_out, typename L:
     cos_out = math_detail::cospi_from<L>(a, n, s, c);
 }
 
-// erf(x), max error 1.x ulp (docs/math.md).
+// erf(x): max error 0.971 ulp (docs/math.md).
 template <class L>
 RK_HD typename L::f32 rk_erff(typename L::f32 x) {
     using F = typename L::f32;
@@ -277,7 +278,7 @@ RK_HD typename L::f32 rk_erff(typename L::f32 x) {
     return L::fselect(L::fisnan(x), L::as_f32(L::usplat(kQuietNaN)), y);
 }
 
-// erfinv(x) on [-1, 1], max error 2.x ulp (docs/math.md); +-Inf at +-1, NaN outside.
+// erfinv(x) on [-1, 1]: max error 1.981 ulp (docs/math.md); +-Inf at +-1, NaN outside.
 template <class L>
 RK_HD typename L::f32 rk_erfinvf(typename L::f32 x) {
     using F = typename L::f32;

@@ -75,7 +75,8 @@ struct Avx512Lanes {
         const u32 even = _mm512_mul_epu32(a, mv);
         const u32 odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), mv);
         hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
-        lo = _mm512_mullo_epi32(a, mv);
+        // The low halves of the same products: cheaper than a separate 32-bit multiply (vpmulld).
+        lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
     }
     static u32 bxor(u32 a, u32 b) { return uxor(a, b); }
     static u32 splat(uint32_t a) { return usplat(a); }

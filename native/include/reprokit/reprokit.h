@@ -256,6 +256,132 @@ RK_API rk_status rk_golden_case_run(rk_context* context, int32_t index, char* sh
 /** Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use). */
 RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count);
 
+/* ---- 2-D convolution (docs/conv.md) ------------------------------------------------------- */
+
+/** Memory layout of the activations x, y, dy, dx. Weights are always KCRS: w[k][c / groups][r][s], in both layouts. */
+typedef enum rk_conv_layout {
+    /** x[n][c][h][w], y[n][k][p][q]. */
+    RK_LAYOUT_NCHW = 0,
+    /** x[n][h][w][c], y[n][p][q][k]. */
+    RK_LAYOUT_NHWC = 1
+} rk_conv_layout;
+
+/**
+ * Convolution algorithms. Each is its own canonical function (docs/conv.md): the same bits on every backend, ISA,
+ * thread count and batch size. DIRECT and IMPLICIT_GEMM are one canonical function (identical bits).
+ */
+typedef enum rk_conv_algorithm {
+    /** A documented pure function of the problem shape picks one of the others (rk_conv2d_query reports which). */
+    RK_CONV_AUTO = 0,
+    /** Direct convolution: per output, one FMA chain over (c' ascending, r, s). Every shape and pass. */
+    RK_CONV_DIRECT = 1,
+    /** Implicit GEMM: the same canonical function as RK_CONV_DIRECT (identical bits), faster on large channel counts. */
+    RK_CONV_IMPLICIT_GEMM = 2,
+    /** Winograd F(2x2, 3x3), forward only: 3x3 kernels, stride 1, dilation 1. */
+    RK_CONV_WINOGRAD_2X3 = 3,
+    /** Winograd F(4x4, 3x3), forward only: 3x3 kernels, stride 1, dilation 1. */
+    RK_CONV_WINOGRAD_4X3 = 4,
+    /** FFT convolution on 16x16 tiles, forward only: stride 1, dilation 1, kernels up to 13x13. */
+    RK_CONV_FFT = 5
+} rk_conv_algorithm;
+
+/** The pass a workspace query is about. */
+typedef enum rk_conv_pass {
+    /** rk_conv2d_forward. */
+    RK_CONV_PASS_FORWARD = 0,
+    /** rk_conv2d_backward_data (always the direct canonical function). */
+    RK_CONV_PASS_BACKWARD_DATA = 1,
+    /** rk_conv2d_backward_weights (always the direct canonical function, chunked reduction). */
+    RK_CONV_PASS_BACKWARD_WEIGHTS = 2
+} rk_conv_pass;
+
+/** Positions per chunk of the weight- and bias-gradient reductions over (n, p, q) (docs/conv.md). */
+#define RK_CONV_REDUCTION_CHUNK 256
+
+/**
+ * A 2-D convolution problem. Zero-initialise, then set struct_size = sizeof(rk_conv2d_desc) and every field.
+ * Output size: p = (h + pad_top + pad_bottom - dilation_h * (r - 1) - 1) / stride_h + 1 (floor), q likewise.
+ */
+typedef struct rk_conv2d_desc {
+    /** sizeof(rk_conv2d_desc) as the caller knows it (for forward compatibility). */
+    uint32_t struct_size;
+    /** Layout of x, y, dy and dx. */
+    rk_conv_layout layout;
+    /** Batch size (>= 1). */
+    int64_t n;
+    /** Input channels (>= 1, a multiple of groups). */
+    int64_t c;
+    /** Input height (>= 1). */
+    int64_t h;
+    /** Input width (>= 1). */
+    int64_t w;
+    /** Output channels (>= 1, a multiple of groups). */
+    int64_t k;
+    /** Kernel height (>= 1). */
+    int64_t r;
+    /** Kernel width (>= 1). */
+    int64_t s;
+    /** Vertical stride (>= 1). */
+    int32_t stride_h;
+    /** Horizontal stride (>= 1). */
+    int32_t stride_w;
+    /** Zero rows added above the input (>= 0). */
+    int32_t pad_top;
+    /** Zero rows added below the input (>= 0). */
+    int32_t pad_bottom;
+    /** Zero columns added left of the input (>= 0). */
+    int32_t pad_left;
+    /** Zero columns added right of the input (>= 0). */
+    int32_t pad_right;
+    /** Vertical dilation (>= 1). */
+    int32_t dilation_h;
+    /** Horizontal dilation (>= 1). */
+    int32_t dilation_w;
+    /** Groups (>= 1, divides c and k); groups = c with k = c * m is a depthwise convolution. */
+    int32_t groups;
+} rk_conv2d_desc;
+
+/** Validates desc and writes the output height *out_p and width *out_q (either pointer may be null). */
+RK_API rk_status rk_conv2d_output_shape(const rk_conv2d_desc* desc, int64_t* out_p, int64_t* out_q);
+
+/**
+ * Resolves an algorithm for a pass and reports its workspace. RK_CONV_AUTO resolves by the rule of docs/conv.md (a
+ * pure function of the shape); an algorithm that does not support the shape or pass returns RK_STATUS_UNSUPPORTED with
+ * a message saying why (never a silent fallback). Backward passes accept RK_CONV_AUTO, RK_CONV_DIRECT and
+ * RK_CONV_IMPLICIT_GEMM and report RK_CONV_DIRECT. *out_chosen and *out_workspace_bytes (either may be null) receive
+ * the algorithm and the workspace bytes the call needs (0 if none); the size depends on the shape only.
+ */
+RK_API rk_status rk_conv2d_query(const rk_conv2d_desc* desc, rk_conv_pass pass, rk_conv_algorithm requested,
+                                 rk_conv_algorithm* out_chosen, int64_t* out_workspace_bytes);
+
+/**
+ * Forward convolution: y = conv(x, w) (+ bias[k] per output channel, added last as a separate float add).
+ * x, w, y: see rk_conv_layout; bias may be null. workspace may be null (the library allocates it), else it must hold
+ * the workspace_bytes that rk_conv2d_query reports (any alignment). y must not overlap x, w, bias or workspace.
+ * *out_chosen (may be null) receives the algorithm used.
+ */
+RK_API rk_status rk_conv2d_forward(rk_context* context, const rk_conv2d_desc* desc, rk_conv_algorithm algorithm,
+                                   const float* x, const float* w, const float* bias, float* y, void* workspace,
+                                   int64_t workspace_bytes, rk_conv_algorithm* out_chosen);
+
+/**
+ * Gradient with respect to the input: dx from dy (shaped like y) and w, by the direct canonical function. workspace as
+ * in rk_conv2d_forward (size from rk_conv2d_query with RK_CONV_PASS_BACKWARD_DATA). dx must not overlap dy, w or
+ * workspace.
+ */
+RK_API rk_status rk_conv2d_backward_data(rk_context* context, const rk_conv2d_desc* desc, const float* dy,
+                                         const float* w, float* dx, void* workspace, int64_t workspace_bytes);
+
+/**
+ * Gradients with respect to the weights, dw[k][c / groups][r][s], and (if dbias is not null) the bias, dbias[k], from x
+ * and dy: reductions over (n, p, q) in chunks of RK_CONV_REDUCTION_CHUNK positions, chunk sums added in order.
+ * workspace as in rk_conv2d_forward (size from rk_conv2d_query with RK_CONV_PASS_BACKWARD_WEIGHTS). dw and dbias must
+ * not overlap each other, x, dy or workspace.
+ */
+RK_API rk_status rk_conv2d_backward_weights(rk_context* context, const rk_conv2d_desc* desc, const float* x,
+                                            const float* dy, float* dw, float* dbias, void* workspace,
+                                            int64_t workspace_bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,12 +13,14 @@ internal static class BenchCommand
 {
     internal static readonly OptionSpec[] Options =
     [
-        new("op", null, "what to measure: rand, dropout or sample", Required: true),
+        new("op", null, "what to measure: rand, dropout, sample or conv2d", Required: true),
         new("--count", "N", "values per run (default 16777216)"),
         new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),
         new("--json", null, "print JSON instead of a table"),
         new("--vocab", "V1,V2,..", "sample: vocabulary sizes (default 32000,128256,262144)"),
         new("--batch", "B1,B2,..", "sample: batch sizes (default 1,8,32)"),
+        new("--shape", "N,C,H,W,K,R,S[,st,pad,dil,g]", "conv2d: one problem instead of the target shapes"),
+        new("--algo", "A", "conv2d: one forward algorithm (auto|direct|implicit-gemm|winograd-2x3|winograd-4x3|fft)"),
         .. BackendOptions.Specs,
     ];
 
@@ -26,10 +28,16 @@ internal static class BenchCommand
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {
-        string op = args.Choice("op", ["rand", "dropout", "sample"]);
+        string op = args.Choice("op", ["rand", "dropout", "sample", "conv2d"]);
         int count = (int)args.Count("--count", 1 << 28, 1 << 24);
         int repeat = (int)Math.Max(1, args.Count("--repeat", 1000, 5));
         using CpuContext context = BackendOptions.CreateContext(args);
+        if (op == "conv2d")
+        {
+            string? algo = args.Has("--algo") ? args.Choice("--algo", Conv2dCommand.AlgorithmNames) : null;
+            return ConvBench.Run(args.String("--shape"), algo, repeat, args.Flag("--json"), context, stdout);
+        }
+
         if (op == "sample")
         {
             return SampleBench.Run(IntList(args, "--vocab", [32000, 128256, 262144]), IntList(args, "--batch", [1, 8, 32]), repeat, args.Flag("--json"), context, stdout);

@@ -112,6 +112,102 @@ internal struct RkContextInfo
     public int NumThreads;
 }
 
+/// <summary>Memory layout of the activations x, y, dy, dx. Weights are always KCRS: w[k][c / groups][r][s], in both layouts.</summary>
+internal enum RkConvLayout : uint
+{
+    /// <summary>x[n][c][h][w], y[n][k][p][q].</summary>
+    Nchw = 0,
+    /// <summary>x[n][h][w][c], y[n][p][q][k].</summary>
+    Nhwc = 1,
+}
+
+/// <summary>Convolution algorithms. Each is its own canonical function (docs/conv.md): the same bits on every backend, ISA, thread count and batch size. DIRECT and IMPLICIT_GEMM are one canonical function (identical bits).</summary>
+internal enum RkConvAlgorithm : uint
+{
+    /// <summary>A documented pure function of the problem shape picks one of the others (rk_conv2d_query reports which).</summary>
+    Auto = 0,
+    /// <summary>Direct convolution: per output, one FMA chain over (c' ascending, r, s). Every shape and pass.</summary>
+    Direct = 1,
+    /// <summary>Implicit GEMM: the same canonical function as RK_CONV_DIRECT (identical bits), faster on large channel counts.</summary>
+    ImplicitGemm = 2,
+    /// <summary>Winograd F(2x2, 3x3), forward only: 3x3 kernels, stride 1, dilation 1.</summary>
+    Winograd2x3 = 3,
+    /// <summary>Winograd F(4x4, 3x3), forward only: 3x3 kernels, stride 1, dilation 1.</summary>
+    Winograd4x3 = 4,
+    /// <summary>FFT convolution on 16x16 tiles, forward only: stride 1, dilation 1, kernels up to 13x13.</summary>
+    Fft = 5,
+}
+
+/// <summary>The pass a workspace query is about.</summary>
+internal enum RkConvPass : uint
+{
+    /// <summary>rk_conv2d_forward.</summary>
+    Forward = 0,
+    /// <summary>rk_conv2d_backward_data (always the direct canonical function).</summary>
+    BackwardData = 1,
+    /// <summary>rk_conv2d_backward_weights (always the direct canonical function, chunked reduction).</summary>
+    BackwardWeights = 2,
+}
+
+/// <summary>A 2-D convolution problem. Zero-initialise, then set struct_size = sizeof(rk_conv2d_desc) and every field. Output size: p = (h + pad_top + pad_bottom - dilation_h * (r - 1) - 1) / stride_h + 1 (floor), q likewise.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RkConv2dDesc
+{
+    /// <summary>sizeof(rk_conv2d_desc) as the caller knows it (for forward compatibility).</summary>
+    public uint StructSize;
+
+    /// <summary>Layout of x, y, dy and dx.</summary>
+    public RkConvLayout Layout;
+
+    /// <summary>Batch size (&gt;= 1).</summary>
+    public long N;
+
+    /// <summary>Input channels (&gt;= 1, a multiple of groups).</summary>
+    public long C;
+
+    /// <summary>Input height (&gt;= 1).</summary>
+    public long H;
+
+    /// <summary>Input width (&gt;= 1).</summary>
+    public long W;
+
+    /// <summary>Output channels (&gt;= 1, a multiple of groups).</summary>
+    public long K;
+
+    /// <summary>Kernel height (&gt;= 1).</summary>
+    public long R;
+
+    /// <summary>Kernel width (&gt;= 1).</summary>
+    public long S;
+
+    /// <summary>Vertical stride (&gt;= 1).</summary>
+    public int StrideH;
+
+    /// <summary>Horizontal stride (&gt;= 1).</summary>
+    public int StrideW;
+
+    /// <summary>Zero rows added above the input (&gt;= 0).</summary>
+    public int PadTop;
+
+    /// <summary>Zero rows added below the input (&gt;= 0).</summary>
+    public int PadBottom;
+
+    /// <summary>Zero columns added left of the input (&gt;= 0).</summary>
+    public int PadLeft;
+
+    /// <summary>Zero columns added right of the input (&gt;= 0).</summary>
+    public int PadRight;
+
+    /// <summary>Vertical dilation (&gt;= 1).</summary>
+    public int DilationH;
+
+    /// <summary>Horizontal dilation (&gt;= 1).</summary>
+    public int DilationW;
+
+    /// <summary>Groups (&gt;= 1, divides c and k); groups = c with k = c * m is a depthwise convolution.</summary>
+    public int Groups;
+}
+
 /// <summary>P/Invoke declarations and constants of the C API (/tmp/staged_native_include_reprokit_reprokit.h).</summary>
 internal static unsafe partial class NativeMethods
 {
@@ -126,6 +222,9 @@ internal static unsafe partial class NativeMethods
     internal const int RK_VERSION_MINOR = 1;
 
     internal const int RK_VERSION_PATCH = 0;
+
+    /// <summary>Positions per chunk of the weight- and bias-gradient reductions over (n, p, q) (docs/conv.md).</summary>
+    internal const int RK_CONV_REDUCTION_CHUNK = 256;
 
     /// <summary>ABI version of the loaded library; compare with RK_ABI_VERSION.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_abi_version")]
@@ -242,6 +341,26 @@ internal static unsafe partial class NativeMethods
     /// <summary>Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use).</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_uniform_from_words")]
     internal static partial RkStatus rk_uniform_from_words(uint* words, float* @out, long count);
+
+    /// <summary>Validates desc and writes the output height *out_p and width *out_q (either pointer may be null).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_conv2d_output_shape")]
+    internal static partial RkStatus rk_conv2d_output_shape(RkConv2dDesc* desc, long* out_p, long* out_q);
+
+    /// <summary>Resolves an algorithm for a pass and reports its workspace. RK_CONV_AUTO resolves by the rule of docs/conv.md (a pure function of the shape); an algorithm that does not support the shape or pass returns RK_STATUS_UNSUPPORTED with a message saying why (never a silent fallback). Backward passes accept RK_CONV_AUTO, RK_CONV_DIRECT and RK_CONV_IMPLICIT_GEMM and report RK_CONV_DIRECT. *out_chosen and *out_workspace_bytes (either may be null) receive the algorithm and the workspace bytes the call needs (0 if none); the size depends on the shape only.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_conv2d_query")]
+    internal static partial RkStatus rk_conv2d_query(RkConv2dDesc* desc, RkConvPass pass, RkConvAlgorithm requested, RkConvAlgorithm* out_chosen, long* out_workspace_bytes);
+
+    /// <summary>Forward convolution: y = conv(x, w) (+ bias[k] per output channel, added last as a separate float add). x, w, y: see rk_conv_layout; bias may be null. workspace may be null (the library allocates it), else it must hold the workspace_bytes that rk_conv2d_query reports (any alignment). y must not overlap x, w, bias or workspace. *out_chosen (may be null) receives the algorithm used.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_conv2d_forward")]
+    internal static partial RkStatus rk_conv2d_forward(nint context, RkConv2dDesc* desc, RkConvAlgorithm algorithm, float* x, float* w, float* bias, float* y, void* workspace, long workspace_bytes, RkConvAlgorithm* out_chosen);
+
+    /// <summary>Gradient with respect to the input: dx from dy (shaped like y) and w, by the direct canonical function. workspace as in rk_conv2d_forward (size from rk_conv2d_query with RK_CONV_PASS_BACKWARD_DATA). dx must not overlap dy, w or workspace.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_conv2d_backward_data")]
+    internal static partial RkStatus rk_conv2d_backward_data(nint context, RkConv2dDesc* desc, float* dy, float* w, float* dx, void* workspace, long workspace_bytes);
+
+    /// <summary>Gradients with respect to the weights, dw[k][c / groups][r][s], and (if dbias is not null) the bias, dbias[k], from x and dy: reductions over (n, p, q) in chunks of RK_CONV_REDUCTION_CHUNK positions, chunk sums added in order. workspace as in rk_conv2d_forward (size from rk_conv2d_query with RK_CONV_PASS_BACKWARD_WEIGHTS). dw and dbias must not overlap each other, x, dy or workspace.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_conv2d_backward_weights")]
+    internal static partial RkStatus rk_conv2d_backward_weights(nint context, RkConv2dDesc* desc, float* x, float* dy, float* dw, float* dbias, void* workspace, long workspace_bytes);
 }
 
 /// <summary>Struct layouts computed by libclang from the header (bytes), to compare with the C# layouts.</summary>
@@ -253,6 +372,7 @@ internal static class NativeLayout
         new("RkPhiloxStream", 24, 8, [new("Seed", 0), new("Subsequence", 8), new("Offset", 16)]),
         new("RkSamplingParams", 24, 8, [new("Temperature", 0), new("TopK", 4), new("TopP", 8), new("MinP", 16)]),
         new("RkContextInfo", 12, 4, [new("StructSize", 0), new("Isa", 4), new("NumThreads", 8)]),
+        new("RkConv2dDesc", 104, 8, [new("StructSize", 0), new("Layout", 4), new("N", 8), new("C", 16), new("H", 24), new("W", 32), new("K", 40), new("R", 48), new("S", 56), new("StrideH", 64), new("StrideW", 68), new("PadTop", 72), new("PadBottom", 76), new("PadLeft", 80), new("PadRight", 84), new("DilationH", 88), new("DilationW", 92), new("Groups", 96)]),
     ];
 }
 

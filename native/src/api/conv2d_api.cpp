@@ -1,0 +1,213 @@
+// Conv2d (C API): descriptor validation, algorithm resolution (Auto, support), workspace checks, overlap checks, then
+// the CPU backend (cpu/conv2d_plan.h). docs/conv.md defines every result.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "../cpu/conv2d_plan.h"
+#include "context.h"
+#include "errors.h"
+
+using namespace rk::api;
+using rk::core::ConvGeometry;
+
+namespace {
+
+rk_status load_geometry(const char* fn, const rk_conv2d_desc* desc, ConvGeometry& g) {
+    if (rk_status s = check_not_null(fn, "desc", desc); s != RK_STATUS_OK) return s;
+    rk_status status = RK_STATUS_OK;
+    const std::string why = rk::cpu::conv_geometry(*desc, g, status);
+    if (!why.empty()) return fail(status, std::string(fn) + ": " + why);
+    return RK_STATUS_OK;
+}
+
+// Resolves `requested` for `pass` (Auto by the documented rule; backward passes report RK_CONV_DIRECT).
+rk_status resolve(const char* fn, const ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm requested,
+                  rk_conv_algorithm& out) {
+    if (pass < RK_CONV_PASS_FORWARD || pass > RK_CONV_PASS_BACKWARD_WEIGHTS)
+        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": pass " + std::to_string(static_cast<int>(pass)) +
+                                                    " is not a valid rk_conv_pass");
+    if (requested < RK_CONV_AUTO || requested > RK_CONV_FFT)
+        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": algorithm " +
+                                                    std::to_string(static_cast<int>(requested)) +
+                                                    " is not a valid rk_conv_algorithm");
+    if (requested == RK_CONV_AUTO) {
+        out = pass == RK_CONV_PASS_FORWARD ? rk::cpu::conv_auto(g) : RK_CONV_DIRECT;
+        return RK_STATUS_OK;
+    }
+    const std::string why = rk::cpu::conv_unsupported_reason(g, pass, requested);
+    if (!why.empty()) return fail(RK_STATUS_UNSUPPORTED, std::string(fn) + ": " + why);
+    out = pass == RK_CONV_PASS_FORWARD ? requested : RK_CONV_DIRECT;
+    return RK_STATUS_OK;
+}
+
+rk_status make_plan(const char* fn, const ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm algorithm,
+                    rk::cpu::ConvPlan& plan) {
+    plan = rk::cpu::conv_plan(g, pass, algorithm);
+    if (plan.floats < 0)
+        return fail(RK_STATUS_SIZE_OVERFLOW, std::string(fn) + ": the workspace of " +
+                                                 rk::cpu::conv_algorithm_name(algorithm) +
+                                                 " for this shape exceeds the addressable size");
+    return RK_STATUS_OK;
+}
+
+struct Region {
+    const char* name;
+    const void* p;
+    uint64_t bytes;
+};
+
+bool overlaps(const Region& a, const Region& b) {
+    const auto pa = reinterpret_cast<uintptr_t>(a.p), pb = reinterpret_cast<uintptr_t>(b.p);
+    return a.p && b.p && a.bytes != 0 && b.bytes != 0 && pa < pb + b.bytes && pb < pa + a.bytes;
+}
+
+// Each written region must not overlap any other region.
+rk_status check_overlaps(const char* fn, std::initializer_list<Region> written, std::initializer_list<Region> all) {
+    for (const Region& out : written)
+        for (const Region& other : all)
+            if (out.p != other.p || out.name != other.name)
+                if (overlaps(out, other))
+                    return fail(RK_STATUS_INVALID_ARGUMENT,
+                                std::string(fn) + ": '" + out.name + "' overlaps '" + other.name + "'");
+    return RK_STATUS_OK;
+}
+
+// The workspace to use: the caller's (checked for size, aligned up to 64 bytes) or an internal allocation.
+rk_status prepare_workspace(const char* fn, const rk::cpu::ConvPlan& plan, void* workspace, int64_t workspace_bytes,
+                            std::unique_ptr<rk::cpu::ConvScratch>& owned, float*& ws) {
+    ws = nullptr;
+    if (workspace_bytes < 0)
+        return fail(RK_STATUS_SIZE_OVERFLOW,
+                    std::string(fn) + ": argument 'workspace_bytes' is negative (" + std::to_string(workspace_bytes) + ")");
+    const int64_t need = plan.bytes();
+    if (need == 0) return RK_STATUS_OK;
+    if (workspace == nullptr) {
+        owned = std::make_unique<rk::cpu::ConvScratch>(static_cast<size_t>(need));
+        ws = owned->floats();
+        return RK_STATUS_OK;
+    }
+    if (workspace_bytes < need)
+        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": workspace_bytes is " +
+                                                    std::to_string(workspace_bytes) + " but " +
+                                                    rk::cpu::conv_algorithm_name(plan.algorithm) + " needs " +
+                                                    std::to_string(need) +
+                                                    " bytes for this shape (see rk_conv2d_query)");
+    const uintptr_t p = reinterpret_cast<uintptr_t>(workspace);
+    ws = reinterpret_cast<float*>((p + 63) / 64 * 64);
+    return RK_STATUS_OK;
+}
+
+uint64_t fbytes(int64_t count) { return static_cast<uint64_t>(count) * sizeof(float); }
+
+}  // namespace
+
+extern "C" RK_API rk_status rk_conv2d_output_shape(const rk_conv2d_desc* desc, int64_t* out_p, int64_t* out_q) {
+    static const char* fn = "rk_conv2d_output_shape";
+    return guarded(fn, [&]() -> rk_status {
+        ConvGeometry g;
+        if (rk_status s = load_geometry(fn, desc, g); s != RK_STATUS_OK) return s;
+        if (out_p) *out_p = g.p;
+        if (out_q) *out_q = g.q;
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_conv2d_query(const rk_conv2d_desc* desc, rk_conv_pass pass,
+                                            rk_conv_algorithm requested, rk_conv_algorithm* out_chosen,
+                                            int64_t* out_workspace_bytes) {
+    static const char* fn = "rk_conv2d_query";
+    return guarded(fn, [&]() -> rk_status {
+        ConvGeometry g;
+        if (rk_status s = load_geometry(fn, desc, g); s != RK_STATUS_OK) return s;
+        rk_conv_algorithm algo;
+        if (rk_status s = resolve(fn, g, pass, requested, algo); s != RK_STATUS_OK) return s;
+        rk::cpu::ConvPlan plan;
+        if (rk_status s = make_plan(fn, g, pass, algo, plan); s != RK_STATUS_OK) return s;
+        if (out_chosen) *out_chosen = algo;
+        if (out_workspace_bytes) *out_workspace_bytes = plan.bytes();
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_conv2d_forward(rk_context* context, const rk_conv2d_desc* desc,
+                                              rk_conv_algorithm algorithm, const float* x, const float* w,
+                                              const float* bias, float* y, void* workspace, int64_t workspace_bytes,
+                                              rk_conv_algorithm* out_chosen) {
+    static const char* fn = "rk_conv2d_forward";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+        ConvGeometry g;
+        if (rk_status s = load_geometry(fn, desc, g); s != RK_STATUS_OK) return s;
+        rk_conv_algorithm algo;
+        if (rk_status s = resolve(fn, g, RK_CONV_PASS_FORWARD, algorithm, algo); s != RK_STATUS_OK) return s;
+        rk::cpu::ConvPlan plan;
+        if (rk_status s = make_plan(fn, g, RK_CONV_PASS_FORWARD, algo, plan); s != RK_STATUS_OK) return s;
+        for (const auto& [name, p] : {std::pair<const char*, const void*>{"x", x}, {"w", w}, {"y", y}})
+            if (rk_status s = check_not_null(fn, name, p); s != RK_STATUS_OK) return s;
+        const Region rx{"x", x, fbytes(g.x_count())}, rw{"w", w, fbytes(g.w_count())},
+            rb{"bias", bias, bias ? fbytes(g.k) : 0}, ry{"y", y, fbytes(g.y_count())},
+            rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
+        if (rk_status s = check_overlaps(fn, {ry, rws}, {rx, rw, rb, ry, rws}); s != RK_STATUS_OK) return s;
+        std::unique_ptr<rk::cpu::ConvScratch> owned;
+        float* ws = nullptr;
+        if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
+            return s;
+        rk::cpu::conv_run_forward(rk::cpu::conv_kernels(context->isa), *context->pool, g, plan, x, w, bias, y, ws);
+        if (out_chosen) *out_chosen = algo;
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_conv2d_backward_data(rk_context* context, const rk_conv2d_desc* desc, const float* dy,
+                                                    const float* w, float* dx, void* workspace,
+                                                    int64_t workspace_bytes) {
+    static const char* fn = "rk_conv2d_backward_data";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+        ConvGeometry g;
+        if (rk_status s = load_geometry(fn, desc, g); s != RK_STATUS_OK) return s;
+        rk::cpu::ConvPlan plan;
+        if (rk_status s = make_plan(fn, g, RK_CONV_PASS_BACKWARD_DATA, RK_CONV_DIRECT, plan); s != RK_STATUS_OK)
+            return s;
+        for (const auto& [name, p] : {std::pair<const char*, const void*>{"dy", dy}, {"w", w}, {"dx", dx}})
+            if (rk_status s = check_not_null(fn, name, p); s != RK_STATUS_OK) return s;
+        const Region rdy{"dy", dy, fbytes(g.y_count())}, rw{"w", w, fbytes(g.w_count())},
+            rdx{"dx", dx, fbytes(g.x_count())},
+            rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
+        if (rk_status s = check_overlaps(fn, {rdx, rws}, {rdy, rw, rdx, rws}); s != RK_STATUS_OK) return s;
+        std::unique_ptr<rk::cpu::ConvScratch> owned;
+        float* ws = nullptr;
+        if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
+            return s;
+        rk::cpu::conv_run_backward_data(rk::cpu::conv_kernels(context->isa), *context->pool, g, plan, dy, w, dx, ws);
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_conv2d_backward_weights(rk_context* context, const rk_conv2d_desc* desc,
+                                                       const float* x, const float* dy, float* dw, float* dbias,
+                                                       void* workspace, int64_t workspace_bytes) {
+    static const char* fn = "rk_conv2d_backward_weights";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+        ConvGeometry g;
+        if (rk_status s = load_geometry(fn, desc, g); s != RK_STATUS_OK) return s;
+        rk::cpu::ConvPlan plan;
+        if (rk_status s = make_plan(fn, g, RK_CONV_PASS_BACKWARD_WEIGHTS, RK_CONV_DIRECT, plan); s != RK_STATUS_OK)
+            return s;
+        for (const auto& [name, p] : {std::pair<const char*, const void*>{"x", x}, {"dy", dy}, {"dw", dw}})
+            if (rk_status s = check_not_null(fn, name, p); s != RK_STATUS_OK) return s;
+        const Region rx{"x", x, fbytes(g.x_count())}, rdy{"dy", dy, fbytes(g.y_count())},
+            rdw{"dw", dw, fbytes(g.w_count())}, rdb{"dbias", dbias, dbias ? fbytes(g.k) : 0},
+            rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
+        if (rk_status s = check_overlaps(fn, {rdw, rdb, rws}, {rx, rdy, rdw, rdb, rws}); s != RK_STATUS_OK) return s;
+        std::unique_ptr<rk::cpu::ConvScratch> owned;
+        float* ws = nullptr;
+        if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
+            return s;
+        rk::cpu::conv_run_backward_weights(rk::cpu::conv_kernels(context->isa), *context->pool, g, plan, x, dy, dw,
+                                           dbias, ws);
+        return ok();
+    });
+}

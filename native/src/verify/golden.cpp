@@ -124,6 +124,65 @@ rk_status dropout(rk_context* c, std::vector<uint8_t>& out) {
     return RK_STATUS_OK;
 }
 
+rk_conv2d_desc conv_desc(rk_conv_layout layout, int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t r,
+                         int32_t stride, int32_t pad, int32_t dilation, int32_t groups) {
+    rk_conv2d_desc d{};
+    d.struct_size = sizeof d;
+    d.layout = layout;
+    d.n = n; d.c = c; d.h = h; d.w = w; d.k = k; d.r = r; d.s = r;
+    d.stride_h = d.stride_w = stride;
+    d.pad_top = d.pad_left = pad;
+    d.pad_bottom = d.pad_right = pad + 1;  // asymmetric on purpose
+    d.dilation_h = d.dilation_w = dilation;
+    d.groups = groups;
+    return d;
+}
+
+// Forward with every algorithm that supports the shape, then both backward passes.
+rk_status conv_case(rk_context* c, const rk_conv2d_desc& d, std::vector<uint8_t>& out) {
+    int64_t p = 0, q = 0;
+    RK_TRY(rk_conv2d_output_shape(&d, &p, &q));
+    const int64_t xn = d.n * d.c * d.h * d.w, wn = d.k * (d.c / d.groups) * d.r * d.s, yn = d.n * d.k * p * q;
+    std::vector<float> x = hostile_data(c, xn), w(static_cast<size_t>(wn)), b(static_cast<size_t>(d.k)), y(static_cast<size_t>(yn));
+    // Finite inputs for the arithmetic cases (hostile values would make every output NaN).
+    for (float& v : x) if (!std::isfinite(v)) v = 0.5f;
+    const rk_philox_stream s{0xC0, 1, 0};
+    RK_TRY(rk_philox_fill_normal(c, &s, 0.0f, 0.5f, w.data(), wn));
+    RK_TRY(rk_philox_fill_uniform_range(c, &s, -1.0f, 1.0f, b.data(), d.k));
+    for (rk_conv_algorithm a : {RK_CONV_DIRECT, RK_CONV_IMPLICIT_GEMM, RK_CONV_WINOGRAD_2X3, RK_CONV_WINOGRAD_4X3, RK_CONV_FFT}) {
+        rk_conv_algorithm chosen;
+        if (rk_conv2d_query(&d, RK_CONV_PASS_FORWARD, a, &chosen, nullptr) != RK_STATUS_OK) continue;  // unsupported shape
+        RK_TRY(rk_conv2d_forward(c, &d, a, x.data(), w.data(), b.data(), y.data(), nullptr, 0, nullptr));
+        append(out, y);
+    }
+    std::vector<float> dx(static_cast<size_t>(xn)), dw(static_cast<size_t>(wn)), db(static_cast<size_t>(d.k));
+    RK_TRY(rk_conv2d_backward_data(c, &d, y.data(), w.data(), dx.data(), nullptr, 0));
+    RK_TRY(rk_conv2d_backward_weights(c, &d, x.data(), y.data(), dw.data(), db.data(), nullptr, 0));
+    append(out, dx);
+    append(out, dw);
+    append(out, db);
+    return RK_STATUS_OK;
+}
+
+rk_status conv_3x3(rk_context* c, std::vector<uint8_t>& out) {
+    return conv_case(c, conv_desc(RK_LAYOUT_NCHW, 2, 17, 13, 11, 19, 3, 1, 1, 1, 1), out);
+}
+rk_status conv_3x3_nhwc(rk_context* c, std::vector<uint8_t>& out) {
+    return conv_case(c, conv_desc(RK_LAYOUT_NHWC, 2, 17, 13, 11, 19, 3, 1, 1, 1, 1), out);
+}
+rk_status conv_5x5(rk_context* c, std::vector<uint8_t>& out) {
+    return conv_case(c, conv_desc(RK_LAYOUT_NCHW, 1, 5, 21, 19, 7, 5, 1, 2, 1, 1), out);
+}
+rk_status conv_strided_dilated_grouped(rk_context* c, std::vector<uint8_t>& out) {
+    return conv_case(c, conv_desc(RK_LAYOUT_NCHW, 3, 12, 15, 14, 18, 3, 2, 1, 2, 3), out);
+}
+rk_status conv_depthwise(rk_context* c, std::vector<uint8_t>& out) {
+    return conv_case(c, conv_desc(RK_LAYOUT_NHWC, 2, 24, 9, 10, 24, 3, 1, 1, 1, 24), out);
+}
+rk_status conv_1x1(rk_context* c, std::vector<uint8_t>& out) {
+    return conv_case(c, conv_desc(RK_LAYOUT_NCHW, 2, 33, 7, 9, 65, 1, 1, 0, 1, 1), out);
+}
+
 }  // namespace
 
 const std::vector<GoldenCase>& golden_cases() {
@@ -135,6 +194,12 @@ const std::vector<GoldenCase>& golden_cases() {
         {"dist.bernoulli_int64", bernoulli_and_integers},
         {"permutation", permutations},
         {"dropout", dropout},
+        {"conv2d.3x3", conv_3x3},
+        {"conv2d.3x3_nhwc", conv_3x3_nhwc},
+        {"conv2d.5x5", conv_5x5},
+        {"conv2d.strided_dilated_grouped", conv_strided_dilated_grouped},
+        {"conv2d.depthwise", conv_depthwise},
+        {"conv2d.1x1", conv_1x1},
     };
     return cases;
 }

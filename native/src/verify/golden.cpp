@@ -14,6 +14,18 @@ void append(std::vector<uint8_t>& out, const std::vector<T>& v) {
     out.insert(out.end(), p, p + v.size() * sizeof(T));
 }
 
+// Floats are hashed with every NaN replaced by the canonical quiet NaN: NaN payloads are not part of
+// the contract (x86 produces 0xFFC00000 where ARM64 produces 0x7FC00000 for inf - inf).
+void append(std::vector<uint8_t>& out, const std::vector<float>& v) {
+    for (float f : v) {
+        uint32_t bits;
+        std::memcpy(&bits, &f, 4);
+        if (std::isnan(f)) bits = 0x7FC00000u;
+        const auto* p = reinterpret_cast<const uint8_t*>(&bits);
+        out.insert(out.end(), p, p + 4);
+    }
+}
+
 #define RK_TRY(expr)                            \
     do {                                        \
         const rk_status _s = (expr);            \

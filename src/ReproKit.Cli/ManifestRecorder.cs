@@ -67,6 +67,15 @@ internal static class ManifestRecorder
         manifest.Save(manifestPath);
     }
 
-    /// <summary>SHA-256 of a .npy file's array data (what two machines must agree on).</summary>
-    internal static string DataDigest(string path) => OutputDigest.Sha256<byte>(NpyFile.Read(path).Data);
+    /// <summary>SHA-256 of a .npy file's array data (what two machines must agree on; NaN payloads canonicalised).</summary>
+    internal static string DataDigest(string path)
+    {
+        NpyArray a = NpyFile.Read(path);
+        return a.DType switch
+        {
+            NpyDType.Float32 => OutputDigest.Sha256<float>(a.ToArray<float>()),
+            NpyDType.Float64 => OutputDigest.Sha256<double>(a.ToArray<double>()),
+            _ => OutputDigest.Sha256<byte>(a.Data),
+        };
+    }
 }

@@ -39,4 +39,15 @@ public class GoldenTests
         Assert.That(CliApp.Run(["verify", "--all", "--isa", "scalar"], new StringWriter(), new StringWriter()), Is.EqualTo(CliApp.ExitUsage));
         Assert.Throws<ArgumentException>(() => Golden.Run(-1));
     }
+
+    [Test]
+    public void DigestsIgnoreNaNPayloads()
+    {
+        float[] a = [1f, BitConverter.UInt32BitsToSingle(0xFFC00000), 2f];
+        float[] b = [1f, BitConverter.UInt32BitsToSingle(0x7FC00001), 2f];
+        float[] c = [1f, 0f, 2f];
+        Assert.That(OutputDigest.Sha256<float>(a), Is.EqualTo(OutputDigest.Sha256<float>(b)));
+        Assert.That(OutputDigest.Sha256<float>(a), Is.Not.EqualTo(OutputDigest.Sha256<float>(c)));
+        Assert.That(OutputDigest.Sha256<float>(c), Is.EqualTo(OutputDigest.Sha256<byte>(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan()).ToArray())));
+    }
 }

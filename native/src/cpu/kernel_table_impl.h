@@ -21,6 +21,7 @@
 #include "../core/lanes_scalar.h"
 #include "kernels.h"
 #include "philox_fill.h"
+#include "sampling_impl.h"
 
 namespace rk::cpu {
 
@@ -194,10 +195,16 @@ struct IsaKernels {
         }
     }
 
+    static void sample_row(const float* logits, uint32_t vocab, const core::SampleParams& params,
+                           const core::PhiloxStream& stream, const core::SampleScratch& scratch,
+                           core::SampleResult& out) {
+        SampleRow<I>::run(logits, vocab, params, stream, scratch, out);
+    }
+
     static KernelTable table(const char* name) {
         return KernelTable{name,           fill_u32,       fill_uniform,          fill_uniform_range,
                            fill_normal,    fill_truncated_normal, fill_bernoulli, fill_int64,
-                           dropout,        dropout_apply_mask};
+                           dropout,        dropout_apply_mask,    sample_row};
     }
 };
 

@@ -7,6 +7,7 @@
 
 #include "../core/distributions.h"
 #include "../core/philox_stream.h"
+#include "../core/sampling.h"
 
 namespace rk::cpu {
 
@@ -30,6 +31,10 @@ struct KernelTable {
     // dx = keep ? dy * scale : +0 from a stored mask (bytes: nonzero = keep; else bits), no random numbers.
     void (*dropout_apply_mask)(const uint8_t* mask_bytes, const uint32_t* mask_bits, const float* dy, float* dx,
                                uint64_t n, float scale);
+    // One row of token sampling (docs/sampling.md): logits[0, vocab) with validated parameters, scratch
+    // for `vocab` tokens; the token and its outputs, or an error, in `out`.
+    void (*sample_row)(const float* logits, uint32_t vocab, const core::SampleParams& params,
+                       const core::PhiloxStream& stream, const core::SampleScratch& scratch, core::SampleResult& out);
 };
 
 const KernelTable& kernels_scalar();

@@ -195,6 +195,33 @@ rk_status conv_1x1(rk_context* c, std::vector<uint8_t>& out) {
     return conv_case(c, conv_desc(RK_LAYOUT_NCHW, 2, 33, 7, 9, 65, 1, 1, 0, 1, 1), out);
 }
 
+// One row per parameter family, including ties, banned tokens, a flat row and a nucleus of nearly V.
+rk_status sampling(rk_context* c, std::vector<uint8_t>& out) {
+    const int64_t v = 50021, rows = 10;
+    std::vector<float> logits(static_cast<size_t>(v * rows));
+    const rk_philox_stream s{0x5A, 0, 0};
+    RK_TRY(rk_philox_fill_normal(c, &s, 0.0f, 3.0f, logits.data(), v * rows));
+    for (int64_t i = 0; i < v; i += 3) logits[static_cast<size_t>(v + i)] = -std::numeric_limits<float>::infinity();
+    for (int64_t i = 0; i < v; ++i) logits[static_cast<size_t>(2 * v + i)] = 1.25f;              // flat row
+    for (int64_t i = 0; i < v; ++i) logits[static_cast<size_t>(3 * v + i)] = static_cast<float>(i % 7);  // many ties
+    for (int64_t i = 0; i < v; ++i) logits[static_cast<size_t>(4 * v + i)] *= 1e-3f;             // nearly flat
+    const rk_sampling_params params[rows] = {
+        {0.7f, 50, 0.9, 0.0},  {1.0f, 0, 0.95, 0.0}, {1.0f, 0, 1.0, 0.05}, {1.0f, 3, 1.0, 0.0},
+        {1.0f, 0, 0.999, 0.0}, {0.0f, 0, 1.0, 0.0},  {1.0f, 1, 1.0, 0.0},  {2.5f, 40000, 0.5, 0.01},
+        {0.3f, 0, 1.0, 0.0},   {1.0f, 50020, 0.9999999, 0.0}};
+    std::vector<rk_philox_stream> streams;
+    for (int64_t r = 0; r < rows; ++r) streams.push_back({0x5A, static_cast<uint64_t>(r), 2 * static_cast<uint64_t>(r)});
+    std::vector<int32_t> tokens(rows), kept(rows);
+    std::vector<float> probs(rows), logprobs(rows);
+    RK_TRY(rk_sample(c, logits.data(), rows, v, v, params, streams.data(), tokens.data(), probs.data(), logprobs.data(),
+                     kept.data()));
+    append(out, tokens);
+    append(out, probs);
+    append(out, logprobs);
+    append(out, kept);
+    return RK_STATUS_OK;
+}
+
 }  // namespace
 
 const std::vector<GoldenCase>& golden_cases() {
@@ -206,6 +233,7 @@ const std::vector<GoldenCase>& golden_cases() {
         {"dist.bernoulli_int64", bernoulli_and_integers},
         {"permutation", permutations},
         {"dropout", dropout},
+        {"sampling", sampling},
         {"conv2d.3x3", conv_3x3},
         {"conv2d.3x3_nhwc", conv_3x3_nhwc},
         {"conv2d.5x5", conv_5x5},

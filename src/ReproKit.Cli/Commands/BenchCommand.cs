@@ -83,15 +83,7 @@ internal static class BenchCommand
         foreach (Case c in cases)
         {
             Console.Error.Write($"\rbench {op}: {c.Name,-14}");
-            c.Run(); // warm-up: page in the buffers, start the threads
-            double best = double.MaxValue;
-            for (int r = 0; r < repeat; r++)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                c.Run();
-                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
-            }
-
+            double best = BenchTiming.Best(repeat, c.Run);
             results.Add((c.Name, best, c.Digest()));
         }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
@@ -49,7 +48,7 @@ internal static class ConvBench
 
                 var ws = new byte[bytes];
                 Console.Error.Write($"\rbench conv2d: {name} forward {chosen}          ");
-                double s = Best(repeat, () => Conv2d.Forward(d, x, w, [], y, a, ws, context));
+                double s = BenchTiming.Best(repeat, () => Conv2d.Forward(d, x, w, [], y, a, ws, context));
                 string label = a == ConvAlgorithm.Auto ? $"auto={Conv2dCommand.AlgorithmNames[(int)chosen]}" : Conv2dCommand.AlgorithmNames[(int)a];
                 rows.Add((name, "forward", label, s * 1e3, d.Flops / s / 1e9, OutputDigest.Sha256<float>(y)));
             }
@@ -60,9 +59,9 @@ internal static class ConvBench
                 var dw = new float[d.WeightLength];
                 var db = new float[d.K];
                 Console.Error.Write($"\rbench conv2d: {name} backward          ");
-                double sd = Best(repeat, () => Conv2d.BackwardData(d, y, w, dx, context: context));
+                double sd = BenchTiming.Best(repeat, () => Conv2d.BackwardData(d, y, w, dx, context: context));
                 rows.Add((name, "backward-data", "direct", sd * 1e3, d.Flops / sd / 1e9, OutputDigest.Sha256<float>(dx)));
-                double sw = Best(repeat, () => Conv2d.BackwardWeights(d, x, y, dw, db, context: context));
+                double sw = BenchTiming.Best(repeat, () => Conv2d.BackwardWeights(d, x, y, dw, db, context: context));
                 rows.Add((name, "backward-weights", "direct", sw * 1e3, d.Flops / sw / 1e9, OutputDigest.Sha256<float>(dw)));
             }
         }
@@ -119,19 +118,5 @@ internal static class ConvBench
         return p.Length == 7
             ? new Conv2dDescriptor(v[0], v[1], v[2], v[3], v[4], v[5], v[6])
             : Conv2dDescriptor.Square(v[0], v[1], v[2], v[3], v[4], v[5], (int)v[7], (int)v[8], (int)v[9], (int)v[10]) with { S = v[6] };
-    }
-
-    private static double Best(int repeat, Action run)
-    {
-        run();
-        double best = double.MaxValue;
-        for (int i = 0; i < repeat; i++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            run();
-            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
-        }
-
-        return best;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
@@ -27,14 +26,14 @@ internal static class SampleBench
             {
                 var logits = new float[(long)v * b];
                 new PhiloxStream(2024).FillNormal(logits, 0f, 3f, context);
-                double readMs = Best(repeat, () => Sum(logits)) * 1e3;
+                double readMs = BenchTiming.Best(repeat, () => Sum(logits)) * 1e3;
                 var streams = Enumerable.Range(0, b).Select(r => new PhiloxStream(7, (ulong)r)).ToArray();
                 var tokens = new int[b];
                 foreach (var (name, p) in ParameterSets)
                 {
                     Console.Error.Write($"\rbench sample: V={v} B={b} {name}          ");
                     var ps = Enumerable.Repeat(p, b).ToArray();
-                    double ms = Best(repeat, () => Sampler.Sample(logits, b, v, ps, streams, tokens, context: context)) * 1e3;
+                    double ms = BenchTiming.Best(repeat, () => Sampler.Sample(logits, b, v, ps, streams, tokens, context: context)) * 1e3;
                     rows.Add((v, b, name, ms, readMs, OutputDigest.Sha256<int>(tokens)));
                 }
             }
@@ -82,20 +81,6 @@ internal static class SampleBench
         }
 
         return CliApp.ExitOk;
-    }
-
-    private static double Best(int repeat, Action run)
-    {
-        run();
-        double best = double.MaxValue;
-        for (int i = 0; i < repeat; i++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            run();
-            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
-        }
-
-        return best;
     }
 
     // A vectorised read of every logit: the memory floor of any sampler.

@@ -31,6 +31,6 @@ switch ($Command) {
     'pack' {
         Build-Native
         Invoke-Checked dotnet @('pack', 'src/ReproKit/ReproKit.csproj', '-c', $Configuration, '-o', 'artifacts/packages', '-p:ReproKitSkipNativeBuild=true')
-        Invoke-Checked dotnet @('pack', 'src/ReproKit.Cli/ReproKit.Cli.csproj', '-c', $Configuration, '-o', 'artifacts/packages', '-p:ReproKitSkipNativeBuild=true')
+        Invoke-Checked dotnet @('pack', 'src/ReproKit.Cli/ReproKit.Cli.csproj', '-c', $Configuration, '-o', 'artifacts/packages', '-p:ReproKitSkipNativeBuild=true', '-p:ReproKitMultiTarget=true')
     }
 }

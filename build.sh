@@ -17,7 +17,7 @@ native() {
 pack() {
   rm -rf artifacts/packages
   dotnet pack src/ReproKit/ReproKit.csproj -c "$config" -o artifacts/packages
-  dotnet pack src/ReproKit.Cli/ReproKit.Cli.csproj -c "$config" -o artifacts/packages
+  dotnet pack src/ReproKit.Cli/ReproKit.Cli.csproj -c "$config" -o artifacts/packages -p:ReproKitMultiTarget=true
 }
 
 case "$cmd" in

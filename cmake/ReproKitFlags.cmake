@@ -5,16 +5,13 @@
 # - Never fast-math or its parts: configuring with any of them in the global flags is an error,
 #   because objects built that way (and crtfastmath.o) change results or set FTZ/DAZ process-wide.
 
-set(_reprokit_forbidden_flags
-    -ffast-math -Ofast -funsafe-math-optimizations -fassociative-math -freciprocal-math
-    -ffinite-math-only --use_fast_math /fp:fast)
+# One regular expression: fast-math and each of its parts (GCC/Clang), -O "fast", nvcc's and MSVC's fast modes.
+set(_reprokit_forbidden_regex
+    "(^| )(-f(fast|unsafe|associative|reciprocal|finite)-math[-a-z]*|-O(fast)|--use_(fast)_math|/fp:(fast))( |$)")
 foreach(_var CMAKE_C_FLAGS CMAKE_CXX_FLAGS CMAKE_CUDA_FLAGS CMAKE_CXX_FLAGS_RELEASE CMAKE_CXX_FLAGS_RELWITHDEBINFO)
-  foreach(_flag IN LISTS _reprokit_forbidden_flags)
-    string(FIND " ${${_var}} " " ${_flag} " _pos)
-    if(NOT _pos EQUAL -1)
-      message(FATAL_ERROR "${_var} contains '${_flag}', which breaks ReproKit's bitwise contract. Remove it.")
-    endif()
-  endforeach()
+  if(" ${${_var}} " MATCHES "${_reprokit_forbidden_regex}")
+    message(FATAL_ERROR "${_var} contains '${CMAKE_MATCH_2}', which breaks ReproKit's bitwise contract. Remove it.")
+  endif()
 endforeach()
 
 function(reprokit_apply_flags target)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 
 namespace ReproKit.Cli.Commands;
 
@@ -90,31 +89,13 @@ internal static class BenchCommand
         Console.Error.WriteLine("\r" + new string(' ', 40) + "\r");
         if (args.Flag("--json"))
         {
-            using var buffer = new MemoryStream();
-            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            BenchTiming.WriteJson(stdout, op, context, results, (w, r) =>
             {
-                w.WriteStartObject();
-                w.WriteString("op", op);
-                w.WriteString("machine", ReproKitLibrary.CpuDescription);
-                w.WriteString("isa", ReproKitLibrary.IsaName(context.Isa));
-                w.WriteNumber("threads", context.Threads);
-                w.WriteNumber("count", count);
-                w.WriteStartArray("cases");
-                foreach (var (name, seconds, digest) in results)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", name);
-                    w.WriteNumber("seconds", seconds);
-                    w.WriteNumber("gvaluesPerSecond", count / seconds / 1e9);
-                    w.WriteString("sha256", digest);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-
-            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                w.WriteString("name", r.Name);
+                w.WriteNumber("seconds", r.Seconds);
+                w.WriteNumber("gvaluesPerSecond", count / r.Seconds / 1e9);
+                w.WriteString("sha256", r.Digest);
+            }, w => w.WriteNumber("count", count));
             return CliApp.ExitOk;
         }
 

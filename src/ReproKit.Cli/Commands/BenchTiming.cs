@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using System.Text.Json;
 
 namespace ReproKit.Cli.Commands;
 
-/// <summary>The timing rule every bench command uses: one warm-up run, then the best of <c>repeat</c> timed runs.</summary>
+/// <summary>What every bench command shares: the timing rule (one warm-up run, then the best of <c>repeat</c>) and the JSON envelope.</summary>
 internal static class BenchTiming
 {
     /// <summary>Seconds of the fastest of <paramref name="repeat"/> runs after a warm-up run.</summary>
@@ -18,5 +19,36 @@ internal static class BenchTiming
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Writes a bench result as indented JSON: <c>{"op", "machine", "isa", "threads", (header fields), "cases": [...]}</c>,
+    /// the shape <c>reprokit compare</c> reads (each case has at least "name" and "sha256").
+    /// </summary>
+    internal static void WriteJson<T>(TextWriter stdout, string op, CpuContext context, IEnumerable<T> cases,
+        Action<Utf8JsonWriter, T> writeCase, Action<Utf8JsonWriter>? writeHeader = null)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("op", op);
+            w.WriteString("machine", ReproKitLibrary.CpuDescription);
+            w.WriteString("isa", ReproKitLibrary.IsaName(context.Isa));
+            w.WriteNumber("threads", context.Threads);
+            writeHeader?.Invoke(w);
+            w.WriteStartArray("cases");
+            foreach (T c in cases)
+            {
+                w.WriteStartObject();
+                writeCase(w, c);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
     }
 }

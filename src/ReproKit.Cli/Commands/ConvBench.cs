@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace ReproKit.Cli.Commands;
 
@@ -69,30 +68,13 @@ internal static class ConvBench
         Console.Error.Write("\r" + new string(' ', 70) + "\r");
         if (json)
         {
-            using var buffer = new MemoryStream();
-            using (var jw = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            BenchTiming.WriteJson(stdout, "conv2d", context, rows, (w, r) =>
             {
-                jw.WriteStartObject();
-                jw.WriteString("op", "conv2d");
-                jw.WriteString("machine", ReproKitLibrary.CpuDescription);
-                jw.WriteString("isa", ReproKitLibrary.IsaName(context.Isa));
-                jw.WriteNumber("threads", context.Threads);
-                jw.WriteStartArray("cases");
-                foreach (var r in rows)
-                {
-                    jw.WriteStartObject();
-                    jw.WriteString("name", $"{r.Shape} {r.Pass} {r.Algo}");
-                    jw.WriteNumber("milliseconds", r.Ms);
-                    jw.WriteNumber("gflops", r.Gflops);
-                    jw.WriteString("sha256", r.Digest);
-                    jw.WriteEndObject();
-                }
-
-                jw.WriteEndArray();
-                jw.WriteEndObject();
-            }
-
-            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                w.WriteString("name", $"{r.Shape} {r.Pass} {r.Algo}");
+                w.WriteNumber("milliseconds", r.Ms);
+                w.WriteNumber("gflops", r.Gflops);
+                w.WriteString("sha256", r.Digest);
+            });
             return CliApp.ExitOk;
         }
 

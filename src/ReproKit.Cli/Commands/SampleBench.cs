@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using System.Text.Json;
 
 namespace ReproKit.Cli.Commands;
 
@@ -42,33 +41,16 @@ internal static class SampleBench
         Console.Error.WriteLine("\r" + new string(' ', 60) + "\r");
         if (json)
         {
-            using var buffer = new MemoryStream();
-            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            BenchTiming.WriteJson(stdout, "sample", context, rows, (w, r) =>
             {
-                w.WriteStartObject();
-                w.WriteString("op", "sample");
-                w.WriteString("machine", ReproKitLibrary.CpuDescription);
-                w.WriteString("isa", ReproKitLibrary.IsaName(context.Isa));
-                w.WriteNumber("threads", context.Threads);
-                w.WriteStartArray("cases");
-                foreach (var r in rows)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", $"V{r.V} B{r.B} {r.Set}");
-                    w.WriteNumber("vocab", r.V);
-                    w.WriteNumber("batch", r.B);
-                    w.WriteString("params", r.Set);
-                    w.WriteNumber("milliseconds", r.Ms);
-                    w.WriteNumber("readLogitsMilliseconds", r.ReadMs);
-                    w.WriteString("sha256", r.Digest);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-
-            stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                w.WriteString("name", $"V{r.V} B{r.B} {r.Set}");
+                w.WriteNumber("vocab", r.V);
+                w.WriteNumber("batch", r.B);
+                w.WriteString("params", r.Set);
+                w.WriteNumber("milliseconds", r.Ms);
+                w.WriteNumber("readLogitsMilliseconds", r.ReadMs);
+                w.WriteString("sha256", r.Digest);
+            });
             return CliApp.ExitOk;
         }
 

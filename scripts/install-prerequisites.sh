@@ -3,15 +3,19 @@
 #   scripts/install-prerequisites.sh              native build + tests: cmake, g++, GoogleTest
 #   scripts/install-prerequisites.sh --bindings   also libclang 16 for the binding generator
 #   scripts/install-prerequisites.sh --arm64      also the ARM64 cross compiler and qemu-user (CI's ARM64 tests)
+#   scripts/install-prerequisites.sh --cuda       also Debian's nvidia-cuda-toolkit (CUDA 11.8, non-free; ~1.6 GB
+#                                                 download) to build the CUDA plugin; no GPU is needed to build it
 # Runs apt-get as root (or through sudo). The .NET SDK is expected on the machine already.
 set -euo pipefail
 
 want_bindings=0
 want_arm64=0
+want_cuda=0
 for arg in "$@"; do
   case "$arg" in
     --bindings) want_bindings=1 ;;
     --arm64) want_arm64=1 ;;
+    --cuda) want_cuda=1 ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "install-prerequisites: unknown option '$arg'" >&2; exit 2 ;;
   esac
@@ -31,6 +35,16 @@ if [ "$want_arm64" = 1 ]; then
   command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
 fi
 
+need_nonfree=0
+if [ "$want_cuda" = 1 ]; then
+  # nvcc 11.8 rejects g++ 12, so the plugin's host compiler is clang++-14 (which the toolkit depends on).
+  if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/bin/nvcc ]; then
+    missing+=(nvidia-cuda-toolkit)
+    need_nonfree=1
+  fi
+  command -v clang++-14 >/dev/null 2>&1 || missing+=(clang-14)
+fi
+
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "install-prerequisites: the .NET SDK (dotnet, version 10) is not installed; see https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
   exit 1
@@ -48,6 +62,19 @@ if [ "$(id -u)" != 0 ]; then
   sudo_cmd=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+if [ "$need_nonfree" = 1 ]; then
+  # nvidia-cuda-toolkit lives in Debian's non-free component; enable it (contrib non-free non-free-firmware)
+  # in the deb822 sources when it is not already there.
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    if grep -q '^Components:' "$f" && ! grep -q '^Components:.*non-free' "$f"; then
+      "${sudo_cmd[@]}" sed -i 's/^Components: main$/Components: main contrib non-free non-free-firmware/' "$f"
+    fi
+  done
+  if [ -f /etc/apt/sources.list ] && grep -q '^deb .* main$' /etc/apt/sources.list; then
+    "${sudo_cmd[@]}" sed -i 's/^\(deb .* main\)$/\1 contrib non-free non-free-firmware/' /etc/apt/sources.list
+  fi
+fi
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "install-prerequisites: done."

@@ -251,7 +251,7 @@ RK_HD void winograd_output_2d(const typename L::f32* m, typename L::f32* y) {
 
 // Reference: the m x m outputs of tile (tp, tq), channel k, image n (outputs past P x Q included; callers discard).
 template <class W>
-inline void winograd_forward_tile_ref(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+RK_HD void winograd_forward_tile_ref(const ConvGeometry& g, const float* x, const float* w, const float* bias,
                                       int64_t n, int64_t k, int64_t tp, int64_t tq, float* out) {
     using L = ScalarLanes;
     constexpr int A = W::kAlpha, M = W::kM;
@@ -431,7 +431,7 @@ RK_HD void fft_cmac(typename L::f32 dr, typename L::f32 di, typename L::f32 vr, 
 
 // Reference: the 16 x 16 block z * 2^-8 + bias of tile (tp, tq), channel k, image n (only the first (17 - R) x
 // (17 - S) entries are outputs).
-inline void fft_forward_tile_ref(const ConvGeometry& g, const float* x, const float* w, const float* bias, int64_t n,
+RK_HD void fft_forward_tile_ref(const ConvGeometry& g, const float* x, const float* w, const float* bias, int64_t n,
                                  int64_t k, int64_t tp, int64_t tq, float* out) {
     using L = ScalarLanes;
     float zr[kFftBins], zi[kFftBins], dr[kFftBins], di[kFftBins], wr[kFftBins], wi[kFftBins], d[256], wp[256];

@@ -53,12 +53,23 @@ struct ScalarLanes {
     static constexpr int kWidth = 1;
 
     RK_HD static f32 fsplat(float a) { return a; }
+#if defined(__CUDA_ARCH__)
+    // Device code names the correctly rounded intrinsics: the compiler never fuses or approximates them,
+    // whatever -fmad / -prec-div / -prec-sqrt say.
+    RK_HD static f32 fadd(f32 a, f32 b) { return __fadd_rn(a, b); }
+    RK_HD static f32 fsub(f32 a, f32 b) { return __fsub_rn(a, b); }
+    RK_HD static f32 fmul(f32 a, f32 b) { return __fmul_rn(a, b); }
+    RK_HD static f32 fdiv(f32 a, f32 b) { return __fdiv_rn(a, b); }
+    RK_HD static f32 ffma(f32 a, f32 b, f32 c) { return __fmaf_rn(a, b, c); }
+    RK_HD static f32 fsqrt(f32 a) { return __fsqrt_rn(a); }
+#else
     RK_HD static f32 fadd(f32 a, f32 b) { return a + b; }
     RK_HD static f32 fsub(f32 a, f32 b) { return a - b; }
     RK_HD static f32 fmul(f32 a, f32 b) { return a * b; }
     RK_HD static f32 fdiv(f32 a, f32 b) { return a / b; }
     RK_HD static f32 ffma(f32 a, f32 b, f32 c) { return std::fma(a, b, c); }
     RK_HD static f32 fsqrt(f32 a) { return std::sqrt(a); }
+#endif
     // Sign-bit operations, so that NaN payloads and signs match the SIMD and/xor versions.
     RK_HD static f32 fabs_(f32 a) { return as_f32(as_u32(a) & 0x7FFFFFFFu); }
     RK_HD static f32 fneg(f32 a) { return as_f32(as_u32(a) ^ 0x80000000u); }

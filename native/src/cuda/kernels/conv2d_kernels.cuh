@@ -1,0 +1,186 @@
+// Conv2d on the device (docs/conv.md): every algorithm and pass computes the core's canonical functions.
+//   direct forward, backward data, backward weights, bias gradient: one thread per output element runs the
+//     core's reference FMA chain (core/conv2d.h);
+//   implicit GEMM forward: a tiled GEMM (16 output channels x 16 output positions per block, the reduction
+//     c', r, s staged through shared memory 16 taps at a time) in which each thread still accumulates its
+//     output's chain in the canonical order, so the bits equal the direct chain's;
+//   Winograd F(2x2,3x3) / F(4x4,3x3) and FFT 16x16: one thread per (image, channel, tile) runs the core's tile
+//     function (transforms, channel accumulation in c' order, inverse transform, bias).
+#pragma once
+
+#include "../../core/conv2d.h"
+#include "../../core/lanes_scalar.h"
+#include "../cuda_ops.h"
+#include "device_compat.cuh"
+
+namespace rk::cuda {
+
+constexpr int kConvTile = 16;
+
+// Logical (n, k, p, q) of output element `i` in NCHW order.
+__device__ inline void conv_unflatten(int64_t i, int64_t d1, int64_t d2, int64_t d3, int64_t& a, int64_t& b,
+                                      int64_t& c, int64_t& d) {
+    d = i % d3;
+    c = (i / d3) % d2;
+    b = (i / (d3 * d2)) % d1;
+    a = i / (d3 * d2 * d1);
+}
+
+__global__ void conv_forward_direct_kernel(ConvArgs a) {
+    const core::ConvGeometry& g = a.g;
+    const int64_t total = g.y_count();
+    for (int64_t i = static_cast<int64_t>(global_thread()); i < total; i += static_cast<int64_t>(grid_threads())) {
+        int64_t n, k, p, q;
+        conv_unflatten(i, g.k, g.p, g.q, n, k, p, q);
+        a.out0[g.y_index(n, k, p, q)] = core::conv_forward_ref(g, a.in0, a.in1, a.bias, n, k, p, q);
+    }
+}
+
+// Block (16 x 16 threads): threadIdx.y = output channel within the tile, threadIdx.x = output position within the
+// tile; blockIdx.z = group. Reduction index t = (c' * R + r) * S + s, exactly the direct chain's order.
+__global__ void __launch_bounds__(256) conv_forward_igemm_kernel(ConvArgs a) {
+    __shared__ float w_tile[kConvTile][kConvTile + 1];  // [channel][tap]
+    __shared__ float x_tile[kConvTile][kConvTile + 1];  // [tap][position]
+    const core::ConvGeometry& g = a.g;
+    const int tx = static_cast<int>(threadIdx.x), ty = static_cast<int>(threadIdx.y);
+    const int64_t group = blockIdx.z;
+    const int64_t positions = g.n * g.p * g.q, taps = g.cg * g.r * g.s;
+    for (int64_t k0 = static_cast<int64_t>(blockIdx.y) * kConvTile; k0 < g.kg; k0 += static_cast<int64_t>(gridDim.y) * kConvTile) {
+        for (int64_t pos0 = static_cast<int64_t>(blockIdx.x) * kConvTile; pos0 < positions;
+             pos0 += static_cast<int64_t>(gridDim.x) * kConvTile) {
+            float acc = 0.0f;
+            for (int64_t t0 = 0; t0 < taps; t0 += kConvTile) {
+                {  // w[group * kg + k0 + ty][t0 + tx]: weights are KCRS, so the taps of a channel are contiguous
+                    const int64_t k = k0 + ty, t = t0 + tx;
+                    w_tile[ty][tx] = (k < g.kg && t < taps) ? a.in1[(group * g.kg + k) * taps + t] : 0.0f;
+                }
+                {  // x~ of tap t0 + ty at position pos0 + tx
+                    const int64_t t = t0 + ty, pos = pos0 + tx;
+                    float v = 0.0f;
+                    if (t < taps && pos < positions) {
+                        const int64_t ci = t / (g.r * g.s), r = (t / g.s) % g.r, s = t % g.s;
+                        const int64_t n = pos / (g.p * g.q), p = (pos / g.q) % g.p, q = pos % g.q;
+                        v = core::conv_padded_x(g, a.in0, n, group * g.cg + ci, p * g.sh - g.pt + r * g.dh,
+                                                q * g.sw - g.pl + s * g.dw);
+                    }
+                    x_tile[ty][tx] = v;
+                }
+                __syncthreads();
+                const int64_t steps = taps - t0 < kConvTile ? taps - t0 : kConvTile;
+                for (int j = 0; j < steps; ++j) acc = core::ScalarLanes::ffma(x_tile[j][tx], w_tile[ty][j], acc);
+                __syncthreads();
+            }
+            const int64_t k = k0 + ty, pos = pos0 + tx;
+            if (k < g.kg && pos < positions) {
+                const int64_t ok = group * g.kg + k;
+                const int64_t n = pos / (g.p * g.q), p = (pos / g.q) % g.p, q = pos % g.q;
+                a.out0[g.y_index(n, ok, p, q)] = a.bias ? core::ScalarLanes::fadd(acc, a.bias[ok]) : acc;
+            }
+        }
+    }
+}
+
+// One thread per (n, k, tile): the core's Winograd tile, outputs past P x Q discarded.
+template <class W>
+__global__ void conv_forward_winograd_kernel(ConvArgs a) {
+    using Tile = W;
+    constexpr int M = Tile::kM;
+    const core::ConvGeometry& g = a.g;
+    const int64_t tp = (g.p + M - 1) / M, tq = (g.q + M - 1) / M, total = g.n * g.k * tp * tq;
+    for (int64_t i = static_cast<int64_t>(global_thread()); i < total; i += static_cast<int64_t>(grid_threads())) {
+        int64_t n, k, ti, tj;
+        conv_unflatten(i, g.k, tp, tq, n, k, ti, tj);
+        float out[M * M];
+        core::winograd_forward_tile_ref<Tile>(g, a.in0, a.in1, a.bias, n, k, ti, tj, out);
+        for (int u = 0; u < M; ++u)
+            for (int v = 0; v < M; ++v) {
+                const int64_t p = ti * M + u, q = tj * M + v;
+                if (p < g.p && q < g.q) a.out0[g.y_index(n, k, p, q)] = out[u * M + v];
+            }
+    }
+}
+
+__global__ void conv_forward_fft_kernel(ConvArgs a) {
+    const core::ConvGeometry& g = a.g;
+    const int64_t mh = 17 - g.r, mw = 17 - g.s;
+    const int64_t tp = (g.p + mh - 1) / mh, tq = (g.q + mw - 1) / mw, total = g.n * g.k * tp * tq;
+    for (int64_t i = static_cast<int64_t>(global_thread()); i < total; i += static_cast<int64_t>(grid_threads())) {
+        int64_t n, k, ti, tj;
+        conv_unflatten(i, g.k, tp, tq, n, k, ti, tj);
+        float out[256];
+        core::fft_forward_tile_ref(g, a.in0, a.in1, a.bias, n, k, ti, tj, out);
+        for (int64_t u = 0; u < mh; ++u)
+            for (int64_t v = 0; v < mw; ++v) {
+                const int64_t p = ti * mh + u, q = tj * mw + v;
+                if (p < g.p && q < g.q) a.out0[g.y_index(n, k, p, q)] = out[u * 16 + v];
+            }
+    }
+}
+
+__global__ void conv_backward_data_kernel(ConvArgs a) {
+    const core::ConvGeometry& g = a.g;
+    const int64_t total = g.x_count();
+    for (int64_t i = static_cast<int64_t>(global_thread()); i < total; i += static_cast<int64_t>(grid_threads())) {
+        int64_t n, c, h, w;
+        conv_unflatten(i, g.c, g.h, g.w, n, c, h, w);
+        a.out0[g.x_index(n, c, h, w)] = core::conv_backward_data_ref(g, a.in0, a.in1, n, c, h, w);
+    }
+}
+
+// dw (thread per weight) and, when asked, dbias (thread per output channel), each the core's chunked chain.
+__global__ void conv_backward_weights_kernel(ConvArgs a) {
+    const core::ConvGeometry& g = a.g;
+    const int64_t weights = g.w_count(), total = weights + (a.out1 ? g.k : 0);
+    for (int64_t i = static_cast<int64_t>(global_thread()); i < total; i += static_cast<int64_t>(grid_threads())) {
+        if (i < weights) {
+            int64_t k, ci, r, s;
+            conv_unflatten(i, g.cg, g.r, g.s, k, ci, r, s);
+            a.out0[i] = core::conv_backward_weights_ref(g, a.in0, a.in1, k, ci, r, s);
+        } else {
+            a.out1[i - weights] = core::conv_backward_bias_ref(g, a.in1, i - weights);
+        }
+    }
+}
+
+inline void launch_conv(const ConvArgs& a, cudaStream_t stream) {
+    const core::ConvGeometry& g = a.g;
+    switch (a.op) {
+        case ConvOp::kForwardDirect:
+            RK_LAUNCH(conv_forward_direct_kernel, grid_for(static_cast<uint64_t>(g.y_count())), kBlockThreads, stream)(a);
+            break;
+        case ConvOp::kForwardImplicitGemm: {
+            const uint64_t pos_tiles = (static_cast<uint64_t>(g.n * g.p * g.q) + kConvTile - 1) / kConvTile;
+            const uint64_t k_tiles = (static_cast<uint64_t>(g.kg) + kConvTile - 1) / kConvTile;
+            const dim3 grid(static_cast<unsigned>(pos_tiles < kMaxBlocks ? pos_tiles : kMaxBlocks),
+                            static_cast<unsigned>(k_tiles < 65535 ? k_tiles : 65535),
+                            static_cast<unsigned>(g.groups));
+            RK_LAUNCH(conv_forward_igemm_kernel, grid, dim3(kConvTile, kConvTile), stream)(a);
+            break;
+        }
+        case ConvOp::kForwardWinograd2x3: {
+            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * ((g.p + 1) / 2) * ((g.q + 1) / 2));
+            RK_LAUNCH(conv_forward_winograd_kernel<core::WinogradF2<core::ScalarLanes>>, grid_for(tiles, 128), 128, stream)(a);
+            break;
+        }
+        case ConvOp::kForwardWinograd4x3: {
+            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * ((g.p + 3) / 4) * ((g.q + 3) / 4));
+            RK_LAUNCH(conv_forward_winograd_kernel<core::WinogradF4<core::ScalarLanes>>, grid_for(tiles, 128), 128, stream)(a);
+            break;
+        }
+        case ConvOp::kForwardFft: {
+            const int64_t mh = 17 - g.r, mw = 17 - g.s;
+            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * ((g.p + mh - 1) / mh) * ((g.q + mw - 1) / mw));
+            RK_LAUNCH(conv_forward_fft_kernel, grid_for(tiles, 64), 64, stream)(a);
+            break;
+        }
+        case ConvOp::kBackwardData:
+            RK_LAUNCH(conv_backward_data_kernel, grid_for(static_cast<uint64_t>(g.x_count())), kBlockThreads, stream)(a);
+            break;
+        case ConvOp::kBackwardWeights:
+            RK_LAUNCH(conv_backward_weights_kernel, grid_for(static_cast<uint64_t>(g.w_count() + (a.out1 ? g.k : 0))),
+                      kBlockThreads, stream)(a);
+            break;
+    }
+}
+
+}  // namespace rk::cuda

@@ -81,6 +81,44 @@ typedef enum rk_mask_format {
 /** Opaque context: one per device. Holds the backend choice and its worker threads. */
 typedef struct rk_context rk_context;
 
+/** Where a context computes. */
+typedef enum rk_device_kind {
+    /** The CPU: buffers are host pointers. */
+    RK_DEVICE_CPU = 0,
+    /** One CUDA device: buffers are device pointers of that device (docs/cuda.md). */
+    RK_DEVICE_CUDA = 1
+} rk_device_kind;
+
+/** Direction of rk_memcpy. */
+typedef enum rk_copy_kind {
+    /** dst is device memory of the context, src host memory. */
+    RK_COPY_HOST_TO_DEVICE = 0,
+    /** dst is host memory, src device memory of the context. */
+    RK_COPY_DEVICE_TO_HOST = 1,
+    /** Both are device memory of the context. */
+    RK_COPY_DEVICE_TO_DEVICE = 2
+} rk_copy_kind;
+
+/** Description of a CUDA device, filled by rk_cuda_device_get_info. */
+typedef struct rk_cuda_device_info {
+    /** sizeof(rk_cuda_device_info) as the caller knows it. */
+    uint32_t struct_size;
+    /** Compute capability, major part (e.g. 9 for sm_90). */
+    int32_t compute_major;
+    /** Compute capability, minor part. */
+    int32_t compute_minor;
+    /** Number of streaming multiprocessors. */
+    int32_t sm_count;
+    /** Version of the installed CUDA driver (e.g. 12040 for 12.4). */
+    int32_t driver_version;
+    /** Version of the CUDA runtime the plugin was built with (e.g. 11080 for 11.8). */
+    int32_t runtime_version;
+    /** Device memory in bytes. */
+    int64_t total_memory;
+    /** Device name, NUL-terminated. */
+    char name[256];
+} rk_cuda_device_info;
+
 /** Options for rk_cpu_context_create. Zero-initialise, then set struct_size = sizeof(rk_cpu_context_options). */
 typedef struct rk_cpu_context_options {
     /** sizeof(rk_cpu_context_options) as the caller knows it (for forward compatibility). */
@@ -117,10 +155,14 @@ typedef struct rk_sampling_params {
 typedef struct rk_context_info {
     /** sizeof(rk_context_info) as the caller knows it. */
     uint32_t struct_size;
-    /** The ISA the context uses (never RK_ISA_AUTO). */
+    /** The ISA a CPU context uses (never RK_ISA_AUTO); RK_ISA_AUTO for a CUDA context. */
     rk_isa isa;
-    /** Number of threads the context uses (at least 1). */
+    /** Number of threads a CPU context uses (at least 1); 0 for a CUDA context. */
     int32_t num_threads;
+    /** CPU or CUDA. */
+    rk_device_kind device_kind;
+    /** The CUDA device index of a CUDA context; 0 for a CPU context. */
+    int32_t device_index;
 } rk_context_info;
 
 /* ---- Library information ------------------------------------------------------------------- */
@@ -156,6 +198,52 @@ RK_API rk_status rk_context_destroy(rk_context* context);
 
 /** Describes a context. info->struct_size must be set. */
 RK_API rk_status rk_context_get_info(const rk_context* context, rk_context_info* info);
+
+/* ---- CUDA devices, contexts and memory (docs/cuda.md) --------------------------------------- */
+
+/**
+ * Number of CUDA devices. RK_STATUS_UNSUPPORTED (with the reason in the message) when the CUDA plugin
+ * (libreprokit_cuda.so, next to libreprokit or named by the REPROKIT_CUDA_PLUGIN environment variable) or
+ * the NVIDIA driver is missing; 0 devices is RK_STATUS_OK with *out_count = 0.
+ */
+RK_API rk_status rk_cuda_device_count(int32_t* out_count);
+
+/** Describes CUDA device `device`. info->struct_size must be set. */
+RK_API rk_status rk_cuda_device_get_info(int32_t device, rk_cuda_device_info* info);
+
+/**
+ * Creates a context on CUDA device `device`. Operations on it take device pointers of that device and run
+ * on the context's stream (the default stream until rk_cuda_context_set_stream); they return when the work
+ * is queued, except rk_sample, which waits for its rows (to report row errors). Errors: RK_STATUS_UNSUPPORTED
+ * (no plugin, no driver, no device), RK_STATUS_INVALID_ARGUMENT (no such device).
+ */
+RK_API rk_status rk_cuda_context_create(int32_t device, rk_context** out_context);
+
+/**
+ * Makes a CUDA context queue its work on `stream` (a cudaStream_t of the context's device, e.g. from another
+ * CUDA binding; NULL = the default stream). Work already queued on the previous stream is waited for.
+ */
+RK_API rk_status rk_cuda_context_set_stream(rk_context* context, void* stream);
+
+/** Waits until the context's queued work is done (CUDA: the stream; CPU: returns at once). */
+RK_API rk_status rk_context_synchronize(rk_context* context);
+
+/**
+ * Allocates `bytes` of the context's memory: device memory on a CUDA context, 64-byte aligned host memory on
+ * a CPU context. Free it with rk_device_free on the same context.
+ */
+RK_API rk_status rk_device_alloc(rk_context* context, int64_t bytes, void** out_pointer);
+
+/** Frees memory from rk_device_alloc. Null is accepted and does nothing. */
+RK_API rk_status rk_device_free(rk_context* context, void* pointer);
+
+/**
+ * Copies `bytes` between host and the context's memory (see rk_copy_kind). With async = 0 the call returns when
+ * the copy is done; with async = 1 it is queued on the context's stream (host memory must then stay valid until
+ * rk_context_synchronize). On a CPU context every kind is a plain memcpy.
+ */
+RK_API rk_status rk_memcpy(rk_context* context, void* dst, const void* src, int64_t bytes, rk_copy_kind kind,
+                           int32_t async);
 
 /* ---- Philox4x32 ---------------------------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 
 #include "../cpu/cpu_features.h"
 #include "context.h"
+#include "cuda_backend.h"
 #include "errors.h"
 
 namespace rk::api {
@@ -93,6 +94,16 @@ rk_status resolve_threads(int32_t requested, int& out) {
 
 }  // namespace
 
+void register_context(const rk_context* context) {
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    live_contexts().insert(context);
+}
+
+bool unregister_context(const rk_context* context) {
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    return live_contexts().erase(context) != 0;
+}
+
 rk_status check_context(const char* function, const rk_context* context) {
     if (context == nullptr) return fail(RK_STATUS_NULL_POINTER, std::string(function) + ": argument 'context' is null");
     std::lock_guard<std::mutex> lock(g_live_mutex);
@@ -126,13 +137,11 @@ extern "C" RK_API rk_status rk_cpu_context_create(const rk_cpu_context_options* 
         if (rk_status s = resolve_threads(opts.num_threads, threads); s != RK_STATUS_OK) return s;
 
         auto context = std::make_unique<rk_context>();
+        context->device = RK_DEVICE_CPU;
         context->isa = isa;
         context->kernels = kernels_for(isa);
         context->pool = std::make_unique<rk::cpu::ThreadPool>(threads);
-        {
-            std::lock_guard<std::mutex> lock(g_live_mutex);
-            live_contexts().insert(context.get());
-        }
+        register_context(context.get());
         *out_context = context.release();
         return ok();
     });
@@ -142,12 +151,10 @@ extern "C" RK_API rk_status rk_context_destroy(rk_context* context) {
     static const char* fn = "rk_context_destroy";
     return guarded(fn, [&]() -> rk_status {
         if (context == nullptr) return ok();
-        {
-            std::lock_guard<std::mutex> lock(g_live_mutex);
-            if (live_contexts().erase(context) == 0)
-                return fail(RK_STATUS_INVALID_HANDLE,
-                            std::string(fn) + ": 'context' is not a live context (already destroyed?)");
-        }
+        if (!unregister_context(context))
+            return fail(RK_STATUS_INVALID_HANDLE,
+                        std::string(fn) + ": 'context' is not a live context (already destroyed?)");
+        if (context->device == RK_DEVICE_CUDA) cuda_context_release(*context);
         delete context;
         return ok();
     });
@@ -162,8 +169,10 @@ extern "C" RK_API rk_status rk_context_get_info(const rk_context* context, rk_co
             return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": info->struct_size is " +
                                                         std::to_string(info->struct_size) + ", expected at least " +
                                                         std::to_string(sizeof(rk_context_info)));
-        info->isa = context->isa;
-        info->num_threads = context->pool->size();
+        info->device_kind = context->device;
+        info->device_index = context->device == RK_DEVICE_CUDA ? context->device_index : 0;
+        info->isa = context->device == RK_DEVICE_CPU ? context->isa : RK_ISA_AUTO;
+        info->num_threads = context->device == RK_DEVICE_CPU ? context->pool->size() : 0;
         return ok();
     });
 }

@@ -6,6 +6,7 @@
 
 #include "../cpu/conv2d_plan.h"
 #include "context.h"
+#include "cuda_backend.h"
 #include "errors.h"
 
 using namespace rk::api;
@@ -100,6 +101,27 @@ rk_status prepare_workspace(const char* fn, const rk::cpu::ConvPlan& plan, void*
 
 uint64_t fbytes(int64_t count) { return static_cast<uint64_t>(count) * sizeof(float); }
 
+// The CUDA path: every buffer must be device memory of the context; the workspace is not used (the device
+// kernels need none).
+rk_status conv_cuda(const char* fn, rk_context* context, rk::cuda::ConvOp op, const ConvGeometry& g,
+                    std::initializer_list<std::pair<const char*, const void*>> buffers, const float* in0,
+                    const float* in1, const float* bias, float* out0, float* out1) {
+    for (const auto& [name, p] : buffers)
+        if (rk_status s = check_device_buffer(fn, context, name, p); s != RK_STATUS_OK) return s;
+    const rk::cuda::ConvArgs a{op, g, in0, in1, bias, out0, out1};
+    return cuda_run(fn, [&](rk::cuda::PluginError& e) { return context->cuda->conv(context->cuda_context, &a, &e); });
+}
+
+rk::cuda::ConvOp forward_op(rk_conv_algorithm a) {
+    switch (a) {
+        case RK_CONV_IMPLICIT_GEMM: return rk::cuda::ConvOp::kForwardImplicitGemm;
+        case RK_CONV_WINOGRAD_2X3: return rk::cuda::ConvOp::kForwardWinograd2x3;
+        case RK_CONV_WINOGRAD_4X3: return rk::cuda::ConvOp::kForwardWinograd4x3;
+        case RK_CONV_FFT: return rk::cuda::ConvOp::kForwardFft;
+        default: return rk::cuda::ConvOp::kForwardDirect;
+    }
+}
+
 }  // namespace
 
 extern "C" RK_API rk_status rk_conv2d_output_shape(const rk_conv2d_desc* desc, int64_t* out_p, int64_t* out_q) {
@@ -149,6 +171,14 @@ extern "C" RK_API rk_status rk_conv2d_forward(rk_context* context, const rk_conv
             rb{"bias", bias, bias ? fbytes(g.k) : 0}, ry{"y", y, fbytes(g.y_count())},
             rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
         if (rk_status s = check_overlaps(fn, {ry, rws}, {rx, rw, rb, ry, rws}); s != RK_STATUS_OK) return s;
+        if (context->device == RK_DEVICE_CUDA) {
+            if (rk_status s = conv_cuda(fn, context, forward_op(algo), g, {{"x", x}, {"w", w}, {"bias", bias}, {"y", y}},
+                                        x, w, bias, y, nullptr);
+                s != RK_STATUS_OK)
+                return s;
+            if (out_chosen) *out_chosen = algo;
+            return ok();
+        }
         std::unique_ptr<rk::cpu::ConvScratch> owned;
         float* ws = nullptr;
         if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
@@ -176,6 +206,9 @@ extern "C" RK_API rk_status rk_conv2d_backward_data(rk_context* context, const r
             rdx{"dx", dx, fbytes(g.x_count())},
             rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
         if (rk_status s = check_overlaps(fn, {rdx, rws}, {rdy, rw, rdx, rws}); s != RK_STATUS_OK) return s;
+        if (context->device == RK_DEVICE_CUDA)
+            return conv_cuda(fn, context, rk::cuda::ConvOp::kBackwardData, g, {{"dy", dy}, {"w", w}, {"dx", dx}}, dy, w,
+                             nullptr, dx, nullptr);
         std::unique_ptr<rk::cpu::ConvScratch> owned;
         float* ws = nullptr;
         if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
@@ -202,6 +235,9 @@ extern "C" RK_API rk_status rk_conv2d_backward_weights(rk_context* context, cons
             rdw{"dw", dw, fbytes(g.w_count())}, rdb{"dbias", dbias, dbias ? fbytes(g.k) : 0},
             rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
         if (rk_status s = check_overlaps(fn, {rdw, rdb, rws}, {rx, rdy, rdw, rdb, rws}); s != RK_STATUS_OK) return s;
+        if (context->device == RK_DEVICE_CUDA)
+            return conv_cuda(fn, context, rk::cuda::ConvOp::kBackwardWeights, g,
+                             {{"x", x}, {"dy", dy}, {"dw", dw}, {"dbias", dbias}}, x, dy, nullptr, dw, dbias);
         std::unique_ptr<rk::cpu::ConvScratch> owned;
         float* ws = nullptr;
         if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)

@@ -35,6 +35,12 @@ extern "C" RK_API rk_status rk_philox_fill_uniform_range(rk_context* context, co
         },
         [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
             context->kernels->fill_uniform_range(s, first, dst, n, low, span);
+        },
+        [&] {
+            auto args = cuda_fill(rk::cuda::FillKind::kUniformRange);
+            args.a = low;
+            args.b = span;
+            return args;
         });
 }
 
@@ -50,6 +56,12 @@ extern "C" RK_API rk_status rk_philox_fill_normal(rk_context* context, const rk_
         },
         [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
             context->kernels->fill_normal(s, first, dst, n, mean, stddev);
+        },
+        [&] {
+            auto args = cuda_fill(rk::cuda::FillKind::kNormal);
+            args.a = mean;
+            args.b = stddev;
+            return args;
         });
 }
 
@@ -76,6 +88,11 @@ extern "C" RK_API rk_status rk_philox_fill_truncated_normal(rk_context* context,
         },
         [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
             context->kernels->fill_truncated_normal(s, first, dst, n, params);
+        },
+        [&] {
+            auto args = cuda_fill(rk::cuda::FillKind::kTruncatedNormal);
+            args.truncated = params;
+            return args;
         });
 }
 
@@ -87,6 +104,11 @@ extern "C" RK_API rk_status rk_philox_fill_bernoulli(rk_context* context, const 
         [&] { return require(p >= 0.0 && p <= 1.0, fn, "p must be in [0, 1] (got " + num(p) + ")"); },
         [&](const rk::core::PhiloxStream& s, uint64_t first, uint8_t* dst, uint64_t n) {
             context->kernels->fill_bernoulli(s, first, dst, n, rk::core::bernoulli_threshold(p));
+        },
+        [&] {
+            auto args = cuda_fill(rk::cuda::FillKind::kBernoulli);
+            args.threshold = rk::core::bernoulli_threshold(p);
+            return args;
         });
 }
 
@@ -102,5 +124,11 @@ extern "C" RK_API rk_status rk_philox_fill_int64(rk_context* context, const rk_p
         [&](const rk::core::PhiloxStream& s, uint64_t first, int64_t* dst, uint64_t n) {
             context->kernels->fill_int64(s, first, dst, n, low,
                                          static_cast<uint64_t>(high) - static_cast<uint64_t>(low));
+        },
+        [&] {
+            auto args = cuda_fill(rk::cuda::FillKind::kInt64);
+            args.low = low;
+            args.span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+            return args;
         });
 }

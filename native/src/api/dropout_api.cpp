@@ -5,6 +5,7 @@
 #include <string>
 
 #include "../core/dropout.h"
+#include "cuda_backend.h"
 #include "fill_dispatch.h"
 
 using namespace rk::api;
@@ -72,7 +73,31 @@ rk_status validate(const char* fn, rk_context* context, const rk_philox_stream* 
     const uint64_t mbytes = mask_size(format, static_cast<uint64_t>(count));
     if (overlaps(b.mask, mbytes, b.in, b.in ? bytes : 0) || overlaps(b.mask, mbytes, b.out, b.out ? bytes : 0))
         return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": 'mask' overlaps a data buffer");
+    if (in_name)
+        if (rk_status s = check_device_buffer(fn, context, in_name, b.in); s != RK_STATUS_OK) return s;
+    if (out_name)
+        if (rk_status s = check_device_buffer(fn, context, out_name, b.out); s != RK_STATUS_OK) return s;
+    if (format != RK_MASK_NONE)
+        if (rk_status s = check_device_buffer(fn, context, "mask", b.mask); s != RK_STATUS_OK) return s;
     return RK_STATUS_OK;
+}
+
+// The CUDA path of every dropout entry point.
+rk_status run_dropout_cuda(const char* fn, rk_context* context, rk::cuda::DropoutMode mode, const rk_philox_stream* stream,
+                           double p, uint64_t element_offset, const float* x, float* y, int64_t count,
+                           rk_mask_format format, void* mask) {
+    rk::cuda::DropoutArgs a{};
+    a.mode = mode;
+    if (stream) a.stream = to_core(*stream);
+    a.element_offset = element_offset;
+    a.threshold = rk::core::dropout_threshold(p);
+    a.scale = rk::core::dropout_scale(p);
+    a.x = x;
+    a.y = y;
+    a.count = static_cast<uint64_t>(count);
+    a.mask_format = static_cast<rk::cuda::MaskFormat>(format);
+    a.mask = mask;
+    return cuda_run(fn, [&](rk::cuda::PluginError& e) { return context->cuda->dropout(context->cuda_context, &a, &e); });
 }
 
 // Runs the stream kernel on pieces; x/y/mask pointers are advanced to each piece's start.
@@ -122,6 +147,9 @@ extern "C" RK_API rk_status rk_dropout_forward(rk_context* context, const rk_phi
                                    "y", true);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
+        if (context->device == RK_DEVICE_CUDA)
+            return run_dropout_cuda(fn, context, rk::cuda::DropoutMode::kForward, stream, p, element_offset, x, y, count,
+                                    mask_format, mask);
         run_dropout(context, stream, p, element_offset, x, y, count, mask_format, mask);
         return ok();
     });
@@ -137,6 +165,9 @@ extern "C" RK_API rk_status rk_dropout_backward(rk_context* context, const rk_ph
                                    {dy, dx, const_cast<void*>(mask)}, "dy", "dx", regenerate);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
+        if (context->device == RK_DEVICE_CUDA)
+            return run_dropout_cuda(fn, context, regenerate ? rk::cuda::DropoutMode::kForward : rk::cuda::DropoutMode::kApplyMask,
+                                    stream, p, element_offset, dy, dx, count, mask_format, const_cast<void*>(mask));
         if (regenerate) {
             run_dropout(context, stream, p, element_offset, dy, dx, count, RK_MASK_NONE, nullptr);
             return ok();
@@ -161,6 +192,9 @@ extern "C" RK_API rk_status rk_dropout_mask(rk_context* context, const rk_philox
                                    {nullptr, nullptr, mask}, nullptr, nullptr, true);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
+        if (context->device == RK_DEVICE_CUDA)
+            return run_dropout_cuda(fn, context, rk::cuda::DropoutMode::kForward, stream, p, element_offset, nullptr,
+                                    nullptr, count, mask_format, mask);
         run_dropout(context, stream, p, element_offset, nullptr, nullptr, count, mask_format, mask);
         return ok();
     });

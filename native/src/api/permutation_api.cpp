@@ -24,6 +24,13 @@ extern "C" RK_API rk_status rk_permutation(rk_context* context, uint64_t n, uint
                                                         ") pass n = " + std::to_string(n));
         if (count == 0) return ok();
         if (rk_status s = check_not_null(fn, "out", out); s != RK_STATUS_OK) return s;
+        if (context->device == RK_DEVICE_CUDA) {
+            if (rk_status s = check_device_buffer(fn, context, "out", out); s != RK_STATUS_OK) return s;
+            const rk::cuda::PermutationArgs a{n, seed, subsequence, first, inverse, out, static_cast<uint64_t>(count)};
+            return cuda_run(fn, [&](rk::cuda::PluginError& e) {
+                return context->cuda->permutation(context->cuda_context, &a, &e);
+            });
+        }
         rk::core::Permutation perm;
         rk::core::permutation_init(perm, n, seed, subsequence);
         rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), 1u << 12, kPieceAlign,

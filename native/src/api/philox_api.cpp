@@ -29,7 +29,8 @@ extern "C" RK_API rk_status rk_philox_fill_u32(rk_context* context, const rk_phi
     return run_fill("rk_philox_fill_u32", context, stream, out, count, no_params,
                     [&](const rk::core::PhiloxStream& s, uint64_t first, uint32_t* dst, uint64_t n) {
                         context->kernels->fill_u32(s, first, dst, n);
-                    });
+                    },
+                    [] { return cuda_fill(rk::cuda::FillKind::kU32); });
 }
 
 extern "C" RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk_philox_stream* stream, float* out,
@@ -37,7 +38,8 @@ extern "C" RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk
     return run_fill("rk_philox_fill_uniform", context, stream, out, count, no_params,
                     [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
                         context->kernels->fill_uniform(s, first, dst, n);
-                    });
+                    },
+                    [] { return cuda_fill(rk::cuda::FillKind::kUniform); });
 }
 
 extern "C" RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count) {

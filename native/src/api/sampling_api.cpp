@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../core/sampling.h"
+#include "cuda_backend.h"
 #include "fill_dispatch.h"
 
 using namespace rk::api;
@@ -38,19 +39,19 @@ rk_status check_params(const char* fn, int64_t row, const rk_sampling_params& p)
     return fail(RK_STATUS_INVALID_ARGUMENT, row_prefix(fn, row) + what);
 }
 
-rk_status row_error(const char* fn, int64_t row, const rk::core::SampleResult& r, const float* logits,
-                    float temperature) {
+// `logit` is logits[row][r.error_index] (read by the caller, from host or device memory).
+rk_status row_error(const char* fn, int64_t row, const rk::core::SampleResult& r, float logit, float temperature) {
     using rk::core::SampleError;
     const std::string at = "logits[" + std::to_string(row) + "][" + std::to_string(r.error_index) + "]";
     std::string what;
     switch (r.error) {
         case SampleError::kBadLogit:
-            what = at + " is " + (std::isnan(logits[r.error_index]) ? "NaN" : "+Inf") +
+            what = at + " is " + (std::isnan(logit) ? "NaN" : "+Inf") +
                    " (logits must be finite, or -Inf to ban a token)";
             break;
         case SampleError::kNoFiniteLogit: what = "no finite logit (every logit is -Inf)"; break;
         case SampleError::kScaledOverflow:
-            what = at + " / temperature overflows to +Inf (logit " + num(logits[r.error_index]) + ", temperature " +
+            what = at + " / temperature overflows to +Inf (logit " + num(logit) + ", temperature " +
                    num(temperature) + ")";
             break;
         case SampleError::kNoFiniteScaled:
@@ -65,6 +66,46 @@ struct PieceError {
     int64_t row = -1;
     rk::core::SampleResult result{};
 };
+
+// The CUDA path: device buffers checked, parameters and streams passed as host arrays, the first failing row
+// reported as on the CPU.
+rk_status sample_cuda(const char* fn, rk_context* context, const float* logits, int64_t batch, int64_t vocab,
+                      int64_t row_stride, const rk_sampling_params* params, const rk_philox_stream* streams,
+                      int32_t* tokens, float* probs, float* logprobs, int32_t* kept_counts) {
+    for (const auto& [name, p] : {std::pair<const char*, const void*>{"logits", logits}, {"tokens", tokens},
+                                  {"probs", probs}, {"logprobs", logprobs}, {"kept_counts", kept_counts}})
+        if (rk_status s = check_device_buffer(fn, context, name, p); s != RK_STATUS_OK) return s;
+    std::vector<rk::core::SampleParams> p(static_cast<size_t>(batch));
+    std::vector<rk::core::PhiloxStream> st(static_cast<size_t>(batch));
+    for (int64_t r = 0; r < batch; ++r) {
+        p[r] = rk::core::SampleParams{params[r].temperature, params[r].top_k, params[r].top_p, params[r].min_p};
+        st[r] = to_core(streams[r]);
+    }
+    const rk::cuda::SampleArgs a{logits, batch, static_cast<uint32_t>(vocab), row_stride, p.data(), st.data(),
+                                 tokens, probs, logprobs, kept_counts};
+    int64_t failed_row = -1;
+    rk::cuda::SampleRowStatus failed{};
+    if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) {
+            return context->cuda->sample(context->cuda_context, &a, &failed_row, &failed, &e);
+        });
+        s != RK_STATUS_OK)
+        return s;
+    if (failed_row < 0) return ok();
+    rk::core::SampleResult res{};
+    res.error = static_cast<rk::core::SampleError>(failed.error);
+    res.error_index = failed.error_index;
+    float logit = 0.0f;
+    if (res.error_index >= 0) {
+        const float* at = logits + failed_row * row_stride + res.error_index;
+        if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) {
+                return context->cuda->copy(context->cuda_context, &logit, at, sizeof logit,
+                                           rk::cuda::CopyKind::kDeviceToHost, 0, &e);
+            });
+            s != RK_STATUS_OK)
+            return s;
+    }
+    return row_error(fn, failed_row, res, logit, params[failed_row].temperature);
+}
 
 }  // namespace
 
@@ -97,6 +138,10 @@ extern "C" RK_API rk_status rk_sample(rk_context* context, const float* logits, 
         if (rk_status s = check_not_null(fn, "tokens", tokens); s != RK_STATUS_OK) return s;
         for (int64_t r = 0; r < batch; ++r)
             if (rk_status s = check_params(fn, r, params[r]); s != RK_STATUS_OK) return s;
+
+        if (context->device == RK_DEVICE_CUDA)
+            return sample_cuda(fn, context, logits, batch, vocab, row_stride, params, streams, tokens, probs, logprobs,
+                               kept_counts);
 
         // One scratch per worker piece, allocated here (never inside a worker, where an exception could
         // not reach guarded()); pieces claim them in any order, which changes nothing in the results.
@@ -136,9 +181,12 @@ extern "C" RK_API rk_status rk_sample(rk_context* context, const float* logits, 
         const PieceError* first = nullptr;
         for (const PieceError& e : errors)
             if (e.row >= 0 && (!first || e.row < first->row)) first = &e;
-        if (first)
-            return row_error(fn, first->row, first->result, logits + first->row * row_stride,
+        if (first) {
+            const float* row_logits = logits + first->row * row_stride;
+            return row_error(fn, first->row, first->result,
+                             first->result.error_index >= 0 ? row_logits[first->result.error_index] : 0.0f,
                              params[first->row].temperature);
+        }
         return ok();
     });
 }

@@ -26,9 +26,11 @@ template <class L>
 RK_HD typename L::f32 horner(typename L::f32, float c) {
     return L::fsplat(c);
 }
+// (Two named coefficients, so the one-coefficient overload is the only match for a single one: clang, nvcc's
+// host compiler, finds the empty-pack form ambiguous otherwise.)
 template <class L, class... Rest>
-RK_HD typename L::f32 horner(typename L::f32 x, float c0, Rest... rest) {
-    return L::ffma(horner<L>(x, rest...), x, L::fsplat(c0));
+RK_HD typename L::f32 horner(typename L::f32 x, float c0, float c1, Rest... rest) {
+    return L::ffma(horner<L>(x, c1, rest...), x, L::fsplat(c0));
 }
 
 // 2^k as a float for integer lanes k in [-126, 127].

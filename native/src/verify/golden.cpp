@@ -1,8 +1,11 @@
 #include "golden.h"
 
+#include "../api/errors.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 
 namespace rk::verify {
 namespace {
@@ -32,11 +35,84 @@ void append(std::vector<uint8_t>& out, const std::vector<float>& v) {
         if (_s != RK_STATUS_OK) return _s;      \
     } while (0)
 
+// One operation's buffers where the context computes: on a CPU context the host vectors themselves; on a CUDA
+// context device copies, filled from the host vectors before the call (so elements a call does not write keep
+// their host values, as on the CPU) and copied back after it. A staging failure is reported with its own message.
+class Staging {
+public:
+    explicit Staging(rk_context* c) : c_(c) {
+        rk_context_info info{};
+        info.struct_size = sizeof info;
+        device_ = rk_context_get_info(c, &info) == RK_STATUS_OK && info.device_kind != RK_DEVICE_CPU;
+    }
+    ~Staging() {
+        for (const Buffer& b : buffers_) rk_device_free(c_, b.device);
+    }
+    Staging(const Staging&) = delete;
+    Staging& operator=(const Staging&) = delete;
+
+    template <class T>
+    const T* in(const std::vector<T>& v) {
+        return static_cast<const T*>(map(const_cast<T*>(v.data()), v.size() * sizeof(T), false));
+    }
+    template <class T>
+    T* out(std::vector<T>& v) {
+        return static_cast<T*>(map(v.data(), v.size() * sizeof(T), true));
+    }
+
+    // Runs op(*this) and copies the outputs back; the first failure wins.
+    template <class Op>
+    rk_status run(Op op) {
+        const rk_status s = op(*this);
+        if (error_ != RK_STATUS_OK) return rk::api::fail(error_, message_);
+        if (s != RK_STATUS_OK) return s;
+        if (!device_) return RK_STATUS_OK;
+        for (const Buffer& b : buffers_)
+            if (b.copy_back) RK_TRY(rk_memcpy(c_, b.host, b.device, static_cast<int64_t>(b.bytes), RK_COPY_DEVICE_TO_HOST, 0));
+        return RK_STATUS_OK;
+    }
+
+private:
+    struct Buffer {
+        void* host;
+        void* device;
+        size_t bytes;
+        bool copy_back;
+    };
+
+    void* map(void* host, size_t bytes, bool copy_back) {
+        if (!device_ || error_ != RK_STATUS_OK) return host;
+        void* d = nullptr;
+        rk_status s = rk_device_alloc(c_, static_cast<int64_t>(bytes), &d);
+        if (s == RK_STATUS_OK) buffers_.push_back({host, d, bytes, copy_back});
+        if (s == RK_STATUS_OK && bytes > 0)
+            s = rk_memcpy(c_, d, host, static_cast<int64_t>(bytes), RK_COPY_HOST_TO_DEVICE, 0);
+        if (s != RK_STATUS_OK) {
+            error_ = s;
+            message_ = rk_last_error_message();
+        }
+        return d;
+    }
+
+    rk_context* c_;
+    bool device_ = false;
+    std::vector<Buffer> buffers_;
+    rk_status error_ = RK_STATUS_OK;
+    std::string message_;
+};
+
+// RK_TRY(staged(c, [&](Staging& st) { return rk_op(c, st.in(x), st.out(y), ...); }))
+template <class Op>
+rk_status staged(rk_context* c, Op op) {
+    Staging st(c);
+    return st.run(op);
+}
+
 // Inputs with the values that break careless code: NaN, infinities, signed zeros, subnormals, extremes.
 std::vector<float> hostile_data(rk_context* c, int64_t n) {
     std::vector<float> x(static_cast<size_t>(n));
     const rk_philox_stream s{0xDA7A, 0, 0};
-    rk_philox_fill_normal(c, &s, 0.0f, 10.0f, x.data(), n);
+    staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 10.0f, st.out(x), n); });
     const float specials[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
                               -std::numeric_limits<float>::infinity(), -0.0f, 0.0f, 1e-45f, -1e-45f, 1e-40f,
                               std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(), 1.17549435e-38f};
@@ -47,10 +123,10 @@ std::vector<float> hostile_data(rk_context* c, int64_t n) {
 rk_status u32_words(rk_context* c, std::vector<uint8_t>& out) {
     std::vector<uint32_t> v(4099);
     const rk_philox_stream s{0x2A, 7, 1000};
-    RK_TRY(rk_philox_fill_u32(c, &s, v.data(), 4099));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_u32(c, &s, st.out(v), 4099); }));
     append(out, v);
     const rk_philox_stream edge{~0ull, ~0ull, ~0ull - 5};  // the word position passes 2^64
-    RK_TRY(rk_philox_fill_u32(c, &edge, v.data(), 77));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_u32(c, &edge, st.out(v), 77); }));
     v.resize(77);
     append(out, v);
     return RK_STATUS_OK;
@@ -59,9 +135,9 @@ rk_status u32_words(rk_context* c, std::vector<uint8_t>& out) {
 rk_status uniform(rk_context* c, std::vector<uint8_t>& out) {
     std::vector<float> v(10007);
     const rk_philox_stream s{42, 0, 3};
-    RK_TRY(rk_philox_fill_uniform(c, &s, v.data(), 10007));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_uniform(c, &s, st.out(v), 10007); }));
     append(out, v);
-    RK_TRY(rk_philox_fill_uniform_range(c, &s, -3.5f, 1e-3f, v.data(), 10007));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_uniform_range(c, &s, -3.5f, 1e-3f, st.out(v), 10007); }));
     append(out, v);
     return RK_STATUS_OK;
 }
@@ -69,9 +145,9 @@ rk_status uniform(rk_context* c, std::vector<uint8_t>& out) {
 rk_status normal(rk_context* c, std::vector<uint8_t>& out) {
     std::vector<float> v(100001);
     const rk_philox_stream s{7, 1, 1};
-    RK_TRY(rk_philox_fill_normal(c, &s, 0.0f, 1.0f, v.data(), 100001));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 1.0f, st.out(v), 100001); }));
     append(out, v);
-    RK_TRY(rk_philox_fill_normal(c, &s, -2.0f, 1e-30f, v.data(), 33));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, -2.0f, 1e-30f, st.out(v), 33); }));
     v.resize(33);
     append(out, v);
     return RK_STATUS_OK;
@@ -80,9 +156,9 @@ rk_status normal(rk_context* c, std::vector<uint8_t>& out) {
 rk_status truncated_normal(rk_context* c, std::vector<uint8_t>& out) {
     std::vector<float> v(20011);
     const rk_philox_stream s{9, 9, 9};
-    RK_TRY(rk_philox_fill_truncated_normal(c, &s, 0.0f, 1.0f, -2.0f, 2.0f, v.data(), 20011));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_truncated_normal(c, &s, 0.0f, 1.0f, -2.0f, 2.0f, st.out(v), 20011); }));
     append(out, v);
-    RK_TRY(rk_philox_fill_truncated_normal(c, &s, 1.0f, 0.25f, 1.9f, 3.0f, v.data(), 20011));  // one tail
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_truncated_normal(c, &s, 1.0f, 0.25f, 1.9f, 3.0f, st.out(v), 20011); }));  // one tail
     append(out, v);
     return RK_STATUS_OK;
 }
@@ -91,27 +167,29 @@ rk_status bernoulli_and_integers(rk_context* c, std::vector<uint8_t>& out) {
     std::vector<uint8_t> b(9999);
     const rk_philox_stream s{11, 0, 0};
     for (double p : {0.0, 0.3, 1.0 / 3.0, 1.0}) {
-        RK_TRY(rk_philox_fill_bernoulli(c, &s, p, b.data(), 9999));
+        RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_bernoulli(c, &s, p, st.out(b), 9999); }));
         append(out, b);
     }
     std::vector<int64_t> i(5003);
-    RK_TRY(rk_philox_fill_int64(c, &s, -7, 1000000007, i.data(), 5003));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_int64(c, &s, -7, 1000000007, st.out(i), 5003); }));
     append(out, i);
-    RK_TRY(rk_philox_fill_int64(c, &s, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
-                                i.data(), 5003));
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_philox_fill_int64(c, &s, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                                    st.out(i), 5003);
+    }));
     append(out, i);
     return RK_STATUS_OK;
 }
 
 rk_status permutations(rk_context* c, std::vector<uint8_t>& out) {
     std::vector<uint64_t> v(4096);
-    RK_TRY(rk_permutation(c, 100003, 5, 6, 0, 0, v.data(), 4096));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_permutation(c, 100003, 5, 6, 0, 0, st.out(v), 4096); }));
     append(out, v);
-    RK_TRY(rk_permutation(c, 100003, 5, 6, 1, 96000, v.data(), 4003));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_permutation(c, 100003, 5, 6, 1, 96000, st.out(v), 4003); }));
     append(out, v);
-    RK_TRY(rk_permutation(c, 1ull << 63, 2024, 5, 0, (1ull << 62) + 7, v.data(), 1000));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_permutation(c, 1ull << 63, 2024, 5, 0, (1ull << 62) + 7, st.out(v), 1000); }));
     append(out, v);
-    RK_TRY(rk_permutation(c, 10, 0, 0, 0, 0, v.data(), 10));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_permutation(c, 10, 0, 0, 0, 0, st.out(v), 10); }));
     v.resize(10);
     append(out, v);
     return RK_STATUS_OK;
@@ -125,12 +203,16 @@ rk_status dropout(rk_context* c, std::vector<uint8_t>& out) {
     std::vector<uint32_t> bits((n + 31) / 32);
     const rk_philox_stream s{0xD0, 3, 0};
     for (double p : {0.0, 0.1, 0.5, 1.0}) {
-        RK_TRY(rk_dropout_forward(c, &s, p, 33, x.data(), y.data(), n, RK_MASK_BYTES, bytes.data()));
+        RK_TRY(staged(c, [&](Staging& st) {
+            return rk_dropout_forward(c, &s, p, 33, st.in(x), st.out(y), n, RK_MASK_BYTES, st.out(bytes));
+        }));
         append(out, y);
         append(out, bytes);
-        RK_TRY(rk_dropout_mask(c, &s, p, 33, n, RK_MASK_BITS, bits.data()));
+        RK_TRY(staged(c, [&](Staging& st) { return rk_dropout_mask(c, &s, p, 33, n, RK_MASK_BITS, st.out(bits)); }));
         append(out, bits);
-        RK_TRY(rk_dropout_backward(c, &s, p, 33, x.data(), y.data(), n, RK_MASK_NONE, nullptr));
+        RK_TRY(staged(c, [&](Staging& st) {
+            return rk_dropout_backward(c, &s, p, 33, st.in(x), st.out(y), n, RK_MASK_NONE, nullptr);
+        }));
         append(out, y);
     }
     return RK_STATUS_OK;
@@ -159,17 +241,23 @@ rk_status conv_case(rk_context* c, const rk_conv2d_desc& d, std::vector<uint8_t>
     // Finite inputs for the arithmetic cases (hostile values would make every output NaN).
     for (float& v : x) if (!std::isfinite(v)) v = 0.5f;
     const rk_philox_stream s{0xC0, 1, 0};
-    RK_TRY(rk_philox_fill_normal(c, &s, 0.0f, 0.5f, w.data(), wn));
-    RK_TRY(rk_philox_fill_uniform_range(c, &s, -1.0f, 1.0f, b.data(), d.k));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 0.5f, st.out(w), wn); }));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_uniform_range(c, &s, -1.0f, 1.0f, st.out(b), d.k); }));
     for (rk_conv_algorithm a : {RK_CONV_DIRECT, RK_CONV_IMPLICIT_GEMM, RK_CONV_WINOGRAD_2X3, RK_CONV_WINOGRAD_4X3, RK_CONV_FFT}) {
         rk_conv_algorithm chosen;
         if (rk_conv2d_query(&d, RK_CONV_PASS_FORWARD, a, &chosen, nullptr) != RK_STATUS_OK) continue;  // unsupported shape
-        RK_TRY(rk_conv2d_forward(c, &d, a, x.data(), w.data(), b.data(), y.data(), nullptr, 0, nullptr));
+        RK_TRY(staged(c, [&](Staging& st) {
+            return rk_conv2d_forward(c, &d, a, st.in(x), st.in(w), st.in(b), st.out(y), nullptr, 0, nullptr);
+        }));
         append(out, y);
     }
     std::vector<float> dx(static_cast<size_t>(xn)), dw(static_cast<size_t>(wn)), db(static_cast<size_t>(d.k));
-    RK_TRY(rk_conv2d_backward_data(c, &d, y.data(), w.data(), dx.data(), nullptr, 0));
-    RK_TRY(rk_conv2d_backward_weights(c, &d, x.data(), y.data(), dw.data(), db.data(), nullptr, 0));
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_conv2d_backward_data(c, &d, st.in(y), st.in(w), st.out(dx), nullptr, 0);
+    }));
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_conv2d_backward_weights(c, &d, st.in(x), st.in(y), st.out(dw), st.out(db), nullptr, 0);
+    }));
     append(out, dx);
     append(out, dw);
     append(out, db);
@@ -200,7 +288,7 @@ rk_status sampling(rk_context* c, std::vector<uint8_t>& out) {
     const int64_t v = 50021, rows = 10;
     std::vector<float> logits(static_cast<size_t>(v * rows));
     const rk_philox_stream s{0x5A, 0, 0};
-    RK_TRY(rk_philox_fill_normal(c, &s, 0.0f, 3.0f, logits.data(), v * rows));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 3.0f, st.out(logits), v * rows); }));
     for (int64_t i = 0; i < v; i += 3) logits[static_cast<size_t>(v + i)] = -std::numeric_limits<float>::infinity();
     for (int64_t i = 0; i < v; ++i) logits[static_cast<size_t>(2 * v + i)] = 1.25f;              // flat row
     for (int64_t i = 0; i < v; ++i) logits[static_cast<size_t>(3 * v + i)] = static_cast<float>(i % 7);  // many ties
@@ -213,8 +301,10 @@ rk_status sampling(rk_context* c, std::vector<uint8_t>& out) {
     for (int64_t r = 0; r < rows; ++r) streams.push_back({0x5A, static_cast<uint64_t>(r), 2 * static_cast<uint64_t>(r)});
     std::vector<int32_t> tokens(rows), kept(rows);
     std::vector<float> probs(rows), logprobs(rows);
-    RK_TRY(rk_sample(c, logits.data(), rows, v, v, params, streams.data(), tokens.data(), probs.data(), logprobs.data(),
-                     kept.data()));
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_sample(c, st.in(logits), rows, v, v, params, streams.data(), st.out(tokens), st.out(probs),
+                         st.out(logprobs), st.out(kept));
+    }));
     append(out, tokens);
     append(out, probs);
     append(out, logprobs);

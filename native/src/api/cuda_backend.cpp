@@ -1,0 +1,247 @@
+// Loading the CUDA plugin and the CUDA/memory entry points of the C API (docs/cuda.md).
+#include "cuda_backend.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+
+using namespace rk::api;
+
+namespace rk::api {
+namespace {
+
+constexpr const char* kPluginFile = "libreprokit_cuda.so";
+
+// The directory libreprokit itself was loaded from: the plugin sits next to it (build tree and NuGet runtimes).
+std::string own_directory() {
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void*>(&rk_abi_version), &info) == 0 || info.dli_fname == nullptr) return "";
+    std::string path = info.dli_fname;
+    const size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? "" : path.substr(0, slash + 1);
+}
+
+struct Loaded {
+    const rk::cuda::PluginApi* api = nullptr;
+    std::string why;
+};
+
+Loaded load() {
+    Loaded out;
+    const char* env = std::getenv("REPROKIT_CUDA_PLUGIN");
+    const std::string path = env && *env ? std::string(env) : own_directory() + kPluginFile;
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+        const char* e = dlerror();
+        out.why = "the CUDA plugin could not be loaded from '" + path + "' (" + (e ? e : "unknown error") +
+                  "); install the ReproKit.Cuda package or build with CUDA (REPROKIT_CUDA=ON), or set REPROKIT_CUDA_PLUGIN";
+        return out;
+    }
+    auto get = reinterpret_cast<rk::cuda::PluginGetFn>(dlsym(handle, rk::cuda::kPluginEntryPoint));
+    const rk::cuda::PluginApi* api = get ? get(rk::cuda::kPluginInterfaceVersion) : nullptr;
+    if (api == nullptr || api->struct_size < sizeof(rk::cuda::PluginApi)) {
+        out.why = "'" + path + "' is not a CUDA plugin of this ReproKit version (plugin interface " +
+                  std::to_string(rk::cuda::kPluginInterfaceVersion) + " expected)";
+        dlclose(handle);
+        return out;
+    }
+    if (std::strcmp(api->library_version, rk_version_string()) != 0) {
+        out.why = "the CUDA plugin '" + path + "' is version " + api->library_version + " but libreprokit is " +
+                  rk_version_string() + "; install matching ReproKit and ReproKit.Cuda packages";
+        dlclose(handle);
+        return out;
+    }
+    out.api = api;  // never unloaded: contexts may outlive any owner
+    return out;
+}
+
+}  // namespace
+
+const rk::cuda::PluginApi* cuda_plugin(std::string& why) {
+    static const Loaded loaded = load();
+    why = loaded.why;
+    return loaded.api;
+}
+
+rk_status cuda_fail(const char* function, int32_t status, const rk::cuda::PluginError& err) {
+    const rk_status s = status > RK_STATUS_OK && status <= RK_STATUS_INTERNAL ? static_cast<rk_status>(status)
+                                                                              : RK_STATUS_INTERNAL;
+    return fail(s, std::string(function) + ": " + std::string(err.message, strnlen(err.message, sizeof err.message)));
+}
+
+rk_status check_device_buffer(const char* function, rk_context* context, const char* name, const void* p) {
+    if (context->device != RK_DEVICE_CUDA || p == nullptr) return RK_STATUS_OK;
+    rk::cuda::PluginError err{};
+    const int32_t s = context->cuda->check_device_pointer(context->cuda_context, p, name, &err);
+    return s == RK_STATUS_OK ? RK_STATUS_OK : cuda_fail(function, s, err);
+}
+
+void cuda_context_release(rk_context& context) {
+    if (context.cuda && context.cuda_context) context.cuda->context_destroy(context.cuda_context);
+    context.cuda_context = nullptr;
+}
+
+namespace {
+
+rk_status require_plugin(const char* fn, const rk::cuda::PluginApi*& api) {
+    std::string why;
+    api = cuda_plugin(why);
+    return api ? RK_STATUS_OK : fail(RK_STATUS_UNSUPPORTED, std::string(fn) + ": CUDA is not available: " + why);
+}
+
+}  // namespace
+}  // namespace rk::api
+
+extern "C" RK_API rk_status rk_cuda_device_count(int32_t* out_count) {
+    static const char* fn = "rk_cuda_device_count";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_not_null(fn, "out_count", out_count); s != RK_STATUS_OK) return s;
+        *out_count = 0;
+        const rk::cuda::PluginApi* api = nullptr;
+        if (rk_status s = require_plugin(fn, api); s != RK_STATUS_OK) return s;
+        return cuda_run(fn, [&](rk::cuda::PluginError& e) { return api->device_count(out_count, &e); });
+    });
+}
+
+extern "C" RK_API rk_status rk_cuda_device_get_info(int32_t device, rk_cuda_device_info* info) {
+    static const char* fn = "rk_cuda_device_get_info";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_not_null(fn, "info", info); s != RK_STATUS_OK) return s;
+        if (info->struct_size < sizeof(rk_cuda_device_info))
+            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": info->struct_size is " +
+                                                        std::to_string(info->struct_size) + ", expected at least " +
+                                                        std::to_string(sizeof(rk_cuda_device_info)));
+        const rk::cuda::PluginApi* api = nullptr;
+        if (rk_status s = require_plugin(fn, api); s != RK_STATUS_OK) return s;
+        int32_t count = 0;
+        if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) { return api->device_count(&count, &e); });
+            s != RK_STATUS_OK)
+            return s;
+        if (device < 0 || device >= count)
+            return fail(count == 0 ? RK_STATUS_UNSUPPORTED : RK_STATUS_INVALID_ARGUMENT,
+                        std::string(fn) + ": CUDA device " + std::to_string(device) + " does not exist (" +
+                            std::to_string(count) + " present)");
+        rk::cuda::DeviceInfo d{};
+        if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) { return api->device_info(device, &d, &e); });
+            s != RK_STATUS_OK)
+            return s;
+        info->compute_major = d.major;
+        info->compute_minor = d.minor;
+        info->sm_count = d.sm_count;
+        info->driver_version = d.driver_version;
+        info->runtime_version = d.runtime_version;
+        info->total_memory = d.total_memory;
+        std::memset(info->name, 0, sizeof info->name);
+        std::memcpy(info->name, d.name, strnlen(d.name, sizeof d.name < sizeof info->name ? sizeof d.name : sizeof info->name - 1));
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_cuda_context_create(int32_t device, rk_context** out_context) {
+    static const char* fn = "rk_cuda_context_create";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_not_null(fn, "out_context", out_context); s != RK_STATUS_OK) return s;
+        *out_context = nullptr;
+        const rk::cuda::PluginApi* api = nullptr;
+        if (rk_status s = require_plugin(fn, api); s != RK_STATUS_OK) return s;
+        auto context = std::make_unique<rk_context>();
+        context->device = RK_DEVICE_CUDA;
+        context->device_index = device;
+        context->cuda = api;
+        if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) {
+                return api->context_create(device, &context->cuda_context, &e);
+            });
+            s != RK_STATUS_OK)
+            return s;
+        register_context(context.get());
+        *out_context = context.release();
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_cuda_context_set_stream(rk_context* context, void* stream) {
+    static const char* fn = "rk_cuda_context_set_stream";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+        if (context->device != RK_DEVICE_CUDA)
+            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": 'context' is a CPU context, not a CUDA context");
+        return cuda_run(fn, [&](rk::cuda::PluginError& e) {
+            return context->cuda->set_stream(context->cuda_context, stream, &e);
+        });
+    });
+}
+
+extern "C" RK_API rk_status rk_context_synchronize(rk_context* context) {
+    static const char* fn = "rk_context_synchronize";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+        if (context->device != RK_DEVICE_CUDA) return ok();
+        return cuda_run(fn, [&](rk::cuda::PluginError& e) { return context->cuda->synchronize(context->cuda_context, &e); });
+    });
+}
+
+extern "C" RK_API rk_status rk_device_alloc(rk_context* context, int64_t bytes, void** out_pointer) {
+    static const char* fn = "rk_device_alloc";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_not_null(fn, "out_pointer", out_pointer); s != RK_STATUS_OK) return s;
+        *out_pointer = nullptr;
+        if (rk_status s = check_count(fn, "bytes", bytes, 1); s != RK_STATUS_OK) return s;
+        if (context->device == RK_DEVICE_CUDA)
+            return cuda_run(fn, [&](rk::cuda::PluginError& e) {
+                return context->cuda->allocate(context->cuda_context, static_cast<uint64_t>(bytes), out_pointer, &e);
+            });
+        const uint64_t rounded = (static_cast<uint64_t>(bytes) + 63) / 64 * 64;
+        void* p = ::operator new(rounded == 0 ? 64 : rounded, std::align_val_t{64}, std::nothrow);
+        if (p == nullptr)
+            return fail(RK_STATUS_OUT_OF_MEMORY, std::string(fn) + ": out of memory allocating " + std::to_string(bytes) + " bytes");
+        *out_pointer = p;
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_device_free(rk_context* context, void* pointer) {
+    static const char* fn = "rk_device_free";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+        if (pointer == nullptr) return ok();
+        if (context->device == RK_DEVICE_CUDA)
+            return cuda_run(fn, [&](rk::cuda::PluginError& e) { return context->cuda->release(context->cuda_context, pointer, &e); });
+        ::operator delete(pointer, std::align_val_t{64});
+        return ok();
+    });
+}
+
+extern "C" RK_API rk_status rk_memcpy(rk_context* context, void* dst, const void* src, int64_t bytes, rk_copy_kind kind,
+                                      int32_t async) {
+    static const char* fn = "rk_memcpy";
+    return guarded(fn, [&]() -> rk_status {
+        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_count(fn, "bytes", bytes, 1); s != RK_STATUS_OK) return s;
+        if (kind < RK_COPY_HOST_TO_DEVICE || kind > RK_COPY_DEVICE_TO_DEVICE)
+            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": kind " + std::to_string(static_cast<int>(kind)) +
+                                                        " is not a valid rk_copy_kind");
+        if (async != 0 && async != 1)
+            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": async must be 0 or 1 (got " + std::to_string(async) + ")");
+        if (bytes == 0) return ok();
+        if (rk_status s = check_not_null(fn, "dst", dst); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_not_null(fn, "src", src); s != RK_STATUS_OK) return s;
+        if (context->device != RK_DEVICE_CUDA) {
+            std::memmove(dst, src, static_cast<size_t>(bytes));
+            return ok();
+        }
+        if (kind != RK_COPY_HOST_TO_DEVICE)
+            if (rk_status s = check_device_buffer(fn, context, "src", src); s != RK_STATUS_OK) return s;
+        if (kind != RK_COPY_DEVICE_TO_HOST)
+            if (rk_status s = check_device_buffer(fn, context, "dst", dst); s != RK_STATUS_OK) return s;
+        return cuda_run(fn, [&](rk::cuda::PluginError& e) {
+            return context->cuda->copy(context->cuda_context, dst, src, static_cast<uint64_t>(bytes),
+                                       static_cast<rk::cuda::CopyKind>(kind), async, &e);
+        });
+    });
+}

@@ -1,0 +1,337 @@
+// libreprokit_cuda: the CUDA backend, loaded by libreprokit at run time (api/cuda_backend.cpp). It owns what
+// touches the CUDA runtime: devices, contexts (device + stream + scratch), memory, copies and launches. The
+// kernels and their launch shapes live in kernels/*.cuh, shared with the SIMT emulation tests; the arithmetic
+// lives in the core. Validation of arguments happens in the core's C API before a call gets here.
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "kernels/conv2d_kernels.cuh"
+#include "kernels/dropout_kernels.cuh"
+#include "kernels/fill_kernels.cuh"
+#include "kernels/sampling_kernels.cuh"
+#include "plugin_interface.h"
+#include "reprokit/reprokit.h"
+
+#ifndef RK_CUDA_ARCHITECTURES
+#  define RK_CUDA_ARCHITECTURES "unknown"
+#endif
+
+namespace rk::cuda {
+namespace {
+
+#define RK_STR2(x) #x
+#define RK_STR(x) RK_STR2(x)
+constexpr const char* kVersion = RK_STR(RK_VERSION_MAJOR) "." RK_STR(RK_VERSION_MINOR) "." RK_STR(RK_VERSION_PATCH);
+
+int32_t set_error(PluginError* err, int32_t status, const char* what, cudaError_t e = cudaSuccess) {
+    if (err) {
+        err->status = status;
+        if (e != cudaSuccess)
+            std::snprintf(err->message, sizeof err->message, "%s: %s (%s, CUDA error %d)", what, cudaGetErrorString(e),
+                          cudaGetErrorName(e), static_cast<int>(e));
+        else
+            std::snprintf(err->message, sizeof err->message, "%s", what);
+    }
+    return status;
+}
+
+// The rk_status of a CUDA runtime error.
+int32_t status_of(cudaError_t e) {
+    switch (e) {
+        case cudaErrorNoDevice:
+        case cudaErrorInsufficientDriver:
+        case cudaErrorNoKernelImageForDevice:
+        case cudaErrorUnsupportedPtxVersion:
+        case cudaErrorSystemDriverMismatch:
+        case cudaErrorCompatNotSupportedOnDevice: return RK_STATUS_UNSUPPORTED;
+        case cudaErrorMemoryAllocation: return RK_STATUS_OUT_OF_MEMORY;
+        case cudaErrorInvalidDevice:
+        case cudaErrorInvalidValue:
+        case cudaErrorInvalidDevicePointer:
+        case cudaErrorInvalidResourceHandle: return RK_STATUS_INVALID_ARGUMENT;
+        default: return RK_STATUS_INTERNAL;
+    }
+}
+
+#define RK_CUDA_TRY(call, what)                                                   \
+    do {                                                                          \
+        const cudaError_t _e = (call);                                            \
+        if (_e != cudaSuccess) return set_error(err, status_of(_e), (what), _e);  \
+    } while (0)
+
+struct Context {
+    int device = 0;
+    cudaStream_t stream = nullptr;  // the caller's stream, or the legacy default stream
+    void* scratch = nullptr;        // grows on demand; used in stream order only
+    size_t scratch_bytes = 0;
+};
+
+Context* ctx_of(void* c) { return static_cast<Context*>(c); }
+
+int32_t activate(Context* c, PluginError* err) {
+    RK_CUDA_TRY(cudaSetDevice(c->device), "cudaSetDevice");
+    return RK_STATUS_OK;
+}
+
+// Launch errors (bad configuration, no kernel image for this GPU) surface here; execution errors surface at the
+// next synchronising call.
+int32_t after_launch(PluginError* err, const char* what) {
+    RK_CUDA_TRY(cudaGetLastError(), what);
+    return RK_STATUS_OK;
+}
+
+int32_t device_count(int32_t* count, PluginError* err) {
+    int n = 0;
+    const cudaError_t e = cudaGetDeviceCount(&n);
+    if (e == cudaErrorNoDevice) {
+        cudaGetLastError();
+        *count = 0;
+        return RK_STATUS_OK;
+    }
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        return set_error(err, status_of(e), "cudaGetDeviceCount (is the NVIDIA driver installed and loaded?)", e);
+    }
+    *count = n;
+    return RK_STATUS_OK;
+}
+
+int32_t device_info(int32_t device, DeviceInfo* info, PluginError* err) {
+    cudaDeviceProp prop{};
+    RK_CUDA_TRY(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+    std::memset(info, 0, sizeof *info);
+    std::snprintf(info->name, sizeof info->name, "%s", prop.name);
+    info->major = prop.major;
+    info->minor = prop.minor;
+    info->sm_count = prop.multiProcessorCount;
+    info->total_memory = static_cast<int64_t>(prop.totalGlobalMem);
+    RK_CUDA_TRY(cudaDriverGetVersion(&info->driver_version), "cudaDriverGetVersion");
+    RK_CUDA_TRY(cudaRuntimeGetVersion(&info->runtime_version), "cudaRuntimeGetVersion");
+    return RK_STATUS_OK;
+}
+
+int32_t context_create(int32_t device, void** out, PluginError* err) {
+    int n = 0;
+    if (int32_t s = device_count(&n, err); s != RK_STATUS_OK) return s;
+    if (n == 0) return set_error(err, RK_STATUS_UNSUPPORTED, "no CUDA device is present (cudaGetDeviceCount: 0)");
+    if (device < 0 || device >= n) {
+        char what[128];
+        std::snprintf(what, sizeof what, "CUDA device %d does not exist (this machine has %d)", device, n);
+        return set_error(err, RK_STATUS_INVALID_ARGUMENT, what);
+    }
+    RK_CUDA_TRY(cudaSetDevice(device), "cudaSetDevice");
+    RK_CUDA_TRY(cudaFree(nullptr), "initialising the CUDA context");  // creates the primary context now
+    Context* c = new (std::nothrow) Context();
+    if (!c) return set_error(err, RK_STATUS_OUT_OF_MEMORY, "out of host memory");
+    c->device = device;
+    *out = c;
+    return RK_STATUS_OK;
+}
+
+void context_destroy(void* ctx) {
+    Context* c = ctx_of(ctx);
+    if (!c) return;
+    if (c->scratch && cudaSetDevice(c->device) == cudaSuccess) {
+        cudaStreamSynchronize(c->stream);
+        cudaFree(c->scratch);
+    }
+    delete c;
+}
+
+int32_t set_stream(void* ctx, void* stream, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    // The scratch is used in stream order: finish the old stream's work before another stream may reuse it.
+    RK_CUDA_TRY(cudaStreamSynchronize(c->stream), "cudaStreamSynchronize (previous stream)");
+    c->stream = static_cast<cudaStream_t>(stream);
+    return RK_STATUS_OK;
+}
+
+int32_t synchronize(void* ctx, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    RK_CUDA_TRY(cudaStreamSynchronize(c->stream), "cudaStreamSynchronize");
+    return RK_STATUS_OK;
+}
+
+int32_t allocate(void* ctx, uint64_t bytes, void** out, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    *out = nullptr;
+    const cudaError_t e = cudaMalloc(out, bytes == 0 ? 1 : bytes);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        char what[160];
+        std::snprintf(what, sizeof what, "cudaMalloc of %llu bytes on device %d", static_cast<unsigned long long>(bytes),
+                      c->device);
+        return set_error(err, status_of(e), what, e);
+    }
+    return RK_STATUS_OK;
+}
+
+int32_t release(void* ctx, void* p, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    RK_CUDA_TRY(cudaFree(p), "cudaFree");
+    return RK_STATUS_OK;
+}
+
+int32_t copy(void* ctx, void* dst, const void* src, uint64_t bytes, CopyKind kind, int32_t async, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    const cudaMemcpyKind k = kind == CopyKind::kHostToDevice   ? cudaMemcpyHostToDevice
+                             : kind == CopyKind::kDeviceToHost ? cudaMemcpyDeviceToHost
+                                                               : cudaMemcpyDeviceToDevice;
+    RK_CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, k, c->stream), "cudaMemcpyAsync");
+    if (!async) RK_CUDA_TRY(cudaStreamSynchronize(c->stream), "cudaStreamSynchronize after a copy");
+    return RK_STATUS_OK;
+}
+
+int32_t check_device_pointer(void* ctx, const void* p, const char* name, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    cudaPointerAttributes attr{};
+    const cudaError_t e = cudaPointerGetAttributes(&attr, p);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        char what[200];
+        std::snprintf(what, sizeof what, "'%s' is not a pointer CUDA knows", name);
+        return set_error(err, RK_STATUS_INVALID_ARGUMENT, what, e);
+    }
+    char what[240];
+    if (attr.type == cudaMemoryTypeManaged) return RK_STATUS_OK;
+    if (attr.type != cudaMemoryTypeDevice) {
+        std::snprintf(what, sizeof what,
+                      "'%s' is host memory, but a CUDA context takes device pointers (allocate with rk_device_alloc "
+                      "and copy with rk_memcpy_to_device)",
+                      name);
+        return set_error(err, RK_STATUS_INVALID_ARGUMENT, what);
+    }
+    if (attr.device != c->device) {
+        std::snprintf(what, sizeof what, "'%s' is memory of CUDA device %d, but the context uses device %d", name,
+                      attr.device, c->device);
+        return set_error(err, RK_STATUS_INVALID_ARGUMENT, what);
+    }
+    return RK_STATUS_OK;
+}
+
+int32_t ensure_scratch(Context* c, size_t bytes, PluginError* err) {
+    if (bytes <= c->scratch_bytes) return RK_STATUS_OK;
+    RK_CUDA_TRY(cudaStreamSynchronize(c->stream), "cudaStreamSynchronize before growing the scratch");
+    if (c->scratch) cudaFree(c->scratch);
+    c->scratch = nullptr;
+    c->scratch_bytes = 0;
+    RK_CUDA_TRY(cudaMalloc(&c->scratch, bytes), "cudaMalloc (sampling scratch)");
+    c->scratch_bytes = bytes;
+    return RK_STATUS_OK;
+}
+
+int32_t fill(void* ctx, const FillArgs* a, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    launch_fill(*a, c->stream);
+    return after_launch(err, "launching the fill kernel");
+}
+
+int32_t permutation(void* ctx, const PermutationArgs* a, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    launch_permutation(*a, c->stream);
+    return after_launch(err, "launching the permutation kernel");
+}
+
+int32_t dropout(void* ctx, const DropoutArgs* a, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    launch_dropout(*a, c->stream);
+    return after_launch(err, "launching the dropout kernel");
+}
+
+int32_t conv(void* ctx, const ConvArgs* a, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    launch_conv(*a, c->stream);
+    return after_launch(err, "launching the conv2d kernel");
+}
+
+size_t align_up(size_t v) { return (v + 255) / 256 * 256; }
+
+int32_t sample(void* ctx, const SampleArgs* a, int64_t* failed_row, SampleRowStatus* failed_status, PluginError* err) {
+    Context* c = ctx_of(ctx);
+    *failed_row = -1;
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    const size_t b = static_cast<size_t>(a->batch);
+    const size_t params_at = 0, streams_at = align_up(params_at + b * sizeof(core::SampleParams)),
+                 status_at = align_up(streams_at + b * sizeof(core::PhiloxStream)),
+                 e_at = align_up(status_at + b * sizeof(SampleRowStatus)),
+                 w_at = align_up(e_at + static_cast<size_t>(sample_blocks(a->batch)) * a->vocab * sizeof(float)),
+                 end = w_at + static_cast<size_t>(sample_blocks(a->batch)) * a->vocab * sizeof(uint64_t);
+    if (int32_t s = ensure_scratch(c, end, err); s != RK_STATUS_OK) return s;
+    char* base = static_cast<char*>(c->scratch);
+    RK_CUDA_TRY(cudaMemcpyAsync(base + params_at, a->params, b * sizeof(core::SampleParams), cudaMemcpyHostToDevice,
+                                c->stream),
+                "copying the sampling parameters");
+    RK_CUDA_TRY(cudaMemcpyAsync(base + streams_at, a->streams, b * sizeof(core::PhiloxStream), cudaMemcpyHostToDevice,
+                                c->stream),
+                "copying the streams");
+    SampleDeviceArgs d{a->logits,
+                       a->batch,
+                       a->vocab,
+                       a->row_stride,
+                       reinterpret_cast<const core::SampleParams*>(base + params_at),
+                       reinterpret_cast<const core::PhiloxStream*>(base + streams_at),
+                       a->tokens,
+                       a->probs,
+                       a->logprobs,
+                       a->kept_counts,
+                       reinterpret_cast<SampleRowStatus*>(base + status_at),
+                       reinterpret_cast<float*>(base + e_at),
+                       reinterpret_cast<uint64_t*>(base + w_at)};
+    launch_sample(d, c->stream);
+    if (int32_t s = after_launch(err, "launching the sampling kernel"); s != RK_STATUS_OK) return s;
+    SampleRowStatus* host = new (std::nothrow) SampleRowStatus[b];
+    if (!host) return set_error(err, RK_STATUS_OUT_OF_MEMORY, "out of host memory");
+    cudaError_t e = cudaMemcpyAsync(host, base + status_at, b * sizeof(SampleRowStatus), cudaMemcpyDeviceToHost, c->stream);
+    if (e == cudaSuccess) e = cudaStreamSynchronize(c->stream);
+    if (e == cudaSuccess)
+        for (size_t r = 0; r < b; ++r)
+            if (host[r].error != 0) {
+                *failed_row = static_cast<int64_t>(r);
+                *failed_status = host[r];
+                break;
+            }
+    delete[] host;
+    if (e != cudaSuccess) return set_error(err, status_of(e), "running the sampling kernel", e);
+    return RK_STATUS_OK;
+}
+
+const PluginApi kApi = {
+    kPluginInterfaceVersion,
+    sizeof(PluginApi),
+    kVersion,
+    RK_CUDA_ARCHITECTURES,
+    device_count,
+    device_info,
+    context_create,
+    context_destroy,
+    set_stream,
+    synchronize,
+    allocate,
+    release,
+    copy,
+    check_device_pointer,
+    fill,
+    permutation,
+    dropout,
+    sample,
+    conv,
+};
+
+}  // namespace
+}  // namespace rk::cuda
+
+extern "C" __attribute__((visibility("default"))) const rk::cuda::PluginApi* rk_cuda_plugin_get(uint32_t interface_version) {
+    return interface_version == rk::cuda::kPluginInterfaceVersion ? &rk::cuda::kApi : nullptr;
+}

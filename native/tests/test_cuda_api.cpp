@@ -1,0 +1,264 @@
+// The CUDA path of the C API. CTest runs this binary three ways (native/tests/CMakeLists.txt):
+//   gpu             the plugin next to libreprokit: on a machine with a GPU every test runs on device 0; without
+//                   one the device tests skip, naming the reason, and the "no device" behaviour is checked;
+//   simt-emulation  REPROKIT_CUDA_PLUGIN = the emulated plugin (simt/emulated_plugin.cpp): every device test runs
+//                   the real kernel sources on the emulated device, through the same C API path;
+//   cpu             REPROKIT_CUDA_PLUGIN = a missing file: the error names where the plugin was looked for.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "test_helpers.h"
+
+namespace {
+
+// Device 0 if a CUDA device can be used, else the reason it cannot.
+bool cuda_device(std::string& why) {
+    int32_t count = 0;
+    const rk_status s = rk_cuda_device_count(&count);
+    if (s != RK_STATUS_OK) {
+        why = std::string("CUDA is not available: ") + rk_last_error_message();
+        return false;
+    }
+    if (count == 0) {
+        why = "no CUDA device is present (rk_cuda_device_count = 0)";
+        return false;
+    }
+    return true;
+}
+
+class CudaDevice : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string why;
+        if (!cuda_device(why)) {
+            GTEST_SKIP() << why;
+        }
+        ASSERT_EQ(rk_cuda_context_create(0, &ctx_), RK_STATUS_OK) << rk_last_error_message();
+    }
+    void TearDown() override {
+        for (void* p : buffers_) EXPECT_EQ(rk_device_free(ctx_, p), RK_STATUS_OK) << rk_last_error_message();
+        if (ctx_) {
+            EXPECT_EQ(rk_context_destroy(ctx_), RK_STATUS_OK);
+        }
+    }
+
+    void* alloc(int64_t bytes) {
+        void* p = nullptr;
+        EXPECT_EQ(rk_device_alloc(ctx_, bytes, &p), RK_STATUS_OK) << rk_last_error_message();
+        buffers_.push_back(p);
+        return p;
+    }
+    template <class T>
+    T* upload(const std::vector<T>& v) {
+        auto* d = static_cast<T*>(alloc(static_cast<int64_t>(v.size() * sizeof(T))));
+        EXPECT_EQ(rk_memcpy(ctx_, d, v.data(), static_cast<int64_t>(v.size() * sizeof(T)), RK_COPY_HOST_TO_DEVICE, 0),
+                  RK_STATUS_OK);
+        return d;
+    }
+    template <class T>
+    std::vector<T> download(const T* d, size_t n) {
+        std::vector<T> v(n);
+        EXPECT_EQ(rk_memcpy(ctx_, v.data(), d, static_cast<int64_t>(n * sizeof(T)), RK_COPY_DEVICE_TO_HOST, 0),
+                  RK_STATUS_OK)
+            << rk_last_error_message();
+        return v;
+    }
+
+    rk_context* ctx_ = nullptr;
+    std::vector<void*> buffers_;
+    rk::test::Context cpu_{RK_ISA_AUTO, 2};
+};
+
+TEST_F(CudaDevice, EveryGoldenCaseMatchesItsRecordedDigestOnTheDevice) {
+    const int32_t n = rk_golden_case_count();
+    ASSERT_GT(n, 0);
+    for (int32_t i = 0; i < n; ++i) {
+        char name[128], expected[65], actual[65];
+        ASSERT_EQ(rk_golden_case_info(i, name, sizeof name, expected, sizeof expected), RK_STATUS_OK);
+        ASSERT_EQ(rk_golden_case_run(ctx_, i, actual, sizeof actual), RK_STATUS_OK) << name << ": " << rk_last_error_message();
+        EXPECT_STREQ(actual, expected) << "golden case " << name << " differs on the CUDA device";
+    }
+}
+
+TEST_F(CudaDevice, ContextAndDeviceDescribeThemselves) {
+    rk_context_info info{};
+    info.struct_size = sizeof info;
+    ASSERT_EQ(rk_context_get_info(ctx_, &info), RK_STATUS_OK);
+    EXPECT_EQ(info.device_kind, RK_DEVICE_CUDA);
+    EXPECT_EQ(info.device_index, 0);
+    EXPECT_EQ(info.isa, RK_ISA_AUTO);
+    rk_cuda_device_info d{};
+    d.struct_size = sizeof d;
+    ASSERT_EQ(rk_cuda_device_get_info(0, &d), RK_STATUS_OK) << rk_last_error_message();
+    EXPECT_GT(std::strlen(d.name), 0u);
+    EXPECT_GE(d.sm_count, 1);
+    EXPECT_GT(d.total_memory, 0);
+    std::printf("[ INFO     ] device 0: %s, compute capability %d.%d, %d SMs, driver %d, runtime %d\n", d.name,
+                d.compute_major, d.compute_minor, d.sm_count, d.driver_version, d.runtime_version);
+}
+
+TEST_F(CudaDevice, MemoryRoundTripsSynchronouslyAndOnTheStream) {
+    std::vector<uint32_t> host(1000);
+    for (uint32_t i = 0; i < host.size(); ++i) host[i] = i * 2654435761u;
+    uint32_t* a = upload(host);
+    auto* b = static_cast<uint32_t*>(alloc(4000));
+    ASSERT_EQ(rk_memcpy(ctx_, b, a, 4000, RK_COPY_DEVICE_TO_DEVICE, 1), RK_STATUS_OK);
+    std::vector<uint32_t> back(1000, 0);
+    ASSERT_EQ(rk_memcpy(ctx_, back.data(), b, 4000, RK_COPY_DEVICE_TO_HOST, 1), RK_STATUS_OK);
+    ASSERT_EQ(rk_context_synchronize(ctx_), RK_STATUS_OK);
+    EXPECT_EQ(back, host);
+    ASSERT_EQ(rk_cuda_context_set_stream(ctx_, nullptr), RK_STATUS_OK);  // the default stream
+}
+
+TEST_F(CudaDevice, HostPointersAreRefusedWithAClearMessage) {
+    std::vector<uint32_t> host(16);
+    const rk_philox_stream s{1, 2, 3};
+    EXPECT_EQ(rk_philox_fill_u32(ctx_, &s, host.data(), 16), RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(rk_last_error_message()).find("'out' is host memory"), std::string::npos) << rk_last_error_message();
+    auto* y = static_cast<float*>(alloc(64));
+    std::vector<float> x(16, 1.0f);
+    EXPECT_EQ(rk_dropout_forward(ctx_, &s, 0.5, 0, x.data(), y, 16, RK_MASK_NONE, nullptr), RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(rk_last_error_message()).find("'x'"), std::string::npos) << rk_last_error_message();
+    EXPECT_EQ(rk_memcpy(ctx_, host.data(), x.data(), 64, RK_COPY_DEVICE_TO_HOST, 0), RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(rk_last_error_message()).find("'src'"), std::string::npos) << rk_last_error_message();
+}
+
+TEST_F(CudaDevice, EveryOperationMatchesTheCpuBitForBit) {
+    const rk_philox_stream s{0xC0FFEE, 3, 5};
+    const int64_t n = 5001;
+    // Fills: u32, uniform, normal.
+    auto* du = static_cast<uint32_t*>(alloc(n * 4));
+    ASSERT_EQ(rk_philox_fill_u32(ctx_, &s, du, n), RK_STATUS_OK);
+    EXPECT_EQ(download(du, n), rk::test::fill_u32(cpu_.get(), s, n));
+    auto* dn = static_cast<float*>(alloc(n * 4));
+    std::vector<float> cn(n);
+    ASSERT_EQ(rk_philox_fill_normal(ctx_, &s, 1.0f, 2.0f, dn, n), RK_STATUS_OK);
+    ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 1.0f, 2.0f, cn.data(), n), RK_STATUS_OK);
+    const std::vector<float> gn = download(dn, n);
+    EXPECT_EQ(0, std::memcmp(gn.data(), cn.data(), n * 4));
+    // Dropout with a packed mask, then backward from it.
+    auto* dy = static_cast<float*>(alloc(n * 4));
+    auto* dm = static_cast<uint32_t*>(alloc((n + 31) / 32 * 4));
+    std::vector<float> cy(n);
+    std::vector<uint32_t> cm((n + 31) / 32);
+    ASSERT_EQ(rk_dropout_forward(ctx_, &s, 0.3, 77, dn, dy, n, RK_MASK_BITS, dm), RK_STATUS_OK) << rk_last_error_message();
+    ASSERT_EQ(rk_dropout_forward(cpu_.get(), &s, 0.3, 77, cn.data(), cy.data(), n, RK_MASK_BITS, cm.data()), RK_STATUS_OK);
+    EXPECT_EQ(0, std::memcmp(download(dy, n).data(), cy.data(), n * 4));
+    EXPECT_EQ(download(dm, cm.size()), cm);
+    ASSERT_EQ(rk_dropout_backward(ctx_, &s, 0.3, 77, dn, dy, n, RK_MASK_BITS, dm), RK_STATUS_OK);
+    ASSERT_EQ(rk_dropout_backward(cpu_.get(), &s, 0.3, 77, cn.data(), cy.data(), n, RK_MASK_BITS, cm.data()), RK_STATUS_OK);
+    EXPECT_EQ(0, std::memcmp(download(dy, n).data(), cy.data(), n * 4));
+    // Permutation.
+    auto* dp = static_cast<uint64_t*>(alloc(1000 * 8));
+    std::vector<uint64_t> cp(1000);
+    ASSERT_EQ(rk_permutation(ctx_, 123457, 9, 1, 0, 500, dp, 1000), RK_STATUS_OK);
+    ASSERT_EQ(rk_permutation(cpu_.get(), 123457, 9, 1, 0, 500, cp.data(), 1000), RK_STATUS_OK);
+    EXPECT_EQ(download(dp, 1000), cp);
+}
+
+TEST_F(CudaDevice, SamplingRowErrorsNameTheRowAndTheLogit) {
+    const int64_t vocab = 100, batch = 3;
+    std::vector<float> logits(vocab * batch, 0.5f);
+    logits[2 * vocab + 41] = std::numeric_limits<float>::quiet_NaN();
+    float* dl = upload(logits);
+    auto* dt = static_cast<int32_t*>(alloc(batch * 4));
+    const std::vector<rk_sampling_params> params(batch, rk_sampling_params{1.0f, 0, 1.0, 0.0});
+    const std::vector<rk_philox_stream> streams(batch, rk_philox_stream{1, 0, 0});
+    EXPECT_EQ(rk_sample(ctx_, dl, batch, vocab, vocab, params.data(), streams.data(), dt, nullptr, nullptr, nullptr),
+              RK_STATUS_INVALID_ARGUMENT);
+    const std::string msg = rk_last_error_message();
+    EXPECT_NE(msg.find("row 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("[41] is NaN"), std::string::npos) << msg;
+}
+
+TEST_F(CudaDevice, ConvEveryForwardAlgorithmMatchesTheCpu) {
+    rk_conv2d_desc d{};
+    d.struct_size = sizeof d;
+    d.layout = RK_LAYOUT_NCHW;
+    d.n = 1, d.c = 6, d.h = 12, d.w = 10, d.k = 5, d.r = 3, d.s = 3;
+    d.stride_h = d.stride_w = d.dilation_h = d.dilation_w = d.groups = 1;
+    d.pad_top = d.pad_bottom = d.pad_left = d.pad_right = 1;
+    std::vector<float> x(6 * 12 * 10), w(5 * 6 * 9), y(5 * 12 * 10), cy(y.size());
+    const rk_philox_stream s{5, 5, 5};
+    ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 1.0f, x.data(), static_cast<int64_t>(x.size())), RK_STATUS_OK);
+    ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 0.3f, w.data(), static_cast<int64_t>(w.size())), RK_STATUS_OK);
+    float* dx = upload(x);
+    float* dw = upload(w);
+    auto* dy = static_cast<float*>(alloc(static_cast<int64_t>(y.size() * 4)));
+    for (rk_conv_algorithm a : {RK_CONV_AUTO, RK_CONV_DIRECT, RK_CONV_IMPLICIT_GEMM, RK_CONV_WINOGRAD_2X3,
+                                RK_CONV_WINOGRAD_4X3, RK_CONV_FFT}) {
+        rk_conv_algorithm chosen = RK_CONV_AUTO;
+        ASSERT_EQ(rk_conv2d_forward(ctx_, &d, a, dx, dw, nullptr, dy, nullptr, 0, &chosen), RK_STATUS_OK)
+            << rk_last_error_message();
+        ASSERT_EQ(rk_conv2d_forward(cpu_.get(), &d, a, x.data(), w.data(), nullptr, cy.data(), nullptr, 0, nullptr),
+                  RK_STATUS_OK);
+        EXPECT_NE(chosen, RK_CONV_AUTO);
+        EXPECT_EQ(0, std::memcmp(download(dy, y.size()).data(), cy.data(), y.size() * 4)) << "algorithm " << a;
+    }
+}
+
+// ---- Without a usable device -------------------------------------------------------------------------------
+
+TEST(CudaUnavailable, ContextCreationExplainsWhy) {
+    std::string why;
+    if (cuda_device(why)) {
+        GTEST_SKIP() << "a CUDA device is present: the device tests cover this machine";
+    }
+    rk_context* ctx = reinterpret_cast<rk_context*>(0x1);
+    EXPECT_EQ(rk_cuda_context_create(0, &ctx), RK_STATUS_UNSUPPORTED);
+    EXPECT_EQ(ctx, nullptr);
+    const std::string msg = rk_last_error_message();
+    EXPECT_TRUE(msg.find("CUDA is not available") != std::string::npos || msg.find("no CUDA device") != std::string::npos)
+        << msg;
+    if (const char* plugin = std::getenv("REPROKIT_CUDA_PLUGIN"); plugin && *plugin) {
+        EXPECT_NE(msg.find(plugin), std::string::npos) << "the message should name where the plugin was looked for: " << msg;
+    }
+}
+
+TEST(CudaApi, BadArgumentsAreRefusedOnEveryMachine) {
+    rk::test::Context cpu(RK_ISA_SCALAR, 1);
+    EXPECT_EQ(rk_cuda_context_set_stream(cpu.get(), nullptr), RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(rk_cuda_device_count(nullptr), RK_STATUS_NULL_POINTER);
+    EXPECT_EQ(rk_cuda_context_create(0, nullptr), RK_STATUS_NULL_POINTER);
+    EXPECT_EQ(rk_context_synchronize(cpu.get()), RK_STATUS_OK);
+    void* p = nullptr;
+    EXPECT_EQ(rk_device_alloc(cpu.get(), -1, &p), RK_STATUS_SIZE_OVERFLOW);
+    EXPECT_EQ(rk_memcpy(cpu.get(), &p, &p, 8, static_cast<rk_copy_kind>(7), 0), RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(rk_memcpy(cpu.get(), &p, &p, 8, RK_COPY_HOST_TO_DEVICE, 2), RK_STATUS_INVALID_ARGUMENT);
+    std::string why;
+    if (cuda_device(why)) {
+        rk_context* ctx = nullptr;
+        EXPECT_EQ(rk_cuda_context_create(999, &ctx), RK_STATUS_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(rk_last_error_message()).find("999"), std::string::npos);
+        rk_cuda_device_info info{};
+        info.struct_size = 4;
+        EXPECT_EQ(rk_cuda_device_get_info(0, &info), RK_STATUS_INVALID_ARGUMENT);
+    }
+}
+
+// A CPU context's "device" memory is aligned host memory: the same code serves both kinds of context.
+TEST(CudaApi, CpuContextsAllocateAndCopyHostMemory) {
+    rk::test::Context cpu(RK_ISA_SCALAR, 1);
+    void* p = nullptr;
+    ASSERT_EQ(rk_device_alloc(cpu.get(), 100, &p), RK_STATUS_OK);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
+    const char text[] = "reprokit";
+    ASSERT_EQ(rk_memcpy(cpu.get(), p, text, sizeof text, RK_COPY_HOST_TO_DEVICE, 0), RK_STATUS_OK);
+    char back[sizeof text] = {};
+    ASSERT_EQ(rk_memcpy(cpu.get(), back, p, sizeof text, RK_COPY_DEVICE_TO_HOST, 1), RK_STATUS_OK);
+    EXPECT_STREQ(back, text);
+    EXPECT_EQ(rk_device_free(cpu.get(), p), RK_STATUS_OK);
+    EXPECT_EQ(rk_device_free(cpu.get(), nullptr), RK_STATUS_OK);
+    rk_context_info info{};
+    info.struct_size = sizeof info;
+    ASSERT_EQ(rk_context_get_info(cpu.get(), &info), RK_STATUS_OK);
+    EXPECT_EQ(info.device_kind, RK_DEVICE_CPU);
+}
+
+}  // namespace

@@ -8,6 +8,7 @@
 #include "context.h"
 #include "cuda_backend.h"
 #include "errors.h"
+#include "testing.h"
 
 using namespace rk::api;
 using rk::core::ConvGeometry;
@@ -122,6 +123,11 @@ rk::cuda::ConvOp forward_op(rk_conv_algorithm a) {
     }
 }
 
+// The conv kernels of a context (its ISA's table; scalar for an ISA without conv kernels).
+const rk::cpu::ConvKernels& context_conv_kernels(const rk_context* context) {
+    return rk::cpu::conv_kernels(context->isa);
+}
+
 }  // namespace
 
 extern "C" RK_API rk_status rk_conv2d_output_shape(const rk_conv2d_desc* desc, int64_t* out_p, int64_t* out_q) {
@@ -183,7 +189,7 @@ extern "C" RK_API rk_status rk_conv2d_forward(rk_context* context, const rk_conv
         float* ws = nullptr;
         if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
             return s;
-        rk::cpu::conv_run_forward(rk::cpu::conv_kernels(context->isa), *context->pool, g, plan, x, w, bias, y, ws);
+        rk::cpu::conv_run_forward(context_conv_kernels(context), *context->pool, g, plan, x, w, bias, y, ws);
         if (out_chosen) *out_chosen = algo;
         return ok();
     });
@@ -213,7 +219,7 @@ extern "C" RK_API rk_status rk_conv2d_backward_data(rk_context* context, const r
         float* ws = nullptr;
         if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
             return s;
-        rk::cpu::conv_run_backward_data(rk::cpu::conv_kernels(context->isa), *context->pool, g, plan, dy, w, dx, ws);
+        rk::cpu::conv_run_backward_data(context_conv_kernels(context), *context->pool, g, plan, dy, w, dx, ws);
         return ok();
     });
 }
@@ -242,8 +248,13 @@ extern "C" RK_API rk_status rk_conv2d_backward_weights(rk_context* context, cons
         float* ws = nullptr;
         if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
             return s;
-        rk::cpu::conv_run_backward_weights(rk::cpu::conv_kernels(context->isa), *context->pool, g, plan, x, dy, dw,
-                                           dbias, ws);
+        rk::cpu::conv_run_backward_weights(context_conv_kernels(context), *context->pool, g, plan, x, dy, dw, dbias,
+                                           ws);
         return ok();
     });
+}
+
+extern "C" RK_API const char* rk_testing_conv2d_kernels(const rk_context* context) {
+    if (check_context("rk_testing_conv2d_kernels", context) != RK_STATUS_OK) return nullptr;
+    return context->device == RK_DEVICE_CUDA ? "cuda" : context_conv_kernels(context).name;
 }

@@ -333,6 +333,9 @@ const ConvKernels& conv_kernels(rk_isa isa) {
         case RK_ISA_AVX2: return conv_kernels_avx2();
         case RK_ISA_AVX512: return conv_kernels_avx512();
 #endif
+#if defined(RK_HAVE_NEON_KERNELS)
+        case RK_ISA_NEON: return conv_kernels_neon();
+#endif
         default: return conv_kernels_scalar();
     }
 }

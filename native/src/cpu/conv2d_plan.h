@@ -1,8 +1,8 @@
 // Conv2d on the CPU: what the C API and the ISA kernels share.
 //
 // conv2d_plan.cpp (compiled without ISA flags) validates support, resolves Auto, sizes the workspace, packs and pads
-// operands and runs the threads; the ISA files (conv2d_scalar/avx2/avx512.cpp, all from conv2d_impl.h) only compute
-// ranges of independent work units from prepared pointers. Every path computes the canonical functions of
+// operands and runs the threads; the ISA files (conv2d_scalar/avx2/avx512/neon.cpp, all from conv2d_impl.h) only
+// compute ranges of independent work units from prepared pointers. Every path computes the canonical functions of
 // core/conv2d.h, so the choice of path (which may depend on the ISA) never changes a bit; the workspace layout
 // depends on the shape only.
 #pragma once
@@ -130,7 +130,10 @@ const ConvKernels& conv_kernels_scalar();
 const ConvKernels& conv_kernels_avx2();
 const ConvKernels& conv_kernels_avx512();
 #endif
-// The kernels of a context's ISA (scalar for ISAs without conv kernels).
+#if defined(RK_HAVE_NEON_KERNELS)
+const ConvKernels& conv_kernels_neon();
+#endif
+// The kernels of a context's ISA (scalar for RK_ISA_SCALAR and for ISAs this build has no kernels for).
 const ConvKernels& conv_kernels(rk_isa isa);
 
 // Builds the geometry from a descriptor; "" if valid, else the reason (the caller adds the function name).

@@ -14,6 +14,9 @@ internal static class CliApp
     /// <summary>Exit code for a usage error (unknown command or option, bad option value).</summary>
     internal const int ExitUsage = 2;
 
+    /// <summary>Exit code for an unexpected exception: a bug in reprokit, reported without a stack trace.</summary>
+    internal const int ExitInternal = 3;
+
     private static readonly (string Name, string Summary, OptionSpec[] Options, Func<ArgReader, TextWriter, int> Run)[] Commands =
     [
         ("info", "library and native versions, CPU features, backends and ISAs", InfoCommand.Options, InfoCommand.Run),
@@ -75,10 +78,20 @@ internal static class CliApp
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
                                       or ReproKitException or DllNotFoundException or OverflowException or ObjectDisposedException
-                                      or FormatException)
+                                      or FormatException or System.Text.Json.JsonException or NotSupportedException
+                                      or OutOfMemoryException)
         {
             stderr.WriteLine($"reprokit {command.Name}: error: {e.Message}");
             return ExitFailure;
+        }
+        catch (Exception e)
+        {
+            // Anything else is a bug; still no stack trace on the user's terminal (RK_CLI_TRACE=1 prints it).
+            stderr.WriteLine($"reprokit {command.Name}: internal error: {e.GetType().Name}: {e.Message}");
+            stderr.WriteLine(Environment.GetEnvironmentVariable("RK_CLI_TRACE") == "1"
+                ? e.ToString()
+                : "This is a bug in reprokit; please report it with the command line (RK_CLI_TRACE=1 shows the stack trace).");
+            return ExitInternal;
         }
     }
 

@@ -99,13 +99,30 @@ public sealed record Conv2dDescriptor(long N, long C, long H, long W, long K, lo
         }
     }
 
-    /// <summary>Elements of x (and dx).</summary>
-    public long InputLength => checked(N * C * H * W);
+    /// <summary>Elements of x (and dx): N * C * H * W (validates the descriptor).</summary>
+    /// <exception cref="ArgumentException">The descriptor is invalid, or a count passes the addressable size (ArgumentOutOfRangeException); the message says which.</exception>
+    public long InputLength
+    {
+        get
+        {
+            _ = OutputSize;
+            return checked(N * C * H * W);
+        }
+    }
 
-    /// <summary>Elements of w (and dw): K * (C / groups) * R * S.</summary>
-    public long WeightLength => checked(K * (C / Groups) * R * S);
+    /// <summary>Elements of w (and dw): K * (C / groups) * R * S (validates the descriptor).</summary>
+    /// <exception cref="ArgumentException">The descriptor is invalid; the message says why.</exception>
+    public long WeightLength
+    {
+        get
+        {
+            _ = OutputSize;
+            return checked(K * (C / Groups) * R * S);
+        }
+    }
 
-    /// <summary>Elements of y (and dy).</summary>
+    /// <summary>Elements of y (and dy): N * K * P * Q (validates the descriptor).</summary>
+    /// <exception cref="ArgumentException">The descriptor is invalid; the message says why.</exception>
     public long OutputLength
     {
         get

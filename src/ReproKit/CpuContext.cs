@@ -12,6 +12,30 @@ public sealed record CpuContextOptions(CpuIsa Isa = CpuIsa.Auto, int Threads = 0
 /// A CPU execution context: the ISA and the worker threads that ReproKit operations use. Results never depend on
 /// either. Thread-safe: several threads may call operations on one context at once. Dispose it to stop its threads.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Lifetime of the native handle. Every operation leases the handle for the duration of its native call
+/// (<see cref="Lease"/>: <c>SafeHandle.DangerousAddRef</c> / <c>DangerousRelease</c>). <see cref="Dispose"/> marks the
+/// handle closed; the native context is destroyed only when the last lease ends. So when one thread disposes a context
+/// while others use it, each call either completes normally (it held a lease before the disposal) or throws
+/// <see cref="ObjectDisposedException"/> (it asked for a lease after): the native library never sees a destroyed
+/// handle. Disposing twice does nothing.
+/// </para>
+/// <para>
+/// Finalizers. No ReproKit type has a finalizer of its own; the only finalizer is the handle's (the critical finalizer
+/// of <see cref="SafeHandle"/>), which runs when an undisposed context becomes unreachable, and it calls nothing in the
+/// native library but the handle's release function. This is a rule for every future handle type too: a finalizer
+/// runs on the finalizer thread, at an arbitrary time, in arbitrary order with other finalizers, and possibly during
+/// process exit after the native runtime has begun to shut down, so it must not run operations, query state or take
+/// locks that user threads may hold. A CPU context may be released there (destroying it only joins idle worker threads
+/// and frees memory). A GPU context must not be: destroying a CUDA context or freeing device memory needs the context
+/// current on the calling thread, takes driver locks that a user thread may hold (a deadlock on the finalizer thread
+/// stops every finalizer in the process), and fails or crashes once the driver has been unloaded at exit. Handles
+/// created with <c>deferFinalizerRelease</c> therefore never release on the finalizer thread: a release that does not
+/// come from <see cref="Dispose"/> only queues the raw handle (<see cref="DeferredRelease"/>), and the queue is drained
+/// on an ordinary thread, at the next context creation.
+/// </para>
+/// </remarks>
 public sealed class CpuContext : IDisposable
 {
     private static readonly Lazy<CpuContext> SharedContext = new(() => new CpuContext(new CpuContextOptions(), isShared: true));
@@ -28,6 +52,13 @@ public sealed class CpuContext : IDisposable
     {
     }
 
+    /// <summary>Creates a context whose handle releases as a future GPU context's must (tests of the deferred path).</summary>
+    internal CpuContext(CpuContextOptions options, bool isShared, bool deferFinalizerRelease)
+        : this(options, isShared)
+    {
+        _handle.DeferFinalizerRelease = deferFinalizerRelease;
+    }
+
     private unsafe CpuContext(CpuContextOptions options, bool isShared)
     {
         if (options.Threads < 0)
@@ -41,6 +72,7 @@ public sealed class CpuContext : IDisposable
         }
 
         ReproKitLibrary.EnsureLoaded();
+        DeferredRelease.Drain();
         var native = new RkCpuContextOptions
         {
             StructSize = (uint)sizeof(RkCpuContextOptions),
@@ -75,9 +107,15 @@ public sealed class CpuContext : IDisposable
     {
         if (!_isShared)
         {
+            // Set before the handle is closed: the release (now, or when the last lease ends) comes from Dispose,
+            // on an ordinary thread, never from the finalizer.
+            _handle.DisposedExplicitly = true;
             _handle.Dispose();
         }
     }
+
+    /// <summary>The raw handle, for tests that check the native side of the lifetime rules; no lease is taken.</summary>
+    internal nint DangerousRawHandle => _handle.DangerousGetHandle();
 
     /// <summary>Adds a reference to the native handle for the duration of a call; dispose the lease afterwards.</summary>
     internal HandleLease Lease()
@@ -109,11 +147,65 @@ public sealed class CpuContext : IDisposable
 
     private sealed class ContextHandle : SafeHandle
     {
+        private volatile bool _disposedExplicitly;
+
         public ContextHandle(nint raw)
             : base(0, ownsHandle: true) => SetHandle(raw);
 
         public override bool IsInvalid => handle == 0;
 
-        protected override bool ReleaseHandle() => NativeMethods.rk_context_destroy(handle) == RkStatus.Ok;
+        /// <summary>Whether a release that does not come from Dispose must be queued instead of run (GPU contexts).</summary>
+        internal bool DeferFinalizerRelease { get; set; }
+
+        /// <summary>Set by <see cref="CpuContext.Dispose"/> before it closes the handle.</summary>
+        internal bool DisposedExplicitly
+        {
+            get => _disposedExplicitly;
+            set => _disposedExplicitly = value;
+        }
+
+        // Runs once: from Dispose (or from the last lease's release after Dispose) on a user thread, or from the
+        // critical finalizer when the context was never disposed. It calls only the native release function.
+        protected override bool ReleaseHandle()
+        {
+            if (DeferFinalizerRelease && !_disposedExplicitly)
+            {
+                DeferredRelease.Enqueue(handle);
+                return true;
+            }
+
+            return NativeMethods.rk_context_destroy(handle) == RkStatus.Ok;
+        }
+    }
+}
+
+/// <summary>
+/// Native context handles whose release must not run on the finalizer thread (see <see cref="CpuContext"/>'s remarks):
+/// the finalizer only queues them, and <see cref="Drain"/> destroys them later on an ordinary thread.
+/// </summary>
+internal static class DeferredRelease
+{
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<nint> Pending = new();
+
+    /// <summary>Number of handles waiting to be released.</summary>
+    internal static int Count => Pending.Count;
+
+    /// <summary>Queues a handle (called from a finalizer: no native call, no lock, no allocation beyond the queue's).</summary>
+    internal static void Enqueue(nint handle) => Pending.Enqueue(handle);
+
+    /// <summary>Whether a handle is waiting in the queue.</summary>
+    internal static bool Contains(nint handle) => Pending.Contains(handle);
+
+    /// <summary>Destroys every queued handle; returns how many. Call only from an ordinary (non-finalizer) thread.</summary>
+    internal static int Drain()
+    {
+        int released = 0;
+        while (Pending.TryDequeue(out nint handle))
+        {
+            _ = NativeMethods.rk_context_destroy(handle);
+            released++;
+        }
+
+        return released;
     }
 }

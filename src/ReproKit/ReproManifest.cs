@@ -127,7 +127,8 @@ public sealed class ReproManifest
                 c["details"]!.AsObject().ToDictionary(kv => kv.Key, kv => (string)kv.Value!)));
             return new ReproManifest(new SortedDictionary<string, string>(env), calls);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or KeyNotFoundException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or KeyNotFoundException or FormatException
+                                      or ArgumentException)
         {
             throw e as FormatException ?? new FormatException($"{source}: not a valid ReproKit manifest: {e.Message}", e);
         }

@@ -71,6 +71,7 @@ public static class Sampler
         CheckOptional(probabilities.Length, batch, nameof(probabilities));
         CheckOptional(logProbabilities.Length, batch, nameof(logProbabilities));
         CheckOptional(keptCounts.Length, batch, nameof(keptCounts));
+        CheckNoOverlap(logits, streams, tokens, probabilities, logProbabilities, keptCounts);
 
         // Small batches use the stack; no managed allocation per call up to 64 rows.
         Span<RkSamplingParams> nativeParams = batch <= 64 ? stackalloc RkSamplingParams[batch] : new RkSamplingParams[batch];
@@ -106,6 +107,38 @@ public static class Sampler
         Span<int> kept = stackalloc int[1];
         Sample(logits, 1, logits.Length, [parameters], [stream], token, prob, logprob, kept, context);
         return new SampledToken(token[0], prob[0], logprob[0], kept[0]);
+    }
+
+    // The rows run in parallel, so an output that overlaps an input or another output would be a data race (and
+    // results would depend on the thread schedule). Spans of different element types are compared as bytes.
+    private static void CheckNoOverlap(ReadOnlySpan<float> logits, ReadOnlySpan<PhiloxStream> streams, Span<int> tokens,
+        Span<float> probabilities, Span<float> logProbabilities, Span<int> keptCounts)
+    {
+        ReadOnlySpan<byte> bl = MemoryMarshal.AsBytes(logits), bs = MemoryMarshal.AsBytes(streams);
+        ReadOnlySpan<byte> bt = MemoryMarshal.AsBytes(tokens), bp = MemoryMarshal.AsBytes(probabilities);
+        ReadOnlySpan<byte> blp = MemoryMarshal.AsBytes(logProbabilities), bk = MemoryMarshal.AsBytes(keptCounts);
+        Check(bt, nameof(tokens), bl, nameof(logits));
+        Check(bt, nameof(tokens), bs, nameof(streams));
+        Check(bp, nameof(probabilities), bl, nameof(logits));
+        Check(bp, nameof(probabilities), bs, nameof(streams));
+        Check(bp, nameof(probabilities), bt, nameof(tokens));
+        Check(blp, nameof(logProbabilities), bl, nameof(logits));
+        Check(blp, nameof(logProbabilities), bs, nameof(streams));
+        Check(blp, nameof(logProbabilities), bt, nameof(tokens));
+        Check(blp, nameof(logProbabilities), bp, nameof(probabilities));
+        Check(bk, nameof(keptCounts), bl, nameof(logits));
+        Check(bk, nameof(keptCounts), bs, nameof(streams));
+        Check(bk, nameof(keptCounts), bt, nameof(tokens));
+        Check(bk, nameof(keptCounts), bp, nameof(probabilities));
+        Check(bk, nameof(keptCounts), blp, nameof(logProbabilities));
+
+        static void Check(ReadOnlySpan<byte> output, string outputName, ReadOnlySpan<byte> other, string otherName)
+        {
+            if (!output.IsEmpty && !other.IsEmpty && output.Overlaps(other))
+            {
+                throw new ArgumentException($"'{outputName}' overlaps '{otherName}'; outputs must not share memory with the inputs or with each other.", outputName);
+            }
+        }
     }
 
     private static void CheckLength(int actual, int expected, string name)

@@ -48,14 +48,9 @@ public static class WeightInit
             throw new ArgumentException("Fan in and fan out need a shape of at least two dimensions.", nameof(shape));
         }
 
-        long receptive = 1;
-        foreach (long d in shape[2..])
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(d, nameof(shape));
-            receptive = checked(receptive * d);
-        }
-
-        return (checked(shape[1] * receptive), checked(shape[0] * receptive));
+        Sizes.Product(shape, nameof(shape)); // negative dimensions and overflowing shapes fail here, with the shape
+        long receptive = Sizes.Product(shape[2..], nameof(shape));
+        return (Sizes.Product([shape[1], receptive], nameof(shape)), Sizes.Product([shape[0], receptive], nameof(shape)));
     }
 
     /// <summary>The recommended gain, as <c>torch.nn.init.calculate_gain</c>.</summary>
@@ -160,11 +155,7 @@ public static class WeightInit
 
     private static (long, long) CheckedFans(int length, ReadOnlySpan<long> shape)
     {
-        long elements = 1;
-        foreach (long d in shape)
-        {
-            elements = checked(elements * d);
-        }
+        long elements = Sizes.Product(shape, nameof(shape));
 
         if (elements != length)
         {

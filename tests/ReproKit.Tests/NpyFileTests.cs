@@ -51,6 +51,12 @@ public class NpyFileTests
     [TestCase("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", "invalid dimension")]
     [TestCase("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", "truncated")]
     [TestCase("{'descr': '<f4', 'shape': (4,), }", "fortran_order")]
+    [TestCase("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }", "more than 2147483647")]
+    [TestCase("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4), }", "more than 2147483647")]
+    [TestCase("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", "invalid dimension")]
+    [TestCase("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", "invalid dimension")]
+    [TestCase("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", "'descr'")]
+    [TestCase("\u00ff\u00fe garbage", "no valid 'descr' entry")]
     public void RejectsUnsupportedHeaders(string header, string expected)
     {
         var e = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(Build(header, dataBytes: 8))))!;
@@ -65,6 +71,15 @@ public class NpyFileTests
         Assert.That(Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(v9)))!.Message, Does.Contain("version 9"));
         byte[] v2 = [0x93, .. "NUMPY"u8.ToArray(), 2, 0, 0xFF, 0xFF, 0xFF, 0x7F];
         Assert.That(Assert.Throws<InvalidDataException>(() => NpyFile.Read(new MemoryStream(v2)))!.Message, Does.Contain("1 MiB"));
+    }
+
+    [Test]
+    public void ATruncatedNonSeekableStreamFailsAtTheEnd()
+    {
+        byte[] file = Build("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", dataBytes: 20);
+        var e = Assert.Throws<InvalidDataException>(() => NpyFile.Read(new NonSeekable(file)))!;
+        Assert.That(e.Message, Does.Contain("ends inside the 24 data bytes (read 20 of 24"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => NpyFile.Write<float>(new MemoryStream(), new float[4], [-2, -2]));
     }
 
     [Test]
@@ -98,5 +113,12 @@ public class NpyFileTests
         ms.Write(h);
         ms.Write(new byte[dataBytes]);
         return ms.ToArray();
+    }
+
+    private sealed class NonSeekable(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
     }
 }

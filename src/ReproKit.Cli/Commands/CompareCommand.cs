@@ -29,7 +29,8 @@ internal static class CompareCommand
         try
         {
             using JsonDocument d = JsonDocument.Parse(json);
-            return d.RootElement.TryGetProperty("op", out _) && d.RootElement.TryGetProperty("cases", out _);
+            return d.RootElement.ValueKind == JsonValueKind.Object
+                && d.RootElement.TryGetProperty("op", out _) && d.RootElement.TryGetProperty("cases", out _);
         }
         catch (JsonException e)
         {
@@ -74,6 +75,19 @@ internal static class CompareCommand
     }
 
     private static int CompareBench(string ta, string tb, TextWriter w)
+    {
+        try
+        {
+            return CompareBenchDocuments(ta, tb, w);
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or ArgumentException)
+        {
+            // A property of the wrong kind (cases not an array, a case without a string name or sha256, a speed that is not a number).
+            throw new FormatException($"not a valid bench result: {e.Message}", e);
+        }
+    }
+
+    private static int CompareBenchDocuments(string ta, string tb, TextWriter w)
     {
         using JsonDocument da = JsonDocument.Parse(ta), db = JsonDocument.Parse(tb);
         w.WriteLine($"A: {Text(da, "op")} on {Text(da, "machine")} ({Text(da, "isa")}, {Num(da, "threads")} threads)");

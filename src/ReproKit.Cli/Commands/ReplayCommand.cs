@@ -18,9 +18,21 @@ internal static class ReplayCommand
 
     private static readonly string[] OutputRoles = ["--out", "--mask-out", "--probs-out", "--logprobs-out", "--bias-grad-out"];
 
+    // The commands that record manifests; nothing else is replayed (a manifest naming 'replay' would recurse forever).
+    private static readonly string[] ReplayableOperations = ["rand", "dropout", "sample", "conv2d"];
+
     internal static int Run(ArgReader args, TextWriter stdout)
     {
         ReproManifest manifest = ReproManifest.Load(args.String("manifest")!);
+        for (int c = 0; c < manifest.Calls.Count; c++)
+        {
+            if (!ReplayableOperations.Contains(manifest.Calls[c].Operation, StringComparer.Ordinal))
+            {
+                throw new FormatException(
+                    $"{args.String("manifest")}: call {c} is '{manifest.Calls[c].Operation}', which cannot be replayed (only {string.Join(", ", ReplayableOperations)} can).");
+            }
+        }
+
         string temp = Directory.CreateTempSubdirectory("reprokit-replay").FullName;
         var rows = new List<(int Call, string Operation, string Role, string Expected, string Actual, string Note)>();
         try
@@ -44,7 +56,13 @@ internal static class ReplayCommand
                 int code = CliApp.Run([call.Operation, .. argv], new StringWriter(), err);
                 foreach (ManifestFile o in call.Outputs)
                 {
-                    string actual = code == CliApp.ExitOk ? ManifestRecorder.DataDigest(replayed[o.Role]) : "";
+                    if (!replayed.TryGetValue(o.Role, out string? path))
+                    {
+                        rows.Add((c, call.Operation, o.Role, o.Sha256, "", $"the recorded arguments have no {o.Role} option"));
+                        continue;
+                    }
+
+                    string actual = code == CliApp.ExitOk ? ManifestRecorder.DataDigest(path) : "";
                     rows.Add((c, call.Operation, o.Role, o.Sha256, actual, code == CliApp.ExitOk ? "" : err.ToString().Trim()));
                 }
             }

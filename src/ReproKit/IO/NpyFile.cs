@@ -38,7 +38,8 @@ public enum NpyDType
 public sealed record NpyArray(NpyDType DType, long[] Shape, byte[] Data)
 {
     /// <summary>Number of elements (product of the shape).</summary>
-    public long Length => Shape.Aggregate(1L, (a, b) => a * b);
+    /// <exception cref="ArgumentOutOfRangeException">The shape has a negative dimension or more than 2^63 - 1 elements.</exception>
+    public long Length => Sizes.Product(Shape, nameof(Shape));
 
     /// <summary>The elements as <typeparamref name="T"/>; the type must match <see cref="DType"/>.</summary>
     /// <typeparam name="T">float, double, int, uint, long, ulong or byte, matching <see cref="DType"/>.</typeparam>
@@ -91,16 +92,7 @@ public static class NpyFile
         ArgumentNullException.ThrowIfNull(stream);
         NpyDType dtype = DTypeOf<T>();
         shape ??= [data.Length];
-        long count = 1;
-        foreach (long d in shape)
-        {
-            if (d < 0)
-            {
-                throw new ArgumentException($"Shape ({string.Join(", ", shape)}) has a negative dimension.", nameof(shape));
-            }
-
-            count = checked(count * d);
-        }
+        long count = Sizes.Product(shape, nameof(shape));
 
         if (count != data.Length)
         {

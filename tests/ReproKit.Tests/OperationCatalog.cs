@@ -1,0 +1,134 @@
+using System.Runtime.InteropServices;
+
+namespace ReproKit.Tests;
+
+/// <summary>
+/// Every public operation that runs on a <see cref="CpuContext"/>, each as a function of the context that returns its
+/// output bytes. Inputs are fixed (built once from a Philox stream), so each operation's output is a pure function
+/// of nothing: the same bytes on every context, ISA, thread count and thread schedule.
+/// </summary>
+internal static class OperationCatalog
+{
+    private const int Count = 3001; // odd, not a multiple of any vector width: tails are exercised
+
+    private static readonly PhiloxStream Stream = new(0x5EED, 3, 17);
+    private static readonly float[] Input = Normal(Count, new PhiloxStream(11));
+    private static readonly Conv2dDescriptor Conv = Conv2dDescriptor.Square(2, 4, 9, 9, 6, 3, padding: 1);
+    private static readonly float[] ConvX = Normal(2 * 4 * 9 * 9, new PhiloxStream(12));
+    private static readonly float[] ConvW = Normal(6 * 4 * 3 * 3, new PhiloxStream(13));
+    private static readonly float[] ConvB = Normal(6, new PhiloxStream(14));
+    private static readonly float[] ConvDy = Normal(2 * 6 * 9 * 9, new PhiloxStream(15));
+    private static readonly float[] Logits = Normal(8 * 500, new PhiloxStream(16));
+
+    /// <summary>Operations that take no context argument (they always run on <see cref="CpuContext.Shared"/>).</summary>
+    internal static readonly HashSet<string> ContextFree = ["datasplits.kfold"];
+
+    /// <summary>Name and run function of each operation.</summary>
+    internal static IReadOnlyList<(string Name, Func<CpuContext, byte[]> Run)> All { get; } =
+    [
+        ("philox.u32", c => Fill<uint>(Count, d => Stream.FillUInt32(d, c))),
+        ("philox.uniform", c => Fill<float>(Count, d => Stream.FillUniform(d, c))),
+        ("philox.uniform-range", c => Fill<float>(Count, d => Stream.FillUniform(d, -3f, 5f, c))),
+        ("philox.normal", c => Fill<float>(Count, d => Stream.FillNormal(d, 1f, 2f, c))),
+        ("philox.truncnormal", c => Fill<float>(Count, d => Stream.FillTruncatedNormal(d, 0f, 1f, -1.5f, 2f, c))),
+        ("philox.bernoulli", c => Fill<byte>(Count, d => Stream.FillBernoulli(d, 0.3, c))),
+        ("philox.int64", c => Fill<long>(Count, d => Stream.FillInt64(d, -1000, 123_456_789, c))),
+        ("reprorandom.sequence", RandomSequence),
+        ("permutation.fill", c => Fill<ulong>(Count, d => new Permutation(1UL << 40, 9, 2).Fill(d, 12345, c))),
+        ("permutation.inverse", c => Fill<ulong>(Count, d => new Permutation(5000, 9, 2).FillInverse(d, 100, c))),
+        ("datasplits.kfold", _ => Bytes(DataSplits.KFold(1000, 4, 77, 1).SelectMany(f => f.Train.Concat(f.Validation)).ToArray())),
+        ("dropout.forward", c => Fill<float>(Count, y => Dropout.Forward(Input, y, 0.25, Stream, 7, context: c))),
+        ("dropout.forward-inplace", c => Fill<float>(Count, y => { Input.CopyTo(y); Dropout.ForwardInPlace(y, 0.25, Stream, 7, c); })),
+        ("dropout.forward-mask", DropoutWithMask),
+        ("dropout.forward-packed", DropoutPacked),
+        ("dropout.backward-regen", c => Fill<float>(Count, dx => Dropout.Backward(Input, dx, 0.25, Stream, 7, c))),
+        ("dropout.backward-mask", DropoutBackwardMask),
+        ("dropout.mask-packed", c => Fill<uint>(Dropout.PackedMaskLength(Count), m => Dropout.MaskPacked(m, Count, 0.6, Stream, 3, c))),
+        ("sampler.sample", Sample),
+        ("conv2d.forward", c => Fill<float>(2 * 6 * 9 * 9, y => Conv2d.Forward(Conv, ConvX, ConvW, ConvB, y, context: c))),
+        ("conv2d.forward-winograd", c => Fill<float>(2 * 6 * 9 * 9, y => Conv2d.Forward(Conv, ConvX, ConvW, ConvB, y, ConvAlgorithm.Winograd4x3, context: c))),
+        ("conv2d.backward-data", c => Fill<float>(ConvX.Length, dx => Conv2d.BackwardData(Conv, ConvDy, ConvW, dx, context: c))),
+        ("conv2d.backward-weights", ConvBackwardWeights),
+        ("golden.case0", c => System.Text.Encoding.ASCII.GetBytes(Golden.Run(0, c).Actual)),
+    ];
+
+    private static byte[] RandomSequence(CpuContext c)
+    {
+        var r = new ReproRandom(Stream, c);
+        var a = new uint[257];
+        var b = new float[129];
+        var l = new long[65];
+        r.NextUInt32(a);
+        r.NextNormal(b);
+        r.Fork(3).NextInt64(l, 0, 10);
+        return [.. Bytes(a), .. Bytes(b), .. Bytes(l), .. System.Text.Encoding.ASCII.GetBytes(r.ToJson())];
+    }
+
+    private static byte[] DropoutWithMask(CpuContext c)
+    {
+        var y = new float[Count];
+        var mask = new byte[Count];
+        Dropout.Forward(Input, y, mask, 0.5, Stream, 11, c);
+        return [.. Bytes(y), .. mask];
+    }
+
+    private static byte[] DropoutPacked(CpuContext c)
+    {
+        var y = new float[Count];
+        var mask = new uint[Dropout.PackedMaskLength(Count)];
+        Dropout.ForwardPacked(Input, y, mask, 0.5, Stream, 11, c);
+        return [.. Bytes(y), .. Bytes(mask)];
+    }
+
+    private static byte[] DropoutBackwardMask(CpuContext c)
+    {
+        var mask = new byte[Count];
+        Dropout.Mask(mask, 0.4, Stream, 0, c);
+        var words = new uint[Dropout.PackedMaskLength(Count)];
+        Dropout.MaskPacked(words, Count, 0.4, Stream, 0, c);
+        var dx1 = new float[Count];
+        var dx2 = new float[Count];
+        Dropout.Backward(Input, dx1, mask, 0.4, c);
+        Dropout.BackwardPacked(Input, dx2, words, 0.4, c);
+        return [.. Bytes(dx1), .. Bytes(dx2)];
+    }
+
+    private static byte[] Sample(CpuContext c)
+    {
+        const int batch = 8, vocab = 500;
+        SamplingParams[] p = Enumerable.Range(0, batch).Select(r => new SamplingParams(0.5f + (0.25f * r), r % 3 * 20, r % 2 == 0 ? 0.9 : 1.0, r % 4 == 3 ? 0.05 : 0)).ToArray();
+        PhiloxStream[] s = Enumerable.Range(0, batch).Select(r => new PhiloxStream(42, (ulong)r, 6)).ToArray();
+        var tokens = new int[batch];
+        var probs = new float[batch];
+        var logprobs = new float[batch];
+        var kept = new int[batch];
+        Sampler.Sample(Logits, batch, vocab, p, s, tokens, probs, logprobs, kept, c);
+        return [.. Bytes(tokens), .. Bytes(probs), .. Bytes(logprobs), .. Bytes(kept)];
+    }
+
+    private static byte[] ConvBackwardWeights(CpuContext c)
+    {
+        var dw = new float[ConvW.Length];
+        var db = new float[6];
+        Conv2d.BackwardWeights(Conv, ConvX, ConvDy, dw, db, context: c);
+        return [.. Bytes(dw), .. Bytes(db)];
+    }
+
+    private static float[] Normal(int n, PhiloxStream s)
+    {
+        var a = new float[n];
+        s.FillNormal(a);
+        return a;
+    }
+
+    private static byte[] Fill<T>(int n, Action<T[]> fill)
+        where T : unmanaged
+    {
+        var a = new T[n];
+        fill(a);
+        return Bytes(a);
+    }
+
+    private static byte[] Bytes<T>(T[] a)
+        where T : unmanaged => MemoryMarshal.AsBytes(a.AsSpan()).ToArray();
+}

@@ -191,6 +191,9 @@ public class BenchReportTests
 
         File.WriteAllText(PathOf("all.json"), json);
         string b = RandResult("b.json", BestIsa, 2);
+        var (cc, _, cerr) = Run("compare", PathOf("all.json"), b);
+        Assert.That(cc, Is.EqualTo(CliApp.ExitFailure), "compare takes single results and says so");
+        Assert.That(cerr, Does.Contain("holds a JSON array").And.Contain("bench report"));
         var (rc, output, rerr) = Run("bench", "report", PathOf("all.json"), b, "--out", PathOf("r.html"), "--svg", PathOf("r.svg"));
         Assert.That(rc, Is.Zero, output + rerr);
         Assert.That(output, Does.Contain("2 file(s), 4 operation(s)").And.Contain("All digests agree: 8 case(s)"));

@@ -8,9 +8,10 @@ internal sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
 /// One option of a command: its name, its value's placeholder (null for a flag) and its help text. A name without
-/// leading dashes declares a positional argument (in order).
+/// leading dashes declares a positional argument (in order); the last positional may take <paramref name="Many"/>
+/// values (every remaining argument).
 /// </summary>
-internal sealed record OptionSpec(string Name, string? Value, string Help, bool Required = false)
+internal sealed record OptionSpec(string Name, string? Value, string Help, bool Required = false, bool Many = false)
 {
     internal bool IsPositional => !Name.StartsWith("--", StringComparison.Ordinal);
 }
@@ -22,6 +23,7 @@ internal sealed record OptionSpec(string Name, string? Value, string Help, bool 
 internal sealed class ArgReader
 {
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _lists = new(StringComparer.Ordinal);
     private readonly OptionSpec[] _specs;
     private int _positionals;
 
@@ -39,9 +41,21 @@ internal sealed class ArgReader
 
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
-                OptionSpec? slot = specs.Where(s => s.IsPositional).Skip(_positionals).FirstOrDefault()
-                    ?? throw new UsageException($"unexpected argument '{arg}' (options start with --).");
-                _values[slot.Name] = arg;
+                OptionSpec[] positionals = specs.Where(s => s.IsPositional).ToArray();
+                OptionSpec slot = _positionals < positionals.Length ? positionals[_positionals]
+                    : positionals.Length > 0 && positionals[^1].Many ? positionals[^1]
+                    : throw new UsageException($"unexpected argument '{arg}' (options start with --).");
+                if (slot.Many)
+                {
+                    if (!_lists.TryGetValue(slot.Name, out List<string>? list))
+                    {
+                        _lists[slot.Name] = list = [];
+                    }
+
+                    list.Add(arg);
+                }
+
+                _values.TryAdd(slot.Name, arg);
                 _positionals++;
                 continue;
             }
@@ -104,6 +118,9 @@ internal sealed class ArgReader
 
     internal string? String(string name) => _values.TryGetValue(name, out string? v) ? v : null;
 
+    /// <summary>Every value of a positional declared with <c>Many</c>, in order (empty when none was given).</summary>
+    internal IReadOnlyList<string> Strings(string name) => _lists.TryGetValue(name, out List<string>? v) ? v : [];
+
     /// <summary>An unsigned 64-bit value in decimal or 0x-hex (0 .. 2^64 - 1).</summary>
     internal ulong UInt64(string name, ulong defaultValue = 0)
     {
@@ -163,7 +180,7 @@ internal sealed class ArgReader
         sb.Append("usage: reprokit ").Append(command);
         foreach (OptionSpec s in _specs)
         {
-            string part = s.IsPositional ? $"<{s.Name}>" : s.Value is null ? s.Name : $"{s.Name} {s.Value}";
+            string part = s.IsPositional ? $"<{s.Name}>{(s.Many ? "..." : "")}" : s.Value is null ? s.Name : $"{s.Name} {s.Value}";
             sb.Append(' ').Append(s.Required ? part : $"[{part}]");
         }
 

@@ -24,7 +24,8 @@ internal static class CliApp
         ("dropout", "reproducible dropout forward / backward on .npy tensors, with byte or bit-packed masks", DropoutCommand.Options, DropoutCommand.Run),
         ("sample", "token sampling (temperature, top-k, top-p, min-p) with per-row streams", SampleCommand.Options, SampleCommand.Run),
         ("conv2d", "2-D convolution forward / backward with an explicit or Auto algorithm on .npy tensors", Conv2dCommand.Options, Conv2dCommand.Run),
-        ("bench", "throughput of each operation, with digests (bench rand|dropout|sample|conv2d)", BenchCommand.Options, BenchCommand.Run),
+        ("bench", "throughput of each operation, with digests (bench rand|dropout|sample|conv2d|all)", BenchCommand.Options, BenchCommand.Run),
+        ("bench report", "HTML (and SVG) comparison charts of bench results, flagging digests that differ", BenchReportCommand.Options, BenchReportCommand.Run),
         ("verify", "run the golden suite on this machine's backends and compare with the recorded digests", VerifyCommand.Options, VerifyCommand.Run),
         ("replay", "recompute every call of a manifest on this machine and check the digests", ReplayCommand.Options, ReplayCommand.Run),
         ("compare", "compare two manifests or two bench results", CompareCommand.Options, CompareCommand.Run),
@@ -45,7 +46,10 @@ internal static class CliApp
             return ExitOk;
         }
 
-        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        // A two-word command ("bench report") takes precedence over its first word.
+        int words = args.Length > 1 && Commands.Any(c => c.Name == $"{args[0]} {args[1]}") ? 2 : 1;
+        string name = string.Join(' ', args.Take(words));
+        var command = Commands.FirstOrDefault(c => c.Name == name);
         if (command.Name is null)
         {
             stderr.WriteLine($"reprokit: error: unknown command '{args[0]}'. Run 'reprokit --help' for the list.");
@@ -54,7 +58,7 @@ internal static class CliApp
 
         try
         {
-            var reader = new ArgReader(command.Name, command.Options, args.Skip(1).ToArray());
+            var reader = new ArgReader(command.Name, command.Options, args.Skip(words).ToArray());
             if (reader.WantsHelp)
             {
                 stdout.Write(reader.Help(command.Name));
@@ -65,7 +69,7 @@ internal static class CliApp
             int code = command.Run(reader, stdout);
             if (code == ExitOk && reader.String(ManifestRecorder.Spec.Name) is { } manifestPath)
             {
-                ManifestRecorder.Record(manifestPath, command.Name, args.Skip(1).ToArray());
+                ManifestRecorder.Record(manifestPath, command.Name, args.Skip(words).ToArray());
             }
 
             return code;
@@ -103,7 +107,7 @@ internal static class CliApp
         w.WriteLine();
         foreach (var c in Commands)
         {
-            w.WriteLine($"  {c.Name,-8} {c.Summary}");
+            w.WriteLine($"  {c.Name,-12} {c.Summary}");
         }
 
         w.WriteLine();

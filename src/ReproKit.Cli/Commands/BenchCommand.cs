@@ -1,21 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 
 namespace ReproKit.Cli.Commands;
 
 /// <summary>
-/// <c>reprokit bench rand [--isa I] [--threads T] [--count N] [--repeat R] [--json]</c>: throughput of each
-/// distribution (G values/s, best of R runs after a warm-up), with the digest of each output so runs on different
-/// machines can be compared for equality as well as speed.
+/// <c>reprokit bench rand|dropout|sample|conv2d|all [--isa I] [--threads T] [--count N] [--repeat R] [--json]</c>:
+/// throughput of each case (best of R runs after a warm-up), with the digest of each output so runs on different
+/// machines can be compared for equality as well as speed. <c>all</c> runs every operation; with --json it prints a
+/// JSON array holding one result per operation (the envelope of <see cref="BenchTiming.WriteJson"/>).
 /// </summary>
 internal static class BenchCommand
 {
+    /// <summary>The operations <c>bench all</c> runs, in order.</summary>
+    internal static readonly string[] Ops = ["rand", "dropout", "sample", "conv2d"];
+
     internal static readonly OptionSpec[] Options =
     [
-        new("op", null, "what to measure: rand, dropout, sample or conv2d", Required: true),
+        new("op", null, "what to measure: rand, dropout, sample, conv2d or all (every one; --json prints an array)", Required: true),
         new("--count", "N", "values per run (default 16777216)"),
         new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),
-        new("--json", null, "print JSON instead of a table"),
+        new("--json", null, "print JSON instead of a table (reprokit bench report renders it)"),
         new("--vocab", "V1,V2,..", "sample: vocabulary sizes (default 32000,128256,262144)"),
         new("--batch", "B1,B2,..", "sample: batch sizes (default 1,8,32)"),
         new("--shape", "N,C,H,W,K,R,S[,st,pad,dil,g]", "conv2d: one problem instead of the target shapes"),
@@ -27,19 +32,68 @@ internal static class BenchCommand
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {
-        string op = args.Choice("op", ["rand", "dropout", "sample", "conv2d"]);
+        string op = args.Choice("op", [.. Ops, "all"]);
         int count = (int)args.Count("--count", 1 << 28, 1 << 24);
         int repeat = (int)Math.Max(1, args.Count("--repeat", 1000, 5));
+        bool json = args.Flag("--json");
+        // Every option is checked before anything runs, so `bench all` cannot fail on its last operation's options.
+        string? algo = args.Has("--algo") ? args.Choice("--algo", Conv2dCommand.AlgorithmNames) : null;
+        string? shape = args.String("--shape");
+        if (shape is not null)
+        {
+            ConvBench.Parse(shape);
+        }
+
+        int[] vocabs = IntList(args, "--vocab", [32000, 128256, 262144]);
+        int[] batches = IntList(args, "--batch", [1, 8, 32]);
         using CpuContext context = BackendOptions.CreateContext(args);
+        if (op != "all")
+        {
+            return RunOne(op, count, repeat, json, vocabs, batches, shape, algo, context, stdout);
+        }
+
+        if (!json)
+        {
+            foreach (string one in Ops)
+            {
+                RunOne(one, count, repeat, json, vocabs, batches, shape, algo, context, stdout);
+                stdout.WriteLine();
+            }
+
+            return CliApp.ExitOk;
+        }
+
+        // One JSON array of the per-operation envelopes, each written by the operation itself.
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartArray();
+            foreach (string one in Ops)
+            {
+                var text = new StringWriter();
+                RunOne(one, count, repeat, json, vocabs, batches, shape, algo, context, text);
+                using JsonDocument doc = JsonDocument.Parse(text.ToString());
+                doc.RootElement.WriteTo(w);
+            }
+
+            w.WriteEndArray();
+        }
+
+        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        return CliApp.ExitOk;
+    }
+
+    private static int RunOne(string op, int count, int repeat, bool json, int[] vocabs, int[] batches, string? shape, string? algo,
+        CpuContext context, TextWriter stdout)
+    {
         if (op == "conv2d")
         {
-            string? algo = args.Has("--algo") ? args.Choice("--algo", Conv2dCommand.AlgorithmNames) : null;
-            return ConvBench.Run(args.String("--shape"), algo, repeat, args.Flag("--json"), context, stdout);
+            return ConvBench.Run(shape, algo, repeat, json, context, stdout);
         }
 
         if (op == "sample")
         {
-            return SampleBench.Run(IntList(args, "--vocab", [32000, 128256, 262144]), IntList(args, "--batch", [1, 8, 32]), repeat, args.Flag("--json"), context, stdout);
+            return SampleBench.Run(vocabs, batches, repeat, json, context, stdout);
         }
 
         var stream = new PhiloxStream(Seed: 42);
@@ -87,7 +141,7 @@ internal static class BenchCommand
         }
 
         Console.Error.WriteLine("\r" + new string(' ', 40) + "\r");
-        if (args.Flag("--json"))
+        if (json)
         {
             BenchTiming.WriteJson(stdout, op, context, results, (w, r) =>
             {

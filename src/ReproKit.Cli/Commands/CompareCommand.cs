@@ -19,18 +19,19 @@ internal static class CompareCommand
     {
         string a = args.String("a")!, b = args.String("b")!;
         string ta = File.ReadAllText(a), tb = File.ReadAllText(b);
-        return IsBench(ta) && IsBench(tb) ? CompareBench(ta, tb, stdout)
-            : !IsBench(ta) && !IsBench(tb) ? CompareManifests(ReproManifest.Parse(ta, a), ReproManifest.Parse(tb, b), stdout)
+        return IsBench(ta, a) && IsBench(tb, b) ? CompareBench(ta, tb, stdout)
+            : !IsBench(ta, a) && !IsBench(tb, b) ? CompareManifests(ReproManifest.Parse(ta, a), ReproManifest.Parse(tb, b), stdout)
             : throw new FormatException($"{a} and {b} are not of the same kind (one is a bench result, the other is not).");
     }
 
-    private static bool IsBench(string json)
+    private static bool IsBench(string json, string path)
     {
         try
         {
             using JsonDocument d = JsonDocument.Parse(json);
-            return d.RootElement.ValueKind == JsonValueKind.Object
-                && d.RootElement.TryGetProperty("op", out _) && d.RootElement.TryGetProperty("cases", out _);
+            return d.RootElement.ValueKind == JsonValueKind.Array
+                ? throw new FormatException($"{path} holds a JSON array (e.g. 'bench all' results); compare takes one result per file, 'reprokit bench report' takes several.")
+                : d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty("op", out _) && d.RootElement.TryGetProperty("cases", out _);
         }
         catch (JsonException e)
         {

@@ -20,7 +20,9 @@ internal static class ConvBench
 
     internal static int Run(string? shape, string? algo, int repeat, bool json, CpuContext context, TextWriter stdout)
     {
-        (string Name, Conv2dDescriptor Desc)[] shapes = shape is null ? DefaultShapes : [("custom", Parse(shape))];
+        // A custom problem is named by its numbers, so results for different shapes never share a case name.
+        (string Name, Conv2dDescriptor Desc)[] shapes = shape is null ? DefaultShapes
+            : [($"custom {string.Join(',', shape.Split(',', StringSplitOptions.TrimEntries))}", Parse(shape))];
         ConvAlgorithm[] forwardAlgos = algo is null
             ? [ConvAlgorithm.Auto, ConvAlgorithm.ImplicitGemm, ConvAlgorithm.Winograd2x3, ConvAlgorithm.Winograd4x3, ConvAlgorithm.Fft]
             : [(ConvAlgorithm)Array.IndexOf(Conv2dCommand.AlgorithmNames, algo)];
@@ -88,7 +90,7 @@ internal static class ConvBench
         return CliApp.ExitOk;
     }
 
-    private static Conv2dDescriptor Parse(string text)
+    internal static Conv2dDescriptor Parse(string text)
     {
         string[] p = text.Split(',', StringSplitOptions.TrimEntries);
         if (p.Length is not (7 or 11) || !p.All(v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _)))

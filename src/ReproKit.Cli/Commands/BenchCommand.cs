@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace ReproKit.Cli.Commands;
 
 /// <summary>
-/// <c>reprokit bench rand|dropout|sample|conv2d|all [--isa I] [--threads T] [--count N] [--repeat R] [--json]</c>:
+/// <c>reprokit bench rand|dropout|sample|conv2d|all [--device cpu|cuda:N] [--isa I] [--threads T] [--count N] [--repeat R] [--json]</c>:
 /// throughput of each case (best of R runs after a warm-up), with the digest of each output so runs on different
 /// machines can be compared for equality as well as speed. <c>all</c> runs every operation; with --json it prints a
 /// JSON array holding one result per operation (the envelope of <see cref="BenchTiming.WriteJson"/>).
@@ -18,6 +18,7 @@ internal static class BenchCommand
     internal static readonly OptionSpec[] Options =
     [
         new("op", null, "what to measure: rand, dropout, sample, conv2d or all (every one; --json prints an array)", Required: true),
+        new("--device", "D", "cpu (default) or cuda:N: the same cases on CUDA device N (CudaBench)"),
         new("--count", "N", "values per run (default 16777216)"),
         new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),
         new("--json", null, "print JSON instead of a table (reprokit bench report renders it)"),
@@ -46,24 +47,44 @@ internal static class BenchCommand
 
         int[] vocabs = IntList(args, "--vocab", [32000, 128256, 262144]);
         int[] batches = IntList(args, "--batch", [1, 8, 32]);
+        if (DeviceOption.Parse(args.String("--device")) is int device)
+        {
+            if (args.Has("--isa") || args.Has("--threads") || shape is not null || algo is not null)
+            {
+                throw new UsageException("--device cuda:N runs the default cases on the GPU; --isa, --threads, --shape and --algo are CPU options.");
+            }
+
+            if (op != "all")
+            {
+                return CudaBench.Run(op, device, count, repeat, json, vocabs, batches, stdout);
+            }
+
+            return RunAll(json, stdout, (one, writer) => CudaBench.Run(one, device, count, repeat, json, vocabs, batches, writer));
+        }
+
         using CpuContext context = BackendOptions.CreateContext(args);
         if (op != "all")
         {
             return RunOne(op, count, repeat, json, vocabs, batches, shape, algo, context, stdout);
         }
 
+        return RunAll(json, stdout, (one, writer) => RunOne(one, count, repeat, json, vocabs, batches, shape, algo, context, writer));
+    }
+
+    // Every operation in turn: tables one after another, or one JSON array of the per-operation envelopes.
+    private static int RunAll(bool json, TextWriter stdout, Func<string, TextWriter, int> runOne)
+    {
         if (!json)
         {
             foreach (string one in Ops)
             {
-                RunOne(one, count, repeat, json, vocabs, batches, shape, algo, context, stdout);
+                runOne(one, stdout);
                 stdout.WriteLine();
             }
 
             return CliApp.ExitOk;
         }
 
-        // One JSON array of the per-operation envelopes, each written by the operation itself.
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
@@ -71,7 +92,7 @@ internal static class BenchCommand
             foreach (string one in Ops)
             {
                 var text = new StringWriter();
-                RunOne(one, count, repeat, json, vocabs, batches, shape, algo, context, text);
+                runOne(one, text);
                 using JsonDocument doc = JsonDocument.Parse(text.ToString());
                 doc.RootElement.WriteTo(w);
             }

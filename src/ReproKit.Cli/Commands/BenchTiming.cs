@@ -26,6 +26,11 @@ internal static class BenchTiming
     /// the shape <c>reprokit compare</c> reads (each case has at least "name" and "sha256").
     /// </summary>
     internal static void WriteJson<T>(TextWriter stdout, string op, CpuContext context, IEnumerable<T> cases,
+        Action<Utf8JsonWriter, T> writeCase, Action<Utf8JsonWriter>? writeHeader = null) =>
+        WriteJson(stdout, op, ReproKitLibrary.CpuDescription, ReproKitLibrary.IsaName(context.Isa), context.Threads, cases, writeCase, writeHeader);
+
+    /// <summary>The same envelope for any backend: a CUDA device gives its name as the machine and cuda:sm_XY as the ISA.</summary>
+    internal static void WriteJson<T>(TextWriter stdout, string op, string machine, string isa, int threads, IEnumerable<T> cases,
         Action<Utf8JsonWriter, T> writeCase, Action<Utf8JsonWriter>? writeHeader = null)
     {
         using var buffer = new MemoryStream();
@@ -33,9 +38,9 @@ internal static class BenchTiming
         {
             w.WriteStartObject();
             w.WriteString("op", op);
-            w.WriteString("machine", ReproKitLibrary.CpuDescription);
-            w.WriteString("isa", ReproKitLibrary.IsaName(context.Isa));
-            w.WriteNumber("threads", context.Threads);
+            w.WriteString("machine", machine);
+            w.WriteString("isa", isa);
+            w.WriteNumber("threads", threads);
             writeHeader?.Invoke(w);
             w.WriteStartArray("cases");
             foreach (T c in cases)

@@ -9,7 +9,7 @@ namespace ReproKit.Cli.Commands;
 /// </summary>
 internal static class ConvBench
 {
-    private static readonly (string Name, Conv2dDescriptor Desc)[] DefaultShapes =
+    internal static readonly (string Name, Conv2dDescriptor Desc)[] DefaultShapes =
     [
         ("resnet 64x56x56 3x3", Conv2dDescriptor.Square(8, 64, 56, 56, 64, 3, padding: 1)),
         ("256x14x14 3x3", Conv2dDescriptor.Square(8, 256, 14, 14, 256, 3, padding: 1)),

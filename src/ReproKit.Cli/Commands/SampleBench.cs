@@ -9,7 +9,7 @@ namespace ReproKit.Cli.Commands;
 /// </summary>
 internal static class SampleBench
 {
-    private static readonly (string Name, SamplingParams Params)[] ParameterSets =
+    internal static readonly (string Name, SamplingParams Params)[] ParameterSets =
     [
         ("T0.7 k50 p0.9", new SamplingParams(0.7f, 50, 0.9)),
         ("T1 p0.95", new SamplingParams(1f, 0, 0.95)),

@@ -3,36 +3,47 @@ using System.Text.Json;
 namespace ReproKit.Cli.Commands;
 
 /// <summary>
-/// <c>reprokit verify [--device cpu] [--isa I] [--threads T] [--all] [--json]</c>: runs the golden suite on the chosen
-/// backends and prints (case, backend, digest, match); exits 1 on any mismatch. <c>--all</c> runs every available ISA with
-/// 1, 2 and 3 threads.
+/// <c>reprokit verify [--device cpu|cuda:N] [--isa I] [--threads T] [--all] [--json]</c>: runs the golden suite on the
+/// chosen backends and prints (case, backend, digest, match); exits 1 on any mismatch. <c>--all</c> runs every available
+/// ISA with 1, 2 and 3 threads and every CUDA device present.
 /// </summary>
 internal static class VerifyCommand
 {
     internal static readonly OptionSpec[] Options =
     [
-        new("--device", "D", "cpu (default); cuda:N needs the CUDA backend, which this build does not include"),
-        new("--all", null, "every available ISA x thread counts 1, 2, 3"),
+        new("--device", "D", "cpu (default) or cuda:N (CUDA device N; needs the ReproKit.Cuda plugin and a GPU)"),
+        new("--all", null, "every available ISA x thread counts 1, 2, 3, and every CUDA device"),
         new("--json", null, "print JSON instead of a table"),
         .. BackendOptions.Specs,
     ];
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {
-        string device = args.String("--device") ?? "cpu";
-        if (device != "cpu")
-        {
-            throw device.StartsWith("cuda", StringComparison.Ordinal)
-                ? new ReproKitException(ReproKitStatus.Unsupported, $"--device {device}: the CUDA backend is not part of this build; only cpu can be verified.")
-                : new UsageException($"--device '{device}' is not cpu or cuda:N.");
-        }
-
+        int? cudaDevice = DeviceOption.Parse(args.String("--device"));
+        var rows = new List<(string Backend, GoldenResult Result)>();
         var backends = new List<CpuContextOptions>();
-        if (args.Flag("--all"))
+        var cudaDevices = new List<int>();
+        if (cudaDevice is int requested)
+        {
+            if (args.Flag("--all") || args.Has("--isa") || args.Has("--threads"))
+            {
+                throw new UsageException("--device cuda:N runs on the GPU; drop --all, --isa and --threads.");
+            }
+
+            cudaDevices.Add(requested);
+        }
+        else if (args.Flag("--all"))
         {
             if (args.Has("--isa") || args.Has("--threads"))
             {
                 throw new UsageException("--all runs every ISA and thread count; drop --isa and --threads.");
+            }
+
+            int count = CudaDevices.Count(out string reason);
+            cudaDevices.AddRange(Enumerable.Range(0, count));
+            if (count == 0)
+            {
+                Console.Error.WriteLine($"verify: no CUDA device verified ({reason})");
             }
 
             foreach (CpuIsa isa in ReproKitLibrary.SupportedIsas)
@@ -49,7 +60,6 @@ internal static class VerifyCommand
             backends.Add(new CpuContextOptions(probe.Isa, probe.Threads));
         }
 
-        var rows = new List<(string Backend, GoldenResult Result)>();
         foreach (CpuContextOptions o in backends)
         {
             using var context = new CpuContext(o);
@@ -61,7 +71,18 @@ internal static class VerifyCommand
             }
         }
 
-        Console.Error.Write("\r" + new string(' ', 40) + "\r");
+        foreach (int d in cudaDevices)
+        {
+            using var context = new CudaContext(d);
+            string backend = $"cuda:{d}/{context.Device.Architecture}";
+            Console.Error.Write($"\rverify: {backend,-20} {context.Device.Name}");
+            for (int i = 0; i < Golden.Count; i++)
+            {
+                rows.Add((backend, CudaOperations.Golden(i, context)));
+            }
+        }
+
+        Console.Error.Write("\r" + new string(' ', 60) + "\r");
         int mismatches = rows.Count(r => !r.Result.Matches);
         if (args.Flag("--json"))
         {

@@ -53,6 +53,55 @@ internal enum RkMaskFormat : uint
     Bits = 2,
 }
 
+/// <summary>Where a context computes.</summary>
+internal enum RkDeviceKind : uint
+{
+    /// <summary>The CPU: buffers are host pointers.</summary>
+    Cpu = 0,
+    /// <summary>One CUDA device: buffers are device pointers of that device (docs/cuda.md).</summary>
+    Cuda = 1,
+}
+
+/// <summary>Direction of rk_memcpy.</summary>
+internal enum RkCopyKind : uint
+{
+    /// <summary>dst is device memory of the context, src host memory.</summary>
+    HostToDevice = 0,
+    /// <summary>dst is host memory, src device memory of the context.</summary>
+    DeviceToHost = 1,
+    /// <summary>Both are device memory of the context.</summary>
+    DeviceToDevice = 2,
+}
+
+/// <summary>Description of a CUDA device, filled by rk_cuda_device_get_info.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RkCudaDeviceInfo
+{
+    /// <summary>sizeof(rk_cuda_device_info) as the caller knows it.</summary>
+    public uint StructSize;
+
+    /// <summary>Compute capability, major part (e.g. 9 for sm_90).</summary>
+    public int ComputeMajor;
+
+    /// <summary>Compute capability, minor part.</summary>
+    public int ComputeMinor;
+
+    /// <summary>Number of streaming multiprocessors.</summary>
+    public int SmCount;
+
+    /// <summary>Version of the installed CUDA driver (e.g. 12040 for 12.4).</summary>
+    public int DriverVersion;
+
+    /// <summary>Version of the CUDA runtime the plugin was built with (e.g. 11080 for 11.8).</summary>
+    public int RuntimeVersion;
+
+    /// <summary>Device memory in bytes.</summary>
+    public long TotalMemory;
+
+    /// <summary>Device name, NUL-terminated.</summary>
+    public fixed byte Name[256];
+}
+
 /// <summary>Options for rk_cpu_context_create. Zero-initialise, then set struct_size = sizeof(rk_cpu_context_options).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct RkCpuContextOptions
@@ -105,11 +154,17 @@ internal struct RkContextInfo
     /// <summary>sizeof(rk_context_info) as the caller knows it.</summary>
     public uint StructSize;
 
-    /// <summary>The ISA the context uses (never RK_ISA_AUTO).</summary>
+    /// <summary>The ISA a CPU context uses (never RK_ISA_AUTO); RK_ISA_AUTO for a CUDA context.</summary>
     public RkIsa Isa;
 
-    /// <summary>Number of threads the context uses (at least 1).</summary>
+    /// <summary>Number of threads a CPU context uses (at least 1); 0 for a CUDA context.</summary>
     public int NumThreads;
+
+    /// <summary>CPU or CUDA.</summary>
+    public RkDeviceKind DeviceKind;
+
+    /// <summary>The CUDA device index of a CUDA context; 0 for a CPU context.</summary>
+    public int DeviceIndex;
 }
 
 /// <summary>Memory layout of the activations x, y, dy, dx. Weights are always KCRS: w[k][c / groups][r][s], in both layouts.</summary>
@@ -266,6 +321,38 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "rk_context_get_info")]
     internal static partial RkStatus rk_context_get_info(nint context, RkContextInfo* info);
 
+    /// <summary>Number of CUDA devices. RK_STATUS_UNSUPPORTED (with the reason in the message) when the CUDA plugin (libreprokit_cuda.so, next to libreprokit or named by the REPROKIT_CUDA_PLUGIN environment variable) or the NVIDIA driver is missing; 0 devices is RK_STATUS_OK with *out_count = 0.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_cuda_device_count")]
+    internal static partial RkStatus rk_cuda_device_count(int* out_count);
+
+    /// <summary>Describes CUDA device `device`. info-&gt;struct_size must be set.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_cuda_device_get_info")]
+    internal static partial RkStatus rk_cuda_device_get_info(int device, RkCudaDeviceInfo* info);
+
+    /// <summary>Creates a context on CUDA device `device`. Operations on it take device pointers of that device and run on the context's stream (the default stream until rk_cuda_context_set_stream); they return when the work is queued, except rk_sample, which waits for its rows (to report row errors). Errors: RK_STATUS_UNSUPPORTED (no plugin, no driver, no device), RK_STATUS_INVALID_ARGUMENT (no such device).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_cuda_context_create")]
+    internal static partial RkStatus rk_cuda_context_create(int device, nint* out_context);
+
+    /// <summary>Makes a CUDA context queue its work on `stream` (a cudaStream_t of the context's device, e.g. from another CUDA binding; NULL = the default stream). Work already queued on the previous stream is waited for.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_cuda_context_set_stream")]
+    internal static partial RkStatus rk_cuda_context_set_stream(nint context, void* stream);
+
+    /// <summary>Waits until the context's queued work is done (CUDA: the stream; CPU: returns at once).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_context_synchronize")]
+    internal static partial RkStatus rk_context_synchronize(nint context);
+
+    /// <summary>Allocates `bytes` of the context's memory: device memory on a CUDA context, 64-byte aligned host memory on a CPU context. Free it with rk_device_free on the same context.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_device_alloc")]
+    internal static partial RkStatus rk_device_alloc(nint context, long bytes, void** out_pointer);
+
+    /// <summary>Frees memory from rk_device_alloc. Null is accepted and does nothing.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_device_free")]
+    internal static partial RkStatus rk_device_free(nint context, void* pointer);
+
+    /// <summary>Copies `bytes` between host and the context's memory (see rk_copy_kind). With async = 0 the call returns when the copy is done; with async = 1 it is queued on the context's stream (host memory must then stay valid until rk_context_synchronize). On a CPU context every kind is a plain memcpy.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_memcpy")]
+    internal static partial RkStatus rk_memcpy(nint context, void* dst, void* src, long bytes, RkCopyKind kind, int async);
+
     /// <summary>The Philox4x32 block function with `rounds` rounds (1..16; 10 is standard): out = philox(counter, key).</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_philox4x32")]
     internal static partial RkStatus rk_philox4x32(uint rounds, uint* counter, uint* key, uint* @out);
@@ -368,10 +455,11 @@ internal static class NativeLayout
 {
     internal static readonly NativeStructLayout[] Structs =
     [
+        new("RkCudaDeviceInfo", 288, 8, [new("StructSize", 0), new("ComputeMajor", 4), new("ComputeMinor", 8), new("SmCount", 12), new("DriverVersion", 16), new("RuntimeVersion", 20), new("TotalMemory", 24), new("Name", 32)]),
         new("RkCpuContextOptions", 12, 4, [new("StructSize", 0), new("Isa", 4), new("NumThreads", 8)]),
         new("RkPhiloxStream", 24, 8, [new("Seed", 0), new("Subsequence", 8), new("Offset", 16)]),
         new("RkSamplingParams", 24, 8, [new("Temperature", 0), new("TopK", 4), new("TopP", 8), new("MinP", 16)]),
-        new("RkContextInfo", 12, 4, [new("StructSize", 0), new("Isa", 4), new("NumThreads", 8)]),
+        new("RkContextInfo", 20, 4, [new("StructSize", 0), new("Isa", 4), new("NumThreads", 8), new("DeviceKind", 12), new("DeviceIndex", 16)]),
         new("RkConv2dDesc", 104, 8, [new("StructSize", 0), new("Layout", 4), new("N", 8), new("C", 16), new("H", 24), new("W", 32), new("K", 40), new("R", 48), new("S", 56), new("StrideH", 64), new("StrideW", 68), new("PadTop", 72), new("PadBottom", 76), new("PadLeft", 80), new("PadRight", 84), new("DilationH", 88), new("DilationW", 92), new("Groups", 96)]),
     ];
 }

@@ -1,0 +1,214 @@
+using ReproKit.Interop;
+
+namespace ReproKit;
+
+/// <summary>
+/// ReproKit's operations on a CUDA device, on <see cref="DeviceBuffer{T}"/>s: the same definitions, parameters and
+/// errors as the CPU APIs (<see cref="PhiloxStream"/>, <see cref="Dropout"/>, <see cref="Sampler"/>, <see cref="Conv2d"/>),
+/// and the same bits. Work is queued on the context's stream; copying a buffer back waits for it. Sampling waits for
+/// its rows so that a row error is reported as an exception here.
+/// </summary>
+public static unsafe class CudaOperations
+{
+    /// <summary>Word i of the stream into element i (as <see cref="PhiloxStream"/>'s u32 fill).</summary>
+    public static void FillUInt32(PhiloxStream stream, DeviceBuffer<uint> destination)
+    {
+        RkPhiloxStream s = stream.ToNative();
+        using (CudaContext.HandleLease lease = destination.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_u32(lease.Raw, &s, (uint*)destination.Pointer, destination.Length), nameof(destination));
+        }
+    }
+
+    /// <summary>curand_uniform of word i into element i, in (0, 1].</summary>
+    public static void FillUniform(PhiloxStream stream, DeviceBuffer<float> destination)
+    {
+        RkPhiloxStream s = stream.ToNative();
+        using (CudaContext.HandleLease lease = destination.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_uniform(lease.Raw, &s, (float*)destination.Pointer, destination.Length), nameof(destination));
+        }
+    }
+
+    /// <summary>Uniform floats in [low, high].</summary>
+    public static void FillUniform(PhiloxStream stream, DeviceBuffer<float> destination, float low, float high)
+    {
+        RkPhiloxStream s = stream.ToNative();
+        using (CudaContext.HandleLease lease = destination.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_uniform_range(lease.Raw, &s, low, high, (float*)destination.Pointer, destination.Length), nameof(low));
+        }
+    }
+
+    /// <summary>Normal floats by Box-Muller (as <see cref="PhiloxStream.FillNormal"/>).</summary>
+    public static void FillNormal(PhiloxStream stream, DeviceBuffer<float> destination, float mean = 0f, float standardDeviation = 1f)
+    {
+        RkPhiloxStream s = stream.ToNative();
+        using (CudaContext.HandleLease lease = destination.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_philox_fill_normal(lease.Raw, &s, mean, standardDeviation, (float*)destination.Pointer, destination.Length), nameof(standardDeviation));
+        }
+    }
+
+    /// <summary>Dropout forward: y = keep ? x * scale : +0, the mask optional (bytes or packed bits, by the buffer's type).</summary>
+    /// <param name="x">Input.</param>
+    /// <param name="y">Output (may be <paramref name="x"/> itself: in place).</param>
+    /// <param name="p">Drop probability in [0, 1].</param>
+    /// <param name="stream">The stream; element i uses word elementOffset + i.</param>
+    /// <param name="elementOffset">Global index of element 0 (shards).</param>
+    /// <param name="byteMask">Optional byte mask (1 = kept), one per element.</param>
+    /// <param name="packedMask">Optional packed mask (bit i % 32 of word i / 32); give at most one mask.</param>
+    public static void DropoutForward(DeviceBuffer<float> x, DeviceBuffer<float> y, double p, PhiloxStream stream, ulong elementOffset = 0,
+        DeviceBuffer<byte>? byteMask = null, DeviceBuffer<uint>? packedMask = null)
+    {
+        SameLength(x.Length, y.Length, nameof(y));
+        var (format, mask) = MaskOf(x.Length, byteMask, packedMask);
+        RkPhiloxStream s = stream.ToNative();
+        using (CudaContext.HandleLease lease = x.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_dropout_forward(lease.Raw, &s, p, elementOffset, (float*)x.Pointer, (float*)y.Pointer, x.Length, format, (void*)mask), nameof(p));
+        }
+    }
+
+    /// <summary>Dropout backward: dx = keep ? dy * scale : +0, from a stored mask or (no mask) by regenerating it from the stream.</summary>
+    public static void DropoutBackward(DeviceBuffer<float> dy, DeviceBuffer<float> dx, double p, PhiloxStream stream, ulong elementOffset = 0,
+        DeviceBuffer<byte>? byteMask = null, DeviceBuffer<uint>? packedMask = null)
+    {
+        SameLength(dy.Length, dx.Length, nameof(dx));
+        var (format, mask) = MaskOf(dy.Length, byteMask, packedMask);
+        RkPhiloxStream s = stream.ToNative();
+        using (CudaContext.HandleLease lease = dy.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_dropout_backward(lease.Raw, &s, p, elementOffset, (float*)dy.Pointer, (float*)dx.Pointer, dy.Length, format, (void*)mask), nameof(p));
+        }
+    }
+
+    /// <summary>
+    /// Samples one token per row of <paramref name="logits"/> (batch rows of <paramref name="vocabulary"/> logits), exactly as
+    /// <see cref="Sampler.Sample"/>. Parameters and streams are host values; outputs are device buffers of <paramref name="batch"/> elements.
+    /// </summary>
+    public static void Sample(DeviceBuffer<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
+        ReadOnlySpan<PhiloxStream> streams, DeviceBuffer<int> tokens, DeviceBuffer<float>? probabilities = null,
+        DeviceBuffer<float>? logProbabilities = null, DeviceBuffer<int>? keptCounts = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        if ((long)batch * vocabulary > logits.Length)
+        {
+            throw new ArgumentException($"{batch} rows of {vocabulary} logits need {(long)batch * vocabulary} elements; the buffer has {logits.Length}.", nameof(logits));
+        }
+
+        if (parameters.Length != batch || streams.Length != batch || tokens.Length != batch)
+        {
+            throw new ArgumentException($"parameters ({parameters.Length}), streams ({streams.Length}) and tokens ({tokens.Length}) must each have batch = {batch} entries.", nameof(parameters));
+        }
+
+        foreach (var (b, name) in new[] { (probabilities?.Length, nameof(probabilities)), (logProbabilities?.Length, nameof(logProbabilities)), (keptCounts?.Length, nameof(keptCounts)) })
+        {
+            if (b is long n && n != batch)
+            {
+                throw new ArgumentException($"{name} must have batch = {batch} entries (has {n}).", name);
+            }
+        }
+
+        var nativeParams = new RkSamplingParams[batch];
+        var nativeStreams = new RkPhiloxStream[batch];
+        for (int r = 0; r < batch; r++)
+        {
+            nativeParams[r] = (parameters[r] ?? throw new ArgumentNullException(nameof(parameters), $"parameters[{r}] is null.")).ToNative();
+            nativeStreams[r] = streams[r].ToNative();
+        }
+
+        fixed (RkSamplingParams* p = nativeParams)
+        fixed (RkPhiloxStream* s = nativeStreams)
+        {
+            using (CudaContext.HandleLease lease = logits.Context.Lease())
+            {
+                NativeErrors.Check(NativeMethods.rk_sample(lease.Raw, (float*)logits.Pointer, batch, vocabulary, vocabulary, p, s,
+                (int*)tokens.Pointer, (float*)(probabilities?.Pointer ?? 0), (float*)(logProbabilities?.Pointer ?? 0),
+                (int*)(keptCounts?.Pointer ?? 0)), nameof(logits));
+            }
+        }
+    }
+
+    /// <summary>Conv2d forward on the device (every algorithm; see <see cref="Conv2d.Forward"/>); returns the algorithm that ran.</summary>
+    public static ConvAlgorithm Conv2dForward(Conv2dDescriptor descriptor, DeviceBuffer<float> x, DeviceBuffer<float> w, DeviceBuffer<float>? bias,
+        DeviceBuffer<float> y, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        RkConv2dDesc d = descriptor.ToNative();
+        RkConvAlgorithm chosen = RkConvAlgorithm.Auto;
+        using (CudaContext.HandleLease lease = x.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_conv2d_forward(lease.Raw, &d, (RkConvAlgorithm)algorithm, (float*)x.Pointer, (float*)w.Pointer,
+            (float*)(bias?.Pointer ?? 0), (float*)y.Pointer, null, 0, &chosen), nameof(descriptor));
+        }
+        return (ConvAlgorithm)chosen;
+    }
+
+    /// <summary>Conv2d backward data on the device (see <see cref="Conv2d.BackwardData"/>).</summary>
+    public static void Conv2dBackwardData(Conv2dDescriptor descriptor, DeviceBuffer<float> dy, DeviceBuffer<float> w, DeviceBuffer<float> dx)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        RkConv2dDesc d = descriptor.ToNative();
+        using (CudaContext.HandleLease lease = dy.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_conv2d_backward_data(lease.Raw, &d, (float*)dy.Pointer, (float*)w.Pointer, (float*)dx.Pointer, null, 0), nameof(descriptor));
+        }
+    }
+
+    /// <summary>Conv2d backward weights (and bias gradient when given) on the device (see <see cref="Conv2d.BackwardWeights"/>).</summary>
+    public static void Conv2dBackwardWeights(Conv2dDescriptor descriptor, DeviceBuffer<float> x, DeviceBuffer<float> dy, DeviceBuffer<float> dw,
+        DeviceBuffer<float>? dbias = null)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        RkConv2dDesc d = descriptor.ToNative();
+        using (CudaContext.HandleLease lease = x.Context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_conv2d_backward_weights(lease.Raw, &d, (float*)x.Pointer, (float*)dy.Pointer, (float*)dw.Pointer,
+            (float*)(dbias?.Pointer ?? 0), null, 0), nameof(descriptor));
+        }
+    }
+
+    /// <summary>Runs golden case <paramref name="index"/> on the device (inputs staged through device memory).</summary>
+    public static GoldenResult Golden(int index, CudaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (name, expected) = ReproKit.Golden.Info(index);
+        byte* digest = stackalloc byte[65];
+        using (CudaContext.HandleLease lease = context.Lease())
+        {
+            NativeErrors.Check(NativeMethods.rk_golden_case_run(lease.Raw, index, digest, 65), nameof(index));
+        }
+        return new GoldenResult(name, expected, System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)digest)!);
+    }
+
+    private static void SameLength(long a, long b, string name)
+    {
+        if (a != b)
+        {
+            throw new ArgumentException($"The buffers differ in length ({a} and {b}).", name);
+        }
+    }
+
+    private static (RkMaskFormat Format, nint Pointer) MaskOf(long count, DeviceBuffer<byte>? bytes, DeviceBuffer<uint>? bits)
+    {
+        if (bytes is not null && bits is not null)
+        {
+            throw new ArgumentException("Give a byte mask or a packed mask, not both.", nameof(bits));
+        }
+
+        if (bytes is not null)
+        {
+            SameLength(count, bytes.Length, nameof(bytes));
+            return (RkMaskFormat.Bytes, bytes.Pointer);
+        }
+
+        if (bits is not null)
+        {
+            SameLength((count + 31) / 32, bits.Length, nameof(bits));
+            return (RkMaskFormat.Bits, bits.Pointer);
+        }
+
+        return (RkMaskFormat.None, 0);
+    }
+}

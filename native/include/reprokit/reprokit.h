@@ -318,6 +318,8 @@ RK_API rk_status rk_dropout_mask(rk_context* context, const rk_philox_stream* st
  * logprobs[r] and the number of tokens the filters kept kept_counts[r]. A row's result depends only on that row's
  * logits, parameters and stream: never on the batch, the other rows or the backend. 1 <= vocab < 2^21,
  * row_stride >= vocab. NaN or +Inf logits, or a row without a finite logit, fail with a message naming the row.
+ * On a CUDA context logits and the outputs are device pointers, params and streams host arrays, and the call waits
+ * for its rows (so that a row error is reported here).
  */
 RK_API rk_status rk_sample(rk_context* context, const float* logits, int64_t batch, int64_t vocab, int64_t row_stride,
                            const rk_sampling_params* params, const rk_philox_stream* streams, int32_t* tokens,

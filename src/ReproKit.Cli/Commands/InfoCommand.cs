@@ -13,7 +13,11 @@ internal static class InfoCommand
         IReadOnlyList<CpuIsa> isas = ReproKitLibrary.SupportedIsas;
         using var context = new CpuContext();
         string runtime = $"{RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture})";
-        const string cuda = "not available (the CUDA backend is not part of this build)";
+        int devices = CudaDevices.Count(out string why);
+        CudaDeviceInfo[] gpus = Enumerable.Range(0, devices).Select(CudaDevices.Info).ToArray();
+        string cuda = devices == 0
+            ? $"not available: {why}"
+            : string.Join("; ", gpus.Select(g => $"cuda:{g.Index} {g.Name} ({g.Architecture}, {g.SmCount} SMs, {g.TotalMemory >> 20} MiB, driver {g.DriverVersion}, runtime {g.RuntimeVersion})"));
 
         if (args.Flag("--json"))
         {
@@ -38,7 +42,29 @@ internal static class InfoCommand
                 w.WriteString("defaultIsa", ReproKitLibrary.IsaName(context.Isa));
                 w.WriteNumber("defaultThreads", context.Threads);
                 w.WriteEndObject();
-                w.WriteString("cuda", cuda);
+                w.WriteStartObject("cuda");
+                w.WriteBoolean("available", devices > 0);
+                if (devices == 0)
+                {
+                    w.WriteString("reason", why);
+                }
+
+                w.WriteStartArray("devices");
+                foreach (CudaDeviceInfo g in gpus)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("device", $"cuda:{g.Index}");
+                    w.WriteString("name", g.Name);
+                    w.WriteString("architecture", g.Architecture);
+                    w.WriteNumber("smCount", g.SmCount);
+                    w.WriteNumber("totalMemory", g.TotalMemory);
+                    w.WriteNumber("driverVersion", g.DriverVersion);
+                    w.WriteNumber("runtimeVersion", g.RuntimeVersion);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
                 w.WriteEndObject();
                 w.WriteEndObject();
             }

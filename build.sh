@@ -2,7 +2,7 @@
 # Linux build script (build.ps1 is its Windows twin; keep them in step).
 #   ./build.sh build   native library (CMake, Release) + every C# project
 #   ./build.sh test    native tests (CTest) + dotnet test
-#   ./build.sh pack    NuGet packages into artifacts/packages
+#   ./build.sh pack    NuGet packages into artifacts/packages (ReproKit.Cuda too when nvcc is installed)
 #   ./build.sh consumer  pack, then build and run samples/ReproKit.Consumer against the packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,10 +14,24 @@ native() {
   cmake --build build/release --parallel
 }
 
+# The CUDA plugin for ReproKit.Cuda: built when a CUDA compiler exists (REPROKIT_CUDA=ON fails loudly otherwise).
+cuda_plugin() {
+  if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/bin/nvcc ] && [ -z "${CUDACXX:-}" ]; then
+    echo "build.sh: no CUDA compiler (nvcc): ReproKit.Cuda is not packed (scripts/install-prerequisites.sh --cuda installs it)" >&2
+    return 1
+  fi
+  cmake -S . -B artifacts/native/cuda -DCMAKE_BUILD_TYPE=Release -DREPROKIT_CUDA=ON -DREPROKIT_BUILD_TESTS=OFF >/dev/null
+  cmake --build artifacts/native/cuda --target reprokit_cuda --parallel
+}
+
 pack() {
   rm -rf artifacts/packages
   dotnet pack src/ReproKit/ReproKit.csproj -c "$config" -o artifacts/packages
   dotnet pack src/ReproKit.Cli/ReproKit.Cli.csproj -c "$config" -o artifacts/packages -p:ReproKitMultiTarget=true
+  if cuda_plugin; then
+    dotnet pack src/ReproKit.Cuda/ReproKit.Cuda.csproj -c "$config" -o artifacts/packages \
+      -p:ReproKitCudaPlugin="$PWD/artifacts/native/cuda/lib/libreprokit_cuda.so"
+  fi
 }
 
 case "$cmd" in
@@ -28,7 +42,11 @@ case "$cmd" in
     pack
     # A private package cache, so the consumer gets exactly the packages just built.
     rm -rf artifacts/consumer-packages
-    dotnet restore samples/ReproKit.Consumer --source "$PWD/artifacts/packages" --packages artifacts/consumer-packages
-    dotnet run --project samples/ReproKit.Consumer -c "$config" --no-restore ;;
+    with_cuda=false
+    ls artifacts/packages/ReproKit.Cuda.*.nupkg >/dev/null 2>&1 && with_cuda=true
+    dotnet restore samples/ReproKit.Consumer --source "$PWD/artifacts/packages" --packages artifacts/consumer-packages \
+      -p:ReproKitCuda=$with_cuda
+    REPROKIT_CONSUMER_EXPECT_CUDA_PLUGIN=$with_cuda \
+      dotnet run --project samples/ReproKit.Consumer -c "$config" --no-restore -p:ReproKitCuda=$with_cuda ;;
   *) echo "usage: build.sh build|test|pack|consumer" >&2; exit 2 ;;
 esac

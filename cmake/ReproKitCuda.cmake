@@ -50,8 +50,12 @@ endif()
 # Bitwise flags for device code (DESIGN section 1): no contraction into FMA, IEEE division and square root, no
 # flush to zero; warnings are errors with REPROKIT_WARNINGS_AS_ERRORS.
 function(reprokit_apply_cuda_flags target)
+  if(MSVC)
+    set(_rk_host_flags -Xcompiler=/fp:precise)
+  else()
+    set(_rk_host_flags -Xcompiler=-ffp-contract=off,-fno-fast-math,-Wall)
+  endif()
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:CUDA>:-fmad=false -prec-div=true -prec-sqrt=true -ftz=false
-      $<$<BOOL:${REPROKIT_WARNINGS_AS_ERRORS}>:--Werror=all-warnings>
-      -Xcompiler=-ffp-contract=off,-fno-fast-math,-Wall>)
+      $<$<BOOL:${REPROKIT_WARNINGS_AS_ERRORS}>:--Werror=all-warnings> ${_rk_host_flags}>)
 endfunction()

@@ -45,6 +45,25 @@ try
             Check($"golden {r.Name} on {ReproKitLibrary.IsaName(isa)}", r.Matches);
         }
     }
+
+    // ReproKit.Cuda: the plugin must sit next to libreprokit in the app's output, so CUDA is either usable or
+    // unavailable for want of a GPU/driver, never for want of the plugin.
+    int devices = CudaDevices.Count(out string reason);
+    if (Environment.GetEnvironmentVariable("REPROKIT_CONSUMER_EXPECT_CUDA_PLUGIN") == "true")
+    {
+        Check($"CUDA plugin from the ReproKit.Cuda package is found ({(devices > 0 ? $"{devices} device(s)" : reason)})",
+            devices > 0 || !reason.Contains("could not be loaded", StringComparison.Ordinal));
+    }
+
+    for (int d = 0; d < devices; d++)
+    {
+        using var gpu = new CudaContext(d);
+        for (int i = 0; i < Golden.Count; i++)
+        {
+            GoldenResult r = CudaOperations.Golden(i, gpu);
+            Check($"golden {r.Name} on cuda:{d} ({gpu.Device.Name})", r.Matches);
+        }
+    }
 }
 catch (Exception e)
 {

@@ -1,7 +1,12 @@
 // Loading the CUDA plugin and the CUDA/memory entry points of the C API (docs/cuda.md).
 #include "cuda_backend.h"
 
-#include <dlfcn.h>
+#if defined(_WIN32)
+#  define WIN32_LEAN_AND_MEAN
+#  include <windows.h>
+#else
+#  include <dlfcn.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -15,9 +20,31 @@ using namespace rk::api;
 namespace rk::api {
 namespace {
 
+// The platform's dynamic loader: the plugin file, the directory libreprokit was loaded from (the plugin sits next
+// to it: build tree, NuGet runtimes/<rid>/native), open / symbol / close, and the last loader error.
+#if defined(_WIN32)
+constexpr const char* kPluginFile = "reprokit_cuda.dll";
+
+std::string own_directory() {
+    HMODULE self = nullptr;
+    if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            reinterpret_cast<LPCSTR>(&rk_abi_version), &self))
+        return "";
+    char path[MAX_PATH];
+    const DWORD n = GetModuleFileNameA(self, path, MAX_PATH);
+    std::string p(path, n);
+    const size_t slash = p.find_last_of("\\/");
+    return slash == std::string::npos ? "" : p.substr(0, slash + 1);
+}
+void* open_library(const std::string& path) { return reinterpret_cast<void*>(LoadLibraryA(path.c_str())); }
+void* find_symbol(void* lib, const char* name) {
+    return reinterpret_cast<void*>(GetProcAddress(static_cast<HMODULE>(lib), name));
+}
+void close_library(void* lib) { FreeLibrary(static_cast<HMODULE>(lib)); }
+std::string loader_error() { return "Windows error " + std::to_string(GetLastError()); }
+#else
 constexpr const char* kPluginFile = "libreprokit_cuda.so";
 
-// The directory libreprokit itself was loaded from: the plugin sits next to it (build tree and NuGet runtimes).
 std::string own_directory() {
     Dl_info info{};
     if (dladdr(reinterpret_cast<void*>(&rk_abi_version), &info) == 0 || info.dli_fname == nullptr) return "";
@@ -25,6 +52,14 @@ std::string own_directory() {
     const size_t slash = path.find_last_of('/');
     return slash == std::string::npos ? "" : path.substr(0, slash + 1);
 }
+void* open_library(const std::string& path) { return dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL); }
+void* find_symbol(void* lib, const char* name) { return dlsym(lib, name); }
+void close_library(void* lib) { dlclose(lib); }
+std::string loader_error() {
+    const char* e = dlerror();
+    return e ? e : "unknown error";
+}
+#endif
 
 struct Loaded {
     const rk::cuda::PluginApi* api = nullptr;
@@ -35,25 +70,24 @@ Loaded load() {
     Loaded out;
     const char* env = std::getenv("REPROKIT_CUDA_PLUGIN");
     const std::string path = env && *env ? std::string(env) : own_directory() + kPluginFile;
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    void* handle = open_library(path);
     if (handle == nullptr) {
-        const char* e = dlerror();
-        out.why = "the CUDA plugin could not be loaded from '" + path + "' (" + (e ? e : "unknown error") +
+        out.why = "the CUDA plugin could not be loaded from '" + path + "' (" + loader_error() +
                   "); install the ReproKit.Cuda package or build with CUDA (REPROKIT_CUDA=ON), or set REPROKIT_CUDA_PLUGIN";
         return out;
     }
-    auto get = reinterpret_cast<rk::cuda::PluginGetFn>(dlsym(handle, rk::cuda::kPluginEntryPoint));
+    auto get = reinterpret_cast<rk::cuda::PluginGetFn>(find_symbol(handle, rk::cuda::kPluginEntryPoint));
     const rk::cuda::PluginApi* api = get ? get(rk::cuda::kPluginInterfaceVersion) : nullptr;
     if (api == nullptr || api->struct_size < sizeof(rk::cuda::PluginApi)) {
         out.why = "'" + path + "' is not a CUDA plugin of this ReproKit version (plugin interface " +
                   std::to_string(rk::cuda::kPluginInterfaceVersion) + " expected)";
-        dlclose(handle);
+        close_library(handle);
         return out;
     }
     if (std::strcmp(api->library_version, rk_version_string()) != 0) {
         out.why = "the CUDA plugin '" + path + "' is version " + api->library_version + " but libreprokit is " +
                   rk_version_string() + "; install matching ReproKit and ReproKit.Cuda packages";
-        dlclose(handle);
+        close_library(handle);
         return out;
     }
     out.api = api;  // never unloaded: contexts may outlive any owner

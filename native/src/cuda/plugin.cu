@@ -332,6 +332,12 @@ const PluginApi kApi = {
 }  // namespace
 }  // namespace rk::cuda
 
-extern "C" __attribute__((visibility("default"))) const rk::cuda::PluginApi* rk_cuda_plugin_get(uint32_t interface_version) {
+#if defined(_WIN32)
+#  define RK_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#  define RK_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+extern "C" RK_PLUGIN_EXPORT const rk::cuda::PluginApi* rk_cuda_plugin_get(uint32_t interface_version) {
     return interface_version == rk::cuda::kPluginInterfaceVersion ? &rk::cuda::kApi : nullptr;
 }

@@ -368,6 +368,7 @@ TEST_F(SimtKernels, ConvEveryAlgorithmAndPassMatchesCpu) {
         conv_desc(RK_LAYOUT_NCHW, 1, 20, 6, 6, 18, 3, 3, 2, 1, 1, 1),   // stride 2: taps > 16, channel tiles > 1
         conv_desc(RK_LAYOUT_NCHW, 1, 3, 12, 12, 3, 5, 4, 1, 2, 2, 3),   // dilation, depthwise
         conv_desc(RK_LAYOUT_NHWC, 1, 2, 20, 19, 2, 7, 7, 1, 3, 1, 1),   // FFT-sized kernel
+        conv_desc(RK_LAYOUT_NCHW, 2, 3, 6, 7, 70, 1, 1, 1, 0, 1, 1),    // 1x1, more than one 64-channel tile
     };
     const std::pair<rk_conv_algorithm, ConvOp> forwards[] = {
         {RK_CONV_DIRECT, ConvOp::kForwardDirect},         {RK_CONV_IMPLICIT_GEMM, ConvOp::kForwardImplicitGemm},

@@ -54,7 +54,7 @@ public sealed class ReproManifest
     /// <param name="call">The call.</param>
     public void Add(ManifestCall call) => _calls.Add(call ?? throw new ArgumentNullException(nameof(call)));
 
-    /// <summary>The environment of this process: versions, CPU, OS, runtime.</summary>
+    /// <summary>The environment of this process: versions, CPU, OS, runtime, CUDA devices.</summary>
     public static IReadOnlyDictionary<string, string> DescribeEnvironment() => new SortedDictionary<string, string>
     {
         ["managedVersion"] = ReproKitLibrary.ManagedVersion,
@@ -66,7 +66,18 @@ public sealed class ReproManifest
         ["processArchitecture"] = RuntimeInformation.ProcessArchitecture.ToString(),
         ["runtime"] = RuntimeInformation.FrameworkDescription,
         ["device"] = "cpu",
+        ["cudaDevices"] = DescribeCudaDevices(),
     };
+
+    // The GPUs of this machine (name, architecture, SMs, driver and runtime), or why there are none.
+    private static string DescribeCudaDevices()
+    {
+        int count = CudaDevices.Count(out string reason);
+        return count == 0
+            ? $"none ({reason})"
+            : string.Join("; ", Enumerable.Range(0, count).Select(CudaDevices.Info)
+                .Select(g => $"cuda:{g.Index} {g.Name} {g.Architecture} {g.SmCount} SMs driver {g.DriverVersion} runtime {g.RuntimeVersion}"));
+    }
 
     /// <summary>Writes the manifest as indented JSON.</summary>
     /// <param name="path">The file (overwritten).</param>

@@ -1,8 +1,8 @@
 // Conv2d on the device (docs/conv.md): every algorithm and pass computes the core's canonical functions.
 //   direct forward, backward data, backward weights, bias gradient: one thread per output element runs the
 //     core's reference FMA chain (core/conv2d.h);
-//   implicit GEMM forward: a tiled GEMM (16 output channels x 16 output positions per block, the reduction
-//     c', r, s staged through shared memory 16 taps at a time) in which each thread still accumulates its
+//   implicit GEMM forward: a SIMT GEMM (64 output channels x 64 output positions per block, 4 x 4 per thread, the
+//     reduction c', r, s staged through shared memory 16 taps at a time) in which each accumulator still takes its
 //     output's chain in the canonical order, so the bits equal the direct chain's;
 //   Winograd F(2x2,3x3) / F(4x4,3x3) and FFT 16x16: one thread per (image, channel, tile) runs the core's tile
 //     function (transforms, channel accumulation in c' order, inverse transform, bias).
@@ -14,8 +14,6 @@
 #include "device_compat.cuh"
 
 namespace rk::cuda {
-
-constexpr int kConvTile = 16;
 
 // Logical (n, k, p, q) of output element `i` in NCHW order.
 __device__ inline void conv_unflatten(int64_t i, int64_t d1, int64_t d2, int64_t d3, int64_t& a, int64_t& b,
@@ -36,46 +34,65 @@ __global__ void conv_forward_direct_kernel(ConvArgs a) {
     }
 }
 
-// Block (16 x 16 threads): threadIdx.y = output channel within the tile, threadIdx.x = output position within the
-// tile; blockIdx.z = group. Reduction index t = (c' * R + r) * S + s, exactly the direct chain's order.
+// Implicit GEMM, SIMT tiles: a block of 16 x 16 threads computes 64 output channels x 64 output positions of one
+// group, each thread a 4 x 4 register tile (channels ty + 16 i, positions tx + 16 j: neighbouring threads touch
+// neighbouring positions, so loads and stores coalesce). The reduction over taps t = (c' * R + r) * S + s runs in
+// chunks of 16 staged through shared memory; every accumulator takes its taps in ascending order, one fma each,
+// so each output is exactly the direct chain (core::conv_forward_ref).
+constexpr int kIgTile = 64, kIgTaps = 16, kIgMicro = 4;
+
 __global__ void __launch_bounds__(256) conv_forward_igemm_kernel(ConvArgs a) {
-    __shared__ float w_tile[kConvTile][kConvTile + 1];  // [channel][tap]
-    __shared__ float x_tile[kConvTile][kConvTile + 1];  // [tap][position]
+    __shared__ float w_tile[kIgTaps][kIgTile + 1];  // [tap][channel]
+    __shared__ float x_tile[kIgTaps][kIgTile + 1];  // [tap][position]
     const core::ConvGeometry& g = a.g;
-    const int tx = static_cast<int>(threadIdx.x), ty = static_cast<int>(threadIdx.y);
-    const int64_t group = blockIdx.z;
+    const int tx = static_cast<int>(threadIdx.x), ty = static_cast<int>(threadIdx.y), tid = ty * 16 + tx;
     const int64_t positions = g.n * g.p * g.q, taps = g.cg * g.r * g.s;
-    for (int64_t k0 = static_cast<int64_t>(blockIdx.y) * kConvTile; k0 < g.kg; k0 += static_cast<int64_t>(gridDim.y) * kConvTile) {
-        for (int64_t pos0 = static_cast<int64_t>(blockIdx.x) * kConvTile; pos0 < positions;
-             pos0 += static_cast<int64_t>(gridDim.x) * kConvTile) {
-            float acc = 0.0f;
-            for (int64_t t0 = 0; t0 < taps; t0 += kConvTile) {
-                {  // w[group * kg + k0 + ty][t0 + tx]: weights are KCRS, so the taps of a channel are contiguous
-                    const int64_t k = k0 + ty, t = t0 + tx;
-                    w_tile[ty][tx] = (k < g.kg && t < taps) ? a.in1[(group * g.kg + k) * taps + t] : 0.0f;
-                }
-                {  // x~ of tap t0 + ty at position pos0 + tx
-                    const int64_t t = t0 + ty, pos = pos0 + tx;
-                    float v = 0.0f;
-                    if (t < taps && pos < positions) {
-                        const int64_t ci = t / (g.r * g.s), r = (t / g.s) % g.r, s = t % g.s;
-                        const int64_t n = pos / (g.p * g.q), p = (pos / g.q) % g.p, q = pos % g.q;
-                        v = core::conv_padded_x(g, a.in0, n, group * g.cg + ci, p * g.sh - g.pt + r * g.dh,
-                                                q * g.sw - g.pl + s * g.dw);
+    for (int64_t group = blockIdx.z; group < g.groups; group += gridDim.z)
+    for (int64_t k0 = static_cast<int64_t>(blockIdx.y) * kIgTile; k0 < g.kg; k0 += static_cast<int64_t>(gridDim.y) * kIgTile) {
+        for (int64_t pos0 = static_cast<int64_t>(blockIdx.x) * kIgTile; pos0 < positions;
+             pos0 += static_cast<int64_t>(gridDim.x) * kIgTile) {
+            float acc[kIgMicro][kIgMicro];
+            for (int i = 0; i < kIgMicro; ++i)
+                for (int j = 0; j < kIgMicro; ++j) acc[i][j] = 0.0f;
+            for (int64_t t0 = 0; t0 < taps; t0 += kIgTaps) {
+                for (int e = tid; e < kIgTaps * kIgTile; e += 256) {
+                    {  // weights are KCRS: a channel's taps are contiguous
+                        const int t = e % kIgTaps, k = e / kIgTaps;
+                        const int64_t kk = k0 + k, tt = t0 + t;
+                        w_tile[t][k] = (kk < g.kg && tt < taps) ? a.in1[(group * g.kg + kk) * taps + tt] : 0.0f;
                     }
-                    x_tile[ty][tx] = v;
+                    {  // x~ of tap t0 + t at position pos0 + p
+                        const int p = e % kIgTile, t = e / kIgTile;
+                        const int64_t tt = t0 + t, pos = pos0 + p;
+                        float v = 0.0f;
+                        if (tt < taps && pos < positions) {
+                            const int64_t ci = tt / (g.r * g.s), r = (tt / g.s) % g.r, s = tt % g.s;
+                            const int64_t n = pos / (g.p * g.q), op = (pos / g.q) % g.p, oq = pos % g.q;
+                            v = core::conv_padded_x(g, a.in0, n, group * g.cg + ci, op * g.sh - g.pt + r * g.dh,
+                                                    oq * g.sw - g.pl + s * g.dw);
+                        }
+                        x_tile[t][p] = v;
+                    }
                 }
                 __syncthreads();
-                const int64_t steps = taps - t0 < kConvTile ? taps - t0 : kConvTile;
-                for (int j = 0; j < steps; ++j) acc = core::ScalarLanes::ffma(x_tile[j][tx], w_tile[ty][j], acc);
+                const int64_t steps = taps - t0 < kIgTaps ? taps - t0 : kIgTaps;
+                for (int t = 0; t < steps; ++t) {
+                    float xv[kIgMicro], wv[kIgMicro];
+                    for (int j = 0; j < kIgMicro; ++j) xv[j] = x_tile[t][tx + 16 * j];
+                    for (int i = 0; i < kIgMicro; ++i) wv[i] = w_tile[t][ty + 16 * i];
+                    for (int i = 0; i < kIgMicro; ++i)
+                        for (int j = 0; j < kIgMicro; ++j) acc[i][j] = core::ScalarLanes::ffma(xv[j], wv[i], acc[i][j]);
+                }
                 __syncthreads();
             }
-            const int64_t k = k0 + ty, pos = pos0 + tx;
-            if (k < g.kg && pos < positions) {
-                const int64_t ok = group * g.kg + k;
-                const int64_t n = pos / (g.p * g.q), p = (pos / g.q) % g.p, q = pos % g.q;
-                a.out0[g.y_index(n, ok, p, q)] = a.bias ? core::ScalarLanes::fadd(acc, a.bias[ok]) : acc;
-            }
+            for (int i = 0; i < kIgMicro; ++i)
+                for (int j = 0; j < kIgMicro; ++j) {
+                    const int64_t k = k0 + ty + 16 * i, pos = pos0 + tx + 16 * j;
+                    if (k >= g.kg || pos >= positions) continue;
+                    const int64_t ok = group * g.kg + k;
+                    const int64_t n = pos / (g.p * g.q), op = (pos / g.q) % g.p, oq = pos % g.q;
+                    a.out0[g.y_index(n, ok, op, oq)] = a.bias ? core::ScalarLanes::fadd(acc[i][j], a.bias[ok]) : acc[i][j];
+                }
         }
     }
 }
@@ -149,12 +166,12 @@ inline void launch_conv(const ConvArgs& a, cudaStream_t stream) {
             RK_LAUNCH(conv_forward_direct_kernel, grid_for(static_cast<uint64_t>(g.y_count())), kBlockThreads, stream)(a);
             break;
         case ConvOp::kForwardImplicitGemm: {
-            const uint64_t pos_tiles = (static_cast<uint64_t>(g.n * g.p * g.q) + kConvTile - 1) / kConvTile;
-            const uint64_t k_tiles = (static_cast<uint64_t>(g.kg) + kConvTile - 1) / kConvTile;
+            const uint64_t pos_tiles = (static_cast<uint64_t>(g.n * g.p * g.q) + kIgTile - 1) / kIgTile;
+            const uint64_t k_tiles = (static_cast<uint64_t>(g.kg) + kIgTile - 1) / kIgTile;
             const dim3 grid(static_cast<unsigned>(pos_tiles < kMaxBlocks ? pos_tiles : kMaxBlocks),
                             static_cast<unsigned>(k_tiles < 65535 ? k_tiles : 65535),
-                            static_cast<unsigned>(g.groups));
-            RK_LAUNCH(conv_forward_igemm_kernel, grid, dim3(kConvTile, kConvTile), stream)(a);
+                            static_cast<unsigned>(g.groups < 65535 ? g.groups : 65535));
+            RK_LAUNCH(conv_forward_igemm_kernel, grid, dim3(16, 16), stream)(a);
             break;
         }
         case ConvOp::kForwardWinograd2x3: {

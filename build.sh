@@ -27,11 +27,13 @@ cuda_plugin() {
 pack() {
   rm -rf artifacts/packages
   dotnet pack src/ReproKit/ReproKit.csproj -c "$config" -o artifacts/packages
-  dotnet pack src/ReproKit.Cli/ReproKit.Cli.csproj -c "$config" -o artifacts/packages -p:ReproKitMultiTarget=true
+  local plugin=()
   if cuda_plugin; then
-    dotnet pack src/ReproKit.Cuda/ReproKit.Cuda.csproj -c "$config" -o artifacts/packages \
-      -p:ReproKitCudaPlugin="$PWD/artifacts/native/cuda/lib/libreprokit_cuda.so"
+    plugin=(-p:ReproKitCudaPlugin="$PWD/artifacts/native/cuda/lib/libreprokit_cuda.so")
+    dotnet pack src/ReproKit.Cuda/ReproKit.Cuda.csproj -c "$config" -o artifacts/packages "${plugin[@]}"
   fi
+  # The tool carries the plugin too (when built), so it can verify and bench GPUs as installed.
+  dotnet pack src/ReproKit.Cli/ReproKit.Cli.csproj -c "$config" -o artifacts/packages -p:ReproKitMultiTarget=true "${plugin[@]}"
 }
 
 case "$cmd" in

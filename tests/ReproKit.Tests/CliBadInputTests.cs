@@ -140,7 +140,10 @@ public class CliBadInputTests
         yield return C(U, "maximum is", "bench", "rand", "--count", "99999999999");
         // verify
         yield return C(U, "is not cpu or cuda:N", "verify", "--device", "tpu");
-        yield return C(F, "CUDA backend is not part of this build", "verify", "--device", "cuda:0");
+        // Device 99: no plugin, no device, or no such device: each is an rk_cuda_context_create error (exit 1).
+        yield return C(F, "rk_cuda_context_create", "verify", "--device", "cuda:99");
+        yield return C(U, "needs a device index", "verify", "--device", "cuda");
+        yield return C(U, "is not cpu or cuda:N", "bench", "rand", "--device", "gpu0");
         yield return C(U, "drop --isa and --threads", "verify", "--all", "--isa", "scalar");
         yield return C(U, "expected an integer", "verify", "--threads", "x");
         // replay
@@ -157,7 +160,7 @@ public class CliBadInputTests
         yield return C(F, "does-not-exist.npy", "compare", "{missing}", "{manifest}");
         yield return C(F, "not a valid bench result", "compare", "{benchbad}", "{benchok}");
         yield return C(F, "not a valid bench result", "compare", "{benchnoname}", "{benchnoname}");
-        yield return C(F, "not a valid ReproKit manifest", "compare", "{arrayjson}", "{arrayjson}");
+        yield return C(F, "holds a JSON array", "compare", "{arrayjson}", "{arrayjson}");
         yield return C(F, "not of the same kind", "compare", "{benchok}", "{manifest}");
         yield return C(F, "a-directory", "compare", "{dir}", "{manifest}");
         // demo

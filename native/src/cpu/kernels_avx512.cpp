@@ -37,8 +37,8 @@ struct Avx512Isa : Avx512Lanes {
         __m512i a1 = usplat(static_cast<uint32_t>(block_lo >> 32)), b1 = a1;
         __m512i a2 = usplat(static_cast<uint32_t>(block_hi)), b2 = a2;
         __m512i a3 = usplat(static_cast<uint32_t>(block_hi >> 32)), b3 = a3;
-        core::philox4x32_rounds<Wide64Ops>(a0, a1, a2, a3, key[0], key[1], core::kPhiloxDefaultRounds);
-        core::philox4x32_rounds<Wide64Ops>(b0, b1, b2, b3, key[0], key[1], core::kPhiloxDefaultRounds);
+        core::philox4x32_rounds_x2<Wide64Ops>(a0, a1, a2, a3, b0, b1, b2, b3, key[0], key[1],
+                                              core::kPhiloxDefaultRounds);
         // Words 0 and 1 (2 and 3) of each block side by side, then blocks in order: v[q] = blocks 4q .. 4q+3.
         const __m512i pair = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
         const __m512i low4 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);

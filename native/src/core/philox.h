@@ -45,16 +45,13 @@ RK_HD void philox4x32_rounds(typename Ops::vec& c0, typename Ops::vec& c1, typen
     }
 }
 
-// The same rounds on two independent sets of counter lanes (a and b) with the same key, interleaved
-// round by round so that a SIMD backend keeps both multiply chains in flight.
-template <class Ops>
-RK_HD void philox4x32_rounds_x2(typename Ops::vec& a0, typename Ops::vec& a1, typename Ops::vec& a2,
-                                typename Ops::vec& a3, typename Ops::vec& b0, typename Ops::vec& b1,
-                                typename Ops::vec& b2, typename Ops::vec& b3, uint32_t key0, uint32_t key1,
-                                int rounds) {
+// The same rounds on N independent sets of counter lanes c[n][0..3] with the same key, interleaved
+// round by round so that a SIMD backend keeps N multiply chains in flight.
+template <class Ops, int N>
+RK_HD void philox4x32_rounds_sets(typename Ops::vec (&c)[N][4], uint32_t key0, uint32_t key1, int rounds) {
     for (int r = 0; r < rounds; ++r) {
-        philox4x32_round<Ops>(a0, a1, a2, a3, Ops::splat(key0), Ops::splat(key1));
-        philox4x32_round<Ops>(b0, b1, b2, b3, Ops::splat(key0), Ops::splat(key1));
+        for (int n = 0; n < N; ++n)
+            philox4x32_round<Ops>(c[n][0], c[n][1], c[n][2], c[n][3], Ops::splat(key0), Ops::splat(key1));
         key0 += kPhiloxW0;
         key1 += kPhiloxW1;
     }

@@ -30,6 +30,16 @@
 #include "philox_fill.h"
 #include "sampling_impl.h"
 
+// For the helpers of the hot loops that must be inlined whatever the compiler's size heuristics say
+// (as calls they would rebuild their constants, e.g. Philox's round keys, on every call).
+#if defined(__GNUC__) || defined(__clang__)
+#  define RK_CPU_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#  define RK_CPU_INLINE __forceinline
+#else
+#  define RK_CPU_INLINE inline
+#endif
+
 namespace rk::cpu {
 
 // A hint that p will be read soon; no effect on results.
@@ -179,35 +189,70 @@ struct IsaKernels {
     static constexpr uint64_t kPrefetchAhead = 1024;  // elements; x is read this far ahead
     static constexpr uint64_t kStreamMin = uint64_t{1} << 20;  // elements; below this, y may stay in cache
 
-    // Keep bits of the 64 words of blocks c, c+1, ..., c+15 (c.lane = 0) against t < 2^32.
-    static uint64_t keep_bits64(const core::PhiloxStream& s, const uint32_t key[2], core::StreamCursor c,
-                                uint32_t t) {
-        uint64_t bits = 0;
+    // Keep bits are generated kKeepBlocks blocks at a time: the ISA's kWideBlocks (a multiple of 16,
+    // with gen_wide(block_lo, block_hi, key, v[4 * kWideBlocks / kWidth])) when it has one, else 16.
+    static constexpr bool kWide = requires { I::kWideBlocks; };
+    static constexpr uint32_t wide_blocks() {
+        if constexpr (kWide)
+            return I::kWideBlocks;
+        else
+            return 16;
+    }
+    static constexpr uint32_t kKeepBlocks = wide_blocks();
+    static constexpr uint32_t kKeepWords = kKeepBlocks / 16;  // 64-bit words of keep bits per step
+
+    // Keep bits of the 4 * kKeepBlocks words of blocks c, c+1, ... (c.lane = 0) against t < 2^32: bit
+    // 4b + w of the step (word w of block b) is bit (4b + w) % 64 of out[(4b + w) / 64].
+    RK_CPU_INLINE static void keep_bits(const core::PhiloxStream& s, const uint32_t key[2], core::StreamCursor c,
+                                        uint32_t t, uint64_t (&out)[kKeepWords]) {
+        for (uint32_t w = 0; w < kKeepWords; ++w) out[w] = 0;
         if constexpr (I::kPhiloxBlocks > 0) {
             // The vector generator adds lane numbers to the low counter word only.
-            if (static_cast<uint32_t>(c.block_lo) <= 0xFFFFFFFFu - 15u) {
-                for (uint32_t b = 0; b < 16; b += I::kPhiloxBlocks) {
-                    typename I::u32 v[4];
-                    I::gen(c.block_lo + b, c.block_hi, key, v);
-                    for (uint32_t q = 0; q < 4; ++q)
-                        bits |= static_cast<uint64_t>(I::mask_bits(core::dropout_keep_lanes<I>(v[q], t)))
-                                << (4 * b + q * I::kWidth);
+            if (static_cast<uint32_t>(c.block_lo) <= 0xFFFFFFFFu - (kKeepBlocks - 1)) {
+                constexpr uint32_t kStep = kWide ? kKeepBlocks : I::kPhiloxBlocks;
+                constexpr uint32_t kVectors = 4 * kStep / I::kWidth;
+                for (uint32_t b = 0; b < kKeepBlocks; b += kStep) {
+                    typename I::u32 v[kVectors];
+                    if constexpr (kWide)
+                        I::gen_wide(c.block_lo + b, c.block_hi, key, v);
+                    else
+                        I::gen(c.block_lo + b, c.block_hi, key, v);
+                    for (uint32_t q = 0; q < kVectors; ++q) {
+                        const uint32_t bit = 4 * b + q * I::kWidth;
+                        out[bit / 64] |= static_cast<uint64_t>(I::mask_bits(core::dropout_keep_lanes<I>(v[q], t)))
+                                         << (bit % 64);
+                    }
                 }
-                return bits;
+                return;
             }
         }
-        for (uint32_t b = 0; b < 16; ++b, core::advance_block(c)) {  // scalar blocks (and 32-bit counter carries)
+        for (uint32_t b = 0; b < kKeepBlocks; ++b, core::advance_block(c)) {  // scalar (and 32-bit counter carries)
             const core::Philox4x32Block w = core::stream_block(s, c);
             for (uint32_t q = 0; q < 4; ++q)
-                bits |= static_cast<uint64_t>(core::dropout_keep_lanes<core::ScalarLanes>(w.w[q], t)) << (4 * b + q);
+                out[(4 * b + q) / 64] |= static_cast<uint64_t>(core::dropout_keep_lanes<core::ScalarLanes>(w.w[q], t))
+                                         << ((4 * b + q) % 64);
         }
-        return bits;
     }
 
-    static void advance_16_blocks(core::StreamCursor& c) {
-        c.block_lo += 16;
-        if (c.block_lo < 16) ++c.block_hi;  // the 128-bit counter carries like cuRAND's
-    }
+    // The keep bits of consecutive 64-word groups from a block on (lane 0), one 64-bit word per call.
+    struct KeepStream {
+        const core::PhiloxStream& s;
+        uint32_t key[2];
+        core::StreamCursor c;
+        uint32_t t;
+        uint64_t words[kKeepWords] = {};
+        uint32_t used = kKeepWords;
+
+        RK_CPU_INLINE uint64_t next() {
+            if (used == kKeepWords) {
+                keep_bits(s, key, c, t, words);
+                c.block_lo += kKeepBlocks;
+                if (c.block_lo < kKeepBlocks) ++c.block_hi;  // the 128-bit counter carries like cuRAND's
+                used = 0;
+            }
+            return words[used++];
+        }
+    };
 
     // Elements [k, k + 64) from 64 keep bits: y (plain or non-temporal stores; `stream` implies y + k is
     // aligned), byte mask, bit mask (k is then a multiple of 32). Shared by forward and backward.
@@ -275,11 +320,10 @@ struct IsaKernels {
         }
         if (n == 0) return;
         const uint32_t t = static_cast<uint32_t>(threshold);
-        uint32_t key[2];
-        core::stream_key(s, key);
-        core::StreamCursor c = core::stream_cursor(s, first);  // the block of element 0
-        const uint64_t lane0 = c.lane;                         // element k is bit k + lane0 of the bit stream
-        c.lane = 0;
+        KeepStream keeps{s, {}, core::stream_cursor(s, first), t};  // from the block of element 0
+        core::stream_key(s, keeps.key);
+        const uint64_t lane0 = keeps.c.lane;  // element k is bit k + lane0 of the bit stream
+        keeps.c.lane = 0;
 
         // Elements [0, k0) go one at a time; from k0 on, 64 at a time. A bit mask needs k0 = 0 (whole
         // words); stream stores need y + k0 aligned.
@@ -294,8 +338,7 @@ struct IsaKernels {
         }
         const uint64_t shift = k0 + lane0;  // < 64 + 4: bit of element k0 in the current word
 
-        uint64_t cur = keep_bits64(s, key, c, t);  // bits [0, 64) of the bit stream
-        advance_16_blocks(c);
+        uint64_t cur = keeps.next();  // bits [0, 64) of the bit stream
         apply_few(cur >> lane0, 0, std::min(k0, n), scale, x, y, bytes, nullptr);  // k0 < 16 < 64 - lane0
 
         for (uint64_t k = k0; k < n;) {
@@ -304,8 +347,7 @@ struct IsaKernels {
             bool have_next = false;
             uint64_t next = 0;
             if (shift != 0 && len + shift > 64) {  // the rest of the 64 come from the next word
-                next = keep_bits64(s, key, c, t);
-                advance_16_blocks(c);
+                next = keeps.next();
                 keep |= next << (64 - shift);
                 have_next = true;
             }
@@ -315,10 +357,7 @@ struct IsaKernels {
                 apply_few(keep, k, len, scale, x, y, bytes, bits);
             k += len;
             if (k < n) {
-                if (!have_next) {
-                    next = keep_bits64(s, key, c, t);
-                    advance_16_blocks(c);
-                }
+                if (!have_next) next = keeps.next();
                 cur = next;
             }
         }

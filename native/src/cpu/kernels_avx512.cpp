@@ -26,29 +26,43 @@ struct Wide64Ops {
 struct Avx512Isa : Avx512Lanes {
     static constexpr uint32_t kPhiloxBlocks = 16;
 
-    // 16 blocks as two halves of 8, one block per 64-bit lane with its word in the low 32 bits (the
-    // high halves are don't-care): vpmuludq then gives a block's whole 64-bit product, so a round
-    // needs no shuffles to split and rejoin even and odd lanes (see Wide64Ops).
-    static void gen(uint64_t block_lo, uint64_t block_hi, const uint32_t key[2], __m512i v[4]) {
+    // Sets of 8 blocks, one block per 64-bit lane with its word in the low 32 bits (the high halves are
+    // don't-care): vpmuludq then gives a block's whole 64-bit product, so a round needs no shuffles to
+    // split and rejoin even and odd lanes (see Wide64Ops). v[2h], v[2h + 1] = the words of set h's
+    // blocks 8h .. 8h+3 and 8h+4 .. 8h+7, in stream order.
+    template <int N>
+    RK_CPU_INLINE static void gen_sets(uint64_t block_lo, uint64_t block_hi, const uint32_t key[2], __m512i* v) {
         const __m512i iota = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-        // Low counter words of blocks 0..7 and 8..15; the caller guarantees they do not wrap.
-        __m512i a0 = _mm512_add_epi64(_mm512_set1_epi64(static_cast<uint32_t>(block_lo)), iota);
-        __m512i b0 = _mm512_add_epi64(a0, _mm512_set1_epi64(8));
-        __m512i a1 = usplat(static_cast<uint32_t>(block_lo >> 32)), b1 = a1;
-        __m512i a2 = usplat(static_cast<uint32_t>(block_hi)), b2 = a2;
-        __m512i a3 = usplat(static_cast<uint32_t>(block_hi >> 32)), b3 = a3;
-        core::philox4x32_rounds_x2<Wide64Ops>(a0, a1, a2, a3, b0, b1, b2, b3, key[0], key[1],
-                                              core::kPhiloxDefaultRounds);
-        // Words 0 and 1 (2 and 3) of each block side by side, then blocks in order: v[q] = blocks 4q .. 4q+3.
+        // Low counter words of the blocks; the caller guarantees they do not wrap.
+        const __m512i base = _mm512_add_epi64(_mm512_set1_epi64(static_cast<uint32_t>(block_lo)), iota);
+        __m512i c[N][4];
+        for (int h = 0; h < N; ++h) {
+            c[h][0] = _mm512_add_epi64(base, _mm512_set1_epi64(8 * h));
+            c[h][1] = usplat(static_cast<uint32_t>(block_lo >> 32));
+            c[h][2] = usplat(static_cast<uint32_t>(block_hi));
+            c[h][3] = usplat(static_cast<uint32_t>(block_hi >> 32));
+        }
+        core::philox4x32_rounds_sets<Wide64Ops, N>(c, key[0], key[1], core::kPhiloxDefaultRounds);
+        // Words 0 and 1 (2 and 3) of each block side by side, then the blocks in order.
         const __m512i pair = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
         const __m512i low4 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
         const __m512i high4 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
-        const __m512i a01 = _mm512_permutex2var_epi32(a0, pair, a1), a23 = _mm512_permutex2var_epi32(a2, pair, a3);
-        const __m512i b01 = _mm512_permutex2var_epi32(b0, pair, b1), b23 = _mm512_permutex2var_epi32(b2, pair, b3);
-        v[0] = _mm512_permutex2var_epi64(a01, low4, a23);
-        v[1] = _mm512_permutex2var_epi64(a01, high4, a23);
-        v[2] = _mm512_permutex2var_epi64(b01, low4, b23);
-        v[3] = _mm512_permutex2var_epi64(b01, high4, b23);
+        for (int h = 0; h < N; ++h) {
+            const __m512i w01 = _mm512_permutex2var_epi32(c[h][0], pair, c[h][1]);
+            const __m512i w23 = _mm512_permutex2var_epi32(c[h][2], pair, c[h][3]);
+            v[2 * h] = _mm512_permutex2var_epi64(w01, low4, w23);
+            v[2 * h + 1] = _mm512_permutex2var_epi64(w01, high4, w23);
+        }
+    }
+
+    RK_CPU_INLINE static void gen(uint64_t block_lo, uint64_t block_hi, const uint32_t key[2], __m512i v[4]) {
+        gen_sets<2>(block_lo, block_hi, key, v);
+    }
+
+    // Dropout's generator: 32 blocks, so that four multiply chains overlap (about 9 % faster than 16).
+    static constexpr uint32_t kWideBlocks = 32;
+    RK_CPU_INLINE static void gen_wide(uint64_t block_lo, uint64_t block_hi, const uint32_t key[2], __m512i v[8]) {
+        gen_sets<4>(block_lo, block_hi, key, v);
     }
 
     static void deinterleave(__m512i a, __m512i b, __m512i& even, __m512i& odd) {

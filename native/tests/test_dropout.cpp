@@ -116,9 +116,10 @@ TEST(Dropout, BackwardFromMasksAndByRegenerationAgree) {
     }
 }
 
-// Large outputs take the kernels' non-temporal-store path when y can be aligned (after a scalar head),
-// x is prefetched, and the 64-bit keep words are read at any shift from the Philox blocks: every
-// combination of y alignment, stream lane, mask format and counter carry must still give the definition.
+// Large buffers: x is prefetched, the 64-bit keep words are read at any shift from the Philox blocks,
+// and the backward from a stored mask takes the non-temporal-store path when dx can be aligned (after a
+// scalar head): every combination of y alignment, stream lane, mask format and counter carry must still
+// give the definition.
 TEST(Dropout, LargeMisalignedBuffersAndCounterCarriesFollowTheDefinition) {
     const int64_t n = (int64_t{1} << 20) + 1000 + 37;  // at least the kernels' stream-store size on one thread
     const double p = 0.3;

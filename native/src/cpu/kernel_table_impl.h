@@ -183,11 +183,13 @@ struct IsaKernels {
     //
     // The keep decisions of 64 consecutive stream words (16 blocks) are generated as one 64-bit word
     // (bit 4b + w = word w of block b); the element loop reads 64 decisions at a time from those words
-    // with a shift, so the elements can start anywhere relative to the Philox blocks. That lets the
-    // output start at an aligned address (for non-temporal stores) while the generator stays on block
-    // boundaries, and bit-packed masks come out as whole words.
+    // with a shift (the stream lane of element 0), so the generator stays on block boundaries while
+    // the elements start anywhere, and bit-packed masks come out as whole words. y gets plain stores
+    // here: measured on Zen 5, non-temporal stores made this Philox-bound loop slower (2.7 against 2.9
+    // G/s on one thread, 4.3-5.2 against 6.5-6.9 on two); they pay off only in the memory-bound
+    // backward from a stored mask (dropout_apply_mask).
     static constexpr uint64_t kPrefetchAhead = 1024;  // elements; x is read this far ahead
-    static constexpr uint64_t kStreamMin = uint64_t{1} << 20;  // elements; below this, y may stay in cache
+    static constexpr uint64_t kStreamMin = uint64_t{1} << 20;  // elements; below this, dx may stay in cache
 
     // Keep bits are generated kKeepBlocks blocks at a time: the ISA's kWideBlocks (a multiple of 16,
     // with gen_wide(block_lo, block_hi, key, v[4 * kWideBlocks / kWidth])) when it has one, else 16.
@@ -325,23 +327,10 @@ struct IsaKernels {
         const uint64_t lane0 = keeps.c.lane;  // element k is bit k + lane0 of the bit stream
         keeps.c.lane = 0;
 
-        // Elements [0, k0) go one at a time; from k0 on, 64 at a time. A bit mask needs k0 = 0 (whole
-        // words); stream stores need y + k0 aligned.
-        uint64_t k0 = 0;
-        bool stream = false;
-        if (x) {
-            const uint64_t a = stream_start(y, n);
-            if (a < n && (bits == nullptr || a == 0)) {
-                k0 = a;
-                stream = true;
-            }
-        }
-        const uint64_t shift = k0 + lane0;  // < 64 + 4: bit of element k0 in the current word
+        const uint64_t shift = lane0;  // bit of element k in the current word, k a multiple of 64
 
         uint64_t cur = keeps.next();  // bits [0, 64) of the bit stream
-        apply_few(cur >> lane0, 0, std::min(k0, n), scale, x, y, bytes, nullptr);  // k0 < 16 < 64 - lane0
-
-        for (uint64_t k = k0; k < n;) {
+        for (uint64_t k = 0; k < n;) {
             const uint64_t len = std::min<uint64_t>(64, n - k);
             uint64_t keep = cur >> shift;
             bool have_next = false;
@@ -352,7 +341,7 @@ struct IsaKernels {
                 have_next = true;
             }
             if (len == 64)
-                apply64(keep, k, n, scale, x, y, stream, bytes, bits);
+                apply64(keep, k, n, scale, x, y, false, bytes, bits);
             else
                 apply_few(keep, k, len, scale, x, y, bytes, bits);
             k += len;
@@ -361,7 +350,6 @@ struct IsaKernels {
                 cur = next;
             }
         }
-        if (stream) I::stream_fence();
     }
 
     // dx = keep ? dy * scale : +0 from a stored mask; no random numbers.

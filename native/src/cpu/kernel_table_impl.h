@@ -14,7 +14,9 @@
 //   - mask_from_bits(uint32_t b): lane k set iff bit k of b is (bits L and up ignored);
 //   - mask_from_bytes(const uint8_t* p): lane k set iff p[k] != 0 (reads L bytes);
 //   - kStreamStores, kStreamAlign, stream_store(float* p, f32 x), stream_fence(): non-temporal stores
-//     to kStreamAlign-aligned p (kStreamStores false: stream_store is never called).
+//     to kStreamAlign-aligned p (kStreamStores false: stream_store is never called);
+//   - optionally kWideBlocks (a multiple of 16) with gen_wide(block_lo, block_hi, key, v[4 * kWideBlocks
+//     / L]): dropout's keep bits are then generated kWideBlocks blocks at a time.
 #pragma once
 
 #include <algorithm>
@@ -181,7 +183,7 @@ struct IsaKernels {
 
     // ---- Dropout, fused: Philox words never leave registers.
     //
-    // The keep decisions of 64 consecutive stream words (16 blocks) are generated as one 64-bit word
+    // The keep decisions of each 64 consecutive stream words (16 blocks) form one 64-bit word
     // (bit 4b + w = word w of block b); the element loop reads 64 decisions at a time from those words
     // with a shift (the stream lane of element 0), so the generator stays on block boundaries while
     // the elements start anywhere, and bit-packed masks come out as whole words. y gets plain stores

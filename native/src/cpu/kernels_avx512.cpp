@@ -1,6 +1,7 @@
 // AVX-512 kernels: 16 lanes. This file supplies only what is specific to AVX-512: 16 Philox blocks
-// per step with their transposition into stream order, and the lane shuffles of word pairs; all
-// arithmetic comes from the core templates through Avx512Lanes.
+// per step (32 for dropout's keep bits) with their transposition into stream order, and the lane
+// shuffles of word pairs; all arithmetic comes from the core templates through Avx512Lanes and
+// Wide64Ops.
 #include <immintrin.h>
 
 #include "kernel_table_impl.h"

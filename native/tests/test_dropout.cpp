@@ -2,6 +2,7 @@
 // and shard; forward, backward from stored masks and backward by regeneration agree bit for bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -112,6 +113,86 @@ TEST(Dropout, BackwardFromMasksAndByRegenerationAgree) {
         std::vector<float> inplace = dy;
         ASSERT_EQ(rk_dropout_forward(ctx.get(), &kStream, 0.25, 3, inplace.data(), inplace.data(), n, RK_MASK_NONE, nullptr), RK_STATUS_OK);
         EXPECT_EQ(std::memcmp(inplace.data(), y.data(), n * sizeof(float)), 0);
+    }
+}
+
+// Large buffers: x is prefetched, the 64-bit keep words are read at any shift from the Philox blocks,
+// and the backward from a stored mask takes the non-temporal-store path when dx can be aligned (after a
+// scalar head): every combination of y alignment, stream lane, mask format and counter carry must still
+// give the definition.
+TEST(Dropout, LargeMisalignedBuffersAndCounterCarriesFollowTheDefinition) {
+    const int64_t n = (int64_t{1} << 20) + 1000 + 37;  // at least the kernels' stream-store size on one thread
+    const double p = 0.3;
+    const uint64_t t = rk::core::dropout_threshold(p);
+    float scale = 0;
+    ASSERT_EQ(rk_dropout_scale(p, &scale), RK_STATUS_OK);
+    const std::vector<float> x = data(n);
+    // 64-byte-aligned storage, used at float offsets 0, 1, 5 and 15 (every y alignment class that matters).
+    std::vector<float> storage(static_cast<size_t>(n) + 64);
+    float* const aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(storage.data()) + 63) & ~uintptr_t{63});
+    const rk_philox_stream streams[] = {
+        {0xD1CE, 4, 9},                                  // lane 1
+        {77, 0, 0},                                      // lane 0
+        {5, 1, (0xFFFFFFFFull - 5) * 4 + 2},             // the low counter word carries after 5 blocks
+        {6, ~0ull, 0xFFFFFFFFFFFFFFFFull - 300003},      // the word position passes 2^64 mid-array
+    };
+    for (const rk_philox_stream& st : streams) {
+        const rk::core::PhiloxStream cs{st.seed, st.subsequence, st.offset};
+        const uint64_t element_offset = 3;
+        std::vector<uint8_t> keep(n);
+        for (int64_t i = 0; i < n; ++i) keep[i] = rk::core::stream_word(cs, element_offset + i) >= t;
+        for (rk_isa isa : rk::test::supported_isas()) {
+            rk::test::Context ctx(isa, 1);
+            for (int shift : {0, 1, 5, 15}) {
+                float* y = aligned + shift;
+                const auto check_y = [&](const char* what) {
+                    for (int64_t i = 0; i < n; ++i) {
+                        const float expected = keep[i] ? x[i] * scale : 0.0f;
+                        if (std::isnan(expected)) {
+                            ASSERT_TRUE(std::isnan(y[i])) << what << " i " << i;
+                        } else {
+                            ASSERT_EQ(rk::test::float_bits(y[i]), rk::test::float_bits(expected))
+                                << what << " " << rk_isa_name(isa) << " shift " << shift << " offset " << st.offset
+                                << " i " << i;
+                        }
+                    }
+                };
+                std::fill(y, y + n, 7.0f);
+                ASSERT_EQ(rk_dropout_forward(ctx.get(), &st, p, element_offset, x.data(), y, n, RK_MASK_NONE, nullptr),
+                          RK_STATUS_OK);
+                check_y("forward");
+                std::vector<uint8_t> bytes(n, 9);
+                std::vector<uint32_t> bits((n + 31) / 32, 0xDEADBEEF);
+                std::fill(y, y + n, 7.0f);
+                ASSERT_EQ(rk_dropout_forward(ctx.get(), &st, p, element_offset, x.data(), y, n, RK_MASK_BYTES,
+                                             bytes.data()),
+                          RK_STATUS_OK);
+                check_y("forward+bytes");
+                ASSERT_EQ(std::memcmp(bytes.data(), keep.data(), n), 0) << rk_isa_name(isa) << " shift " << shift;
+                std::fill(y, y + n, 7.0f);
+                ASSERT_EQ(rk_dropout_forward(ctx.get(), &st, p, element_offset, x.data(), y, n, RK_MASK_BITS,
+                                             bits.data()),
+                          RK_STATUS_OK);
+                check_y("forward+bits");
+                for (int64_t i = 0; i < n; ++i)
+                    ASSERT_EQ((bits[i / 32] >> (i % 32)) & 1u, keep[i]) << rk_isa_name(isa) << " i " << i;
+                EXPECT_EQ(bits.back() >> (n % 32), 0u);
+                std::fill(y, y + n, 7.0f);
+                ASSERT_EQ(rk_dropout_backward(ctx.get(), nullptr, p, element_offset, x.data(), y, n, RK_MASK_BYTES,
+                                              bytes.data()),
+                          RK_STATUS_OK);
+                check_y("backward from bytes");
+                std::fill(y, y + n, 7.0f);
+                ASSERT_EQ(rk_dropout_backward(ctx.get(), nullptr, p, element_offset, x.data(), y, n, RK_MASK_BITS,
+                                              bits.data()),
+                          RK_STATUS_OK);
+                check_y("backward from bits");
+                std::copy(x.begin(), x.end(), y);
+                ASSERT_EQ(rk_dropout_backward(ctx.get(), &st, p, element_offset, y, y, n, RK_MASK_NONE, nullptr),
+                          RK_STATUS_OK);
+                check_y("backward regenerated, in place");
+            }
+        }
     }
 }
 

@@ -45,6 +45,21 @@ RK_HD void philox4x32_rounds(typename Ops::vec& c0, typename Ops::vec& c1, typen
     }
 }
 
+// The same rounds on N independent sets of counter lanes c[n][0..3] with the same key, interleaved
+// round by round so that a SIMD backend keeps N multiply chains in flight.
+template <class Ops, int N>
+RK_HD void philox4x32_rounds_sets(typename Ops::vec (&c)[N][4], uint32_t key0, uint32_t key1, int rounds) {
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#  pragma GCC unroll 10
+#endif
+    for (int r = 0; r < rounds; ++r) {
+        for (int n = 0; n < N; ++n)
+            philox4x32_round<Ops>(c[n][0], c[n][1], c[n][2], c[n][3], Ops::splat(key0), Ops::splat(key1));
+        key0 += kPhiloxW0;
+        key1 += kPhiloxW1;
+    }
+}
+
 // Scalar lane ops: the reference instantiation (host and CUDA device).
 struct ScalarOps {
     using vec = uint32_t;

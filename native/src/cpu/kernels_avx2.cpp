@@ -53,6 +53,26 @@ struct Avx2Isa : Avx2Lanes {
 
     static uint32_t mask_bits(__m256 m) { return static_cast<uint32_t>(_mm256_movemask_ps(m)); }
 
+    // Lane k set iff bit k of `bits` is (higher bits ignored).
+    static __m256 mask_from_bits(uint32_t bits) {
+        const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+        const __m256i b = _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(bits)), lane_bit);
+        return _mm256_castsi256_ps(_mm256_cmpeq_epi32(b, lane_bit));
+    }
+    // Lane k set iff p[k] != 0.
+    static __m256 mask_from_bytes(const uint8_t* p) {
+        uint64_t eight;
+        std::memcpy(&eight, p, 8);
+        const __m256i w = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(eight)));
+        return mnot(_mm256_castsi256_ps(_mm256_cmpeq_epi32(w, _mm256_setzero_si256())));
+    }
+
+    // Non-temporal stores of 32-byte-aligned vectors, for outputs too large to stay in cache.
+    static constexpr bool kStreamStores = true;
+    static constexpr uintptr_t kStreamAlign = 32;
+    static void stream_store(float* p, __m256 a) { _mm256_stream_ps(p, a); }
+    static void stream_fence() { _mm_sfence(); }
+
     // Spreads the 8 mask bits to 8 bytes (bit k -> byte k) with three shift-and-mask steps.
     static void store_mask_bytes(uint8_t* dst, __m256 m) {
         uint64_t x = mask_bits(m);

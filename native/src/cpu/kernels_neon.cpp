@@ -3,6 +3,8 @@
 // arithmetic comes from the core templates through NeonLanes.
 #include <arm_neon.h>
 
+#include <cstring>
+
 #include "kernel_table_impl.h"
 #include "lanes_neon.h"
 
@@ -44,6 +46,24 @@ struct NeonIsa : NeonLanes {
         const uint8x8_t b = vmovn_u16(vcombine_u16(h, h));
         vst1_lane_u32(reinterpret_cast<uint32_t*>(dst), vreinterpret_u32_u8(b), 0);
     }
+
+    // Lane k set iff bit k of `bits` is (higher bits ignored).
+    static uint32x4_t mask_from_bits(uint32_t bits) {
+        const uint32_t weights[4] = {1, 2, 4, 8};
+        return vtstq_u32(vdupq_n_u32(bits), vld1q_u32(weights));
+    }
+    // Lane k set iff p[k] != 0.
+    static uint32x4_t mask_from_bytes(const uint8_t* p) {
+        uint32_t four;
+        std::memcpy(&four, p, 4);
+        const uint8x8_t b = vreinterpret_u8_u32(vdup_n_u32(four));
+        const uint32x4_t w = vmovl_u16(vget_low_u16(vmovl_u8(b)));
+        return vtstq_u32(w, w);
+    }
+    static constexpr bool kStreamStores = false;
+    static constexpr uintptr_t kStreamAlign = 16;
+    static void stream_store(float* p, float32x4_t a) { vst1q_f32(p, a); }
+    static void stream_fence() {}
 
     static uint32_t mask_bits(uint32x4_t m) {
         const uint32_t weights[4] = {1, 2, 4, 8};

@@ -36,6 +36,26 @@ bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
+// Floats compare bit for bit except that every NaN equals every NaN: NaN payloads and signs are not part of the
+// contract (docs/reproducibility.md; the golden digests canonicalise them too), and compilers may swap the operands
+// of a commutative operation, which changes which NaN's payload propagates.
+uint32_t canonical_bits(float f) {
+    uint32_t b;
+    std::memcpy(&b, &f, 4);
+    return f != f ? 0x7FC00000u : b;
+}
+bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (canonical_bits(a[i]) != canonical_bits(b[i])) return false;
+    return true;
+}
+size_t first_difference(const std::vector<float>& a, const std::vector<float>& b) {
+    for (size_t i = 0; i < a.size(); ++i)
+        if (canonical_bits(a[i]) != canonical_bits(b[i])) return i;
+    return a.size();
+}
+
 template <class T>
 size_t first_difference(const std::vector<T>& a, const std::vector<T>& b) {
     for (size_t i = 0; i < a.size(); ++i)

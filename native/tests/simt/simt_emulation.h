@@ -25,6 +25,18 @@
 
 #include <ucontext.h>
 
+// AddressSanitizer must be told about stack switches, or it reports false stack overflows and leaks.
+#if defined(__SANITIZE_ADDRESS__)
+#  define RK_SIMT_ASAN 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define RK_SIMT_ASAN 1
+#  endif
+#endif
+#if defined(RK_SIMT_ASAN)
+#  include <sanitizer/common_interface_defs.h>
+#endif
+
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -188,18 +200,31 @@ private:
     }
 
     void yield() {
+#if defined(RK_SIMT_ASAN)
+        void* fake = nullptr;
+        __sanitizer_start_switch_fiber(&fake, scheduler_stack_, scheduler_stack_size_);
         swapcontext(&fibers_[current_].ctx, &scheduler_);
+        __sanitizer_finish_switch_fiber(fake, &scheduler_stack_, &scheduler_stack_size_);
+#else
+        swapcontext(&fibers_[current_].ctx, &scheduler_);
+#endif
     }
 
     static void entry() {
         Emulator& e = instance();
+#if defined(RK_SIMT_ASAN)
+        __sanitizer_finish_switch_fiber(nullptr, &e.scheduler_stack_, &e.scheduler_stack_size_);
+#endif
         try {
             (*e.body_)();
         } catch (...) {
             if (!e.error_) e.error_ = std::current_exception();
         }
         e.fibers_[e.current_].done = true;
-        // Leaving (uc_link) returns to the scheduler.
+        // Leaving (uc_link) returns to the scheduler; this fiber's stack is dead from here on.
+#if defined(RK_SIMT_ASAN)
+        __sanitizer_start_switch_fiber(nullptr, e.scheduler_stack_, e.scheduler_stack_size_);
+#endif
     }
 
     void run_block(uint3 b) {
@@ -229,7 +254,14 @@ private:
                 Fiber& f = fibers_[i];
                 if (f.done) continue;
                 current_ = i;
+#if defined(RK_SIMT_ASAN)
+                void* fake = nullptr;
+                __sanitizer_start_switch_fiber(&fake, f.stack.get(), kStackBytes);
                 swapcontext(&scheduler_, &f.ctx);
+                __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#else
+                swapcontext(&scheduler_, &f.ctx);
+#endif
                 any_ran = true;
                 if (error_) {
                     std::exception_ptr e = error_;
@@ -264,6 +296,8 @@ private:
     std::vector<uint64_t> warp_slots_;
     std::vector<WarpBarrier> warps_;
     ucontext_t scheduler_{};
+    const void* scheduler_stack_ = nullptr;  // AddressSanitizer's view of the scheduler's stack
+    size_t scheduler_stack_size_ = 0;
     size_t current_ = 0;
     unsigned live_ = 0, block_arrived_ = 0;
     uint64_t block_generation_ = 0;

@@ -36,8 +36,9 @@ const rk::cpu::KernelTable* kernels_for(rk_isa isa) {
     }
 }
 
-// Resolves RK_ISA_AUTO through the RK_ISA environment variable, then the best ISA.
-rk_status resolve_isa(rk_isa requested, rk_isa& out) {
+// Resolves RK_ISA_AUTO through the RK_ISA environment variable, then the best ISA. `requested` is the caller's
+// value as an integer (enum_value): it may be any int.
+rk_status resolve_isa(int32_t requested, rk_isa& out) {
     static const char* fn = "rk_cpu_context_create";
     if (requested == RK_ISA_AUTO) {
         const char* env = std::getenv("RK_ISA");
@@ -48,19 +49,20 @@ rk_status resolve_isa(rk_isa requested, rk_isa& out) {
         const rk_isa named[] = {RK_ISA_SCALAR, RK_ISA_AVX2, RK_ISA_AVX512, RK_ISA_NEON};
         requested = RK_ISA_AUTO;
         for (rk_isa isa : named)
-            if (std::strcmp(env, rk_isa_name(isa)) == 0) requested = isa;
+            if (std::strcmp(env, rk_isa_name(isa)) == 0) requested = static_cast<int32_t>(isa);
         if (requested == RK_ISA_AUTO)
             return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": environment variable RK_ISA='" + env +
                                                         "' is not one of auto, scalar, avx2, avx512, neon");
     }
     if (requested < RK_ISA_SCALAR || requested > RK_ISA_NEON)
         return fail(RK_STATUS_INVALID_ARGUMENT,
-                    std::string(fn) + ": isa " + std::to_string(static_cast<int>(requested)) + " is not a valid rk_isa");
-    if (!rk::cpu::isa_supported(requested) || kernels_for(requested) == nullptr)
-        return fail(RK_STATUS_UNSUPPORTED, std::string(fn) + ": ISA '" + rk_isa_name(requested) +
+                    std::string(fn) + ": isa " + std::to_string(requested) + " is not a valid rk_isa");
+    const auto isa = static_cast<rk_isa>(requested);
+    if (!rk::cpu::isa_supported(isa) || kernels_for(isa) == nullptr)
+        return fail(RK_STATUS_UNSUPPORTED, std::string(fn) + ": ISA '" + rk_isa_name(isa) +
                                                "' is not supported on this CPU or build (detected: " +
                                                rk::cpu::cpu_description() + ")");
-    out = requested;
+    out = isa;
     return RK_STATUS_OK;
 }
 
@@ -132,7 +134,7 @@ extern "C" RK_API rk_status rk_cpu_context_create(const rk_cpu_context_options* 
             opts = *options;
         }
         rk_isa isa = RK_ISA_SCALAR;
-        if (rk_status s = resolve_isa(opts.isa, isa); s != RK_STATUS_OK) return s;
+        if (rk_status s = resolve_isa(enum_value(opts.isa), isa); s != RK_STATUS_OK) return s;
         int threads = 1;
         if (rk_status s = resolve_threads(opts.num_threads, threads); s != RK_STATUS_OK) return s;
 

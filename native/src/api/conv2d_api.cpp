@@ -23,16 +23,18 @@ rk_status load_geometry(const char* fn, const rk_conv2d_desc* desc, ConvGeometry
     return RK_STATUS_OK;
 }
 
-// Resolves `requested` for `pass` (Auto by the documented rule; backward passes report RK_CONV_DIRECT).
-rk_status resolve(const char* fn, const ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm requested,
+// Resolves `requested` for `pass` (Auto by the documented rule; backward passes report RK_CONV_DIRECT). Both come
+// as the caller's integers (enum_value): they may be any int.
+rk_status resolve(const char* fn, const ConvGeometry& g, int32_t pass_value, int32_t requested_value,
                   rk_conv_algorithm& out) {
-    if (pass < RK_CONV_PASS_FORWARD || pass > RK_CONV_PASS_BACKWARD_WEIGHTS)
-        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": pass " + std::to_string(static_cast<int>(pass)) +
-                                                    " is not a valid rk_conv_pass");
-    if (requested < RK_CONV_AUTO || requested > RK_CONV_FFT)
-        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": algorithm " +
-                                                    std::to_string(static_cast<int>(requested)) +
+    if (pass_value < RK_CONV_PASS_FORWARD || pass_value > RK_CONV_PASS_BACKWARD_WEIGHTS)
+        return fail(RK_STATUS_INVALID_ARGUMENT,
+                    std::string(fn) + ": pass " + std::to_string(pass_value) + " is not a valid rk_conv_pass");
+    if (requested_value < RK_CONV_AUTO || requested_value > RK_CONV_FFT)
+        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": algorithm " + std::to_string(requested_value) +
                                                     " is not a valid rk_conv_algorithm");
+    const auto pass = static_cast<rk_conv_pass>(pass_value);
+    const auto requested = static_cast<rk_conv_algorithm>(requested_value);
     if (requested == RK_CONV_AUTO) {
         out = pass == RK_CONV_PASS_FORWARD ? rk::cpu::conv_auto(g) : RK_CONV_DIRECT;
         return RK_STATUS_OK;
@@ -75,13 +77,27 @@ rk_status check_overlaps(const char* fn, std::initializer_list<Region> written, 
     return RK_STATUS_OK;
 }
 
-// The workspace to use: the caller's (checked for size, aligned up to 64 bytes) or an internal allocation.
-rk_status prepare_workspace(const char* fn, const rk::cpu::ConvPlan& plan, void* workspace, int64_t workspace_bytes,
-                            std::unique_ptr<rk::cpu::ConvScratch>& owned, float*& ws) {
-    ws = nullptr;
+// The caller's workspace size: not negative, and (when the caller passes a workspace) at least what the plan needs.
+// Checked before anything else looks at the workspace memory.
+rk_status check_workspace(const char* fn, const rk::cpu::ConvPlan& plan, const void* workspace,
+                          int64_t workspace_bytes) {
     if (workspace_bytes < 0)
         return fail(RK_STATUS_SIZE_OVERFLOW,
                     std::string(fn) + ": argument 'workspace_bytes' is negative (" + std::to_string(workspace_bytes) + ")");
+    const int64_t need = plan.bytes();
+    if (need != 0 && workspace != nullptr && workspace_bytes < need)
+        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": workspace_bytes is " +
+                                                    std::to_string(workspace_bytes) + " but " +
+                                                    rk::cpu::conv_algorithm_name(plan.algorithm) + " needs " +
+                                                    std::to_string(need) +
+                                                    " bytes for this shape (see rk_conv2d_query)");
+    return RK_STATUS_OK;
+}
+
+// The workspace to use (after check_workspace): the caller's, aligned up to 64 bytes, or an internal allocation.
+rk_status prepare_workspace(const rk::cpu::ConvPlan& plan, void* workspace,
+                            std::unique_ptr<rk::cpu::ConvScratch>& owned, float*& ws) {
+    ws = nullptr;
     const int64_t need = plan.bytes();
     if (need == 0) return RK_STATUS_OK;
     if (workspace == nullptr) {
@@ -89,12 +105,6 @@ rk_status prepare_workspace(const char* fn, const rk::cpu::ConvPlan& plan, void*
         ws = owned->floats();
         return RK_STATUS_OK;
     }
-    if (workspace_bytes < need)
-        return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": workspace_bytes is " +
-                                                    std::to_string(workspace_bytes) + " but " +
-                                                    rk::cpu::conv_algorithm_name(plan.algorithm) + " needs " +
-                                                    std::to_string(need) +
-                                                    " bytes for this shape (see rk_conv2d_query)");
     const uintptr_t p = reinterpret_cast<uintptr_t>(workspace);
     ws = reinterpret_cast<float*>((p + 63) / 64 * 64);
     return RK_STATUS_OK;
@@ -149,7 +159,7 @@ extern "C" RK_API rk_status rk_conv2d_query(const rk_conv2d_desc* desc, rk_conv_
         ConvGeometry g;
         if (rk_status s = load_geometry(fn, desc, g); s != RK_STATUS_OK) return s;
         rk_conv_algorithm algo;
-        if (rk_status s = resolve(fn, g, pass, requested, algo); s != RK_STATUS_OK) return s;
+        if (rk_status s = resolve(fn, g, enum_value(pass), enum_value(requested), algo); s != RK_STATUS_OK) return s;
         rk::cpu::ConvPlan plan;
         if (rk_status s = make_plan(fn, g, pass, algo, plan); s != RK_STATUS_OK) return s;
         if (out_chosen) *out_chosen = algo;
@@ -168,7 +178,8 @@ extern "C" RK_API rk_status rk_conv2d_forward(rk_context* context, const rk_conv
         ConvGeometry g;
         if (rk_status s = load_geometry(fn, desc, g); s != RK_STATUS_OK) return s;
         rk_conv_algorithm algo;
-        if (rk_status s = resolve(fn, g, RK_CONV_PASS_FORWARD, algorithm, algo); s != RK_STATUS_OK) return s;
+        if (rk_status s = resolve(fn, g, RK_CONV_PASS_FORWARD, enum_value(algorithm), algo); s != RK_STATUS_OK)
+            return s;
         rk::cpu::ConvPlan plan;
         if (rk_status s = make_plan(fn, g, RK_CONV_PASS_FORWARD, algo, plan); s != RK_STATUS_OK) return s;
         for (const auto& [name, p] : {std::pair<const char*, const void*>{"x", x}, {"w", w}, {"y", y}})
@@ -176,6 +187,7 @@ extern "C" RK_API rk_status rk_conv2d_forward(rk_context* context, const rk_conv
         const Region rx{"x", x, fbytes(g.x_count())}, rw{"w", w, fbytes(g.w_count())},
             rb{"bias", bias, bias ? fbytes(g.k) : 0}, ry{"y", y, fbytes(g.y_count())},
             rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
+        if (rk_status s = check_workspace(fn, plan, workspace, workspace_bytes); s != RK_STATUS_OK) return s;
         if (rk_status s = check_overlaps(fn, {ry, rws}, {rx, rw, rb, ry, rws}); s != RK_STATUS_OK) return s;
         if (context->device == RK_DEVICE_CUDA) {
             if (rk_status s = conv_cuda(fn, context, forward_op(algo), g, {{"x", x}, {"w", w}, {"bias", bias}, {"y", y}},
@@ -187,8 +199,7 @@ extern "C" RK_API rk_status rk_conv2d_forward(rk_context* context, const rk_conv
         }
         std::unique_ptr<rk::cpu::ConvScratch> owned;
         float* ws = nullptr;
-        if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
-            return s;
+        if (rk_status s = prepare_workspace(plan, workspace, owned, ws); s != RK_STATUS_OK) return s;
         rk::cpu::conv_run_forward(context_conv_kernels(context), *context->pool, g, plan, x, w, bias, y, ws);
         if (out_chosen) *out_chosen = algo;
         return ok();
@@ -211,14 +222,14 @@ extern "C" RK_API rk_status rk_conv2d_backward_data(rk_context* context, const r
         const Region rdy{"dy", dy, fbytes(g.y_count())}, rw{"w", w, fbytes(g.w_count())},
             rdx{"dx", dx, fbytes(g.x_count())},
             rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
+        if (rk_status s = check_workspace(fn, plan, workspace, workspace_bytes); s != RK_STATUS_OK) return s;
         if (rk_status s = check_overlaps(fn, {rdx, rws}, {rdy, rw, rdx, rws}); s != RK_STATUS_OK) return s;
         if (context->device == RK_DEVICE_CUDA)
             return conv_cuda(fn, context, rk::cuda::ConvOp::kBackwardData, g, {{"dy", dy}, {"w", w}, {"dx", dx}}, dy, w,
                              nullptr, dx, nullptr);
         std::unique_ptr<rk::cpu::ConvScratch> owned;
         float* ws = nullptr;
-        if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
-            return s;
+        if (rk_status s = prepare_workspace(plan, workspace, owned, ws); s != RK_STATUS_OK) return s;
         rk::cpu::conv_run_backward_data(context_conv_kernels(context), *context->pool, g, plan, dy, w, dx, ws);
         return ok();
     });
@@ -240,14 +251,14 @@ extern "C" RK_API rk_status rk_conv2d_backward_weights(rk_context* context, cons
         const Region rx{"x", x, fbytes(g.x_count())}, rdy{"dy", dy, fbytes(g.y_count())},
             rdw{"dw", dw, fbytes(g.w_count())}, rdb{"dbias", dbias, dbias ? fbytes(g.k) : 0},
             rws{"workspace", workspace, workspace ? static_cast<uint64_t>(plan.bytes()) : 0};
+        if (rk_status s = check_workspace(fn, plan, workspace, workspace_bytes); s != RK_STATUS_OK) return s;
         if (rk_status s = check_overlaps(fn, {rdw, rdb, rws}, {rx, rdy, rdw, rdb, rws}); s != RK_STATUS_OK) return s;
         if (context->device == RK_DEVICE_CUDA)
             return conv_cuda(fn, context, rk::cuda::ConvOp::kBackwardWeights, g,
                              {{"x", x}, {"dy", dy}, {"dw", dw}, {"dbias", dbias}}, x, dy, nullptr, dw, dbias);
         std::unique_ptr<rk::cpu::ConvScratch> owned;
         float* ws = nullptr;
-        if (rk_status s = prepare_workspace(fn, plan, workspace, workspace_bytes, owned, ws); s != RK_STATUS_OK)
-            return s;
+        if (rk_status s = prepare_workspace(plan, workspace, owned, ws); s != RK_STATUS_OK) return s;
         rk::cpu::conv_run_backward_weights(context_conv_kernels(context), *context->pool, g, plan, x, dy, dw, dbias,
                                            ws);
         return ok();

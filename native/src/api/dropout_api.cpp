@@ -27,10 +27,11 @@ uint64_t mask_size(rk_mask_format format, uint64_t count) {
     }
 }
 
-rk_status check_format(const char* fn, rk_mask_format format, bool none_allowed) {
+// `format` is the caller's value as an integer (enum_value): it may be any int.
+rk_status check_format(const char* fn, int32_t format, bool none_allowed) {
     if (format == RK_MASK_BYTES || format == RK_MASK_BITS || (none_allowed && format == RK_MASK_NONE))
         return RK_STATUS_OK;
-    return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": mask_format " + std::to_string(static_cast<int>(format)) +
+    return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": mask_format " + std::to_string(format) +
                                                 " is not " + (none_allowed ? "RK_MASK_NONE, " : "") +
                                                 "RK_MASK_BYTES or RK_MASK_BITS");
 }
@@ -48,15 +49,18 @@ struct Buffers {
 };
 
 // The checks every dropout entry point shares. in/out may be null only when count is 0 or (mask-only) unused.
+// `format_value` is the caller's mask_format as an integer; on success `format` receives it as an rk_mask_format.
 rk_status validate(const char* fn, rk_context* context, const rk_philox_stream* stream, double p,
-                   uint64_t element_offset, int64_t count, rk_mask_format format, bool none_allowed,
-                   const Buffers& b, const char* in_name, const char* out_name, bool uses_stream) {
+                   uint64_t element_offset, int64_t count, int32_t format_value, bool none_allowed,
+                   const Buffers& b, const char* in_name, const char* out_name, bool uses_stream,
+                   rk_mask_format& format) {
     if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
     if (uses_stream)
         if (rk_status s = check_not_null(fn, "stream", stream); s != RK_STATUS_OK) return s;
     if (rk_status s = check_p(fn, p); s != RK_STATUS_OK) return s;
     if (rk_status s = check_count(fn, "count", count, sizeof(float)); s != RK_STATUS_OK) return s;
-    if (rk_status s = check_format(fn, format, none_allowed); s != RK_STATUS_OK) return s;
+    if (rk_status s = check_format(fn, format_value, none_allowed); s != RK_STATUS_OK) return s;
+    format = static_cast<rk_mask_format>(format_value);
     if (element_offset > UINT64_MAX - static_cast<uint64_t>(count))
         return fail(RK_STATUS_SIZE_OVERFLOW, std::string(fn) + ": element_offset + count passes 2^64 - 1");
     if (count == 0) return RK_STATUS_OK;
@@ -131,9 +135,10 @@ extern "C" RK_API rk_status rk_dropout_mask_bytes(rk_mask_format format, int64_t
     static const char* fn = "rk_dropout_mask_bytes";
     return guarded(fn, [&]() -> rk_status {
         if (rk_status s = check_not_null(fn, "out_bytes", out_bytes); s != RK_STATUS_OK) return s;
-        if (rk_status s = check_format(fn, format, true); s != RK_STATUS_OK) return s;
+        const int32_t v = enum_value(format);
+        if (rk_status s = check_format(fn, v, true); s != RK_STATUS_OK) return s;
         if (rk_status s = check_count(fn, "count", count, 1); s != RK_STATUS_OK) return s;
-        *out_bytes = static_cast<int64_t>(mask_size(format, static_cast<uint64_t>(count)));
+        *out_bytes = static_cast<int64_t>(mask_size(static_cast<rk_mask_format>(v), static_cast<uint64_t>(count)));
         return ok();
     });
 }
@@ -143,14 +148,15 @@ extern "C" RK_API rk_status rk_dropout_forward(rk_context* context, const rk_phi
                                                rk_mask_format mask_format, void* mask) {
     static const char* fn = "rk_dropout_forward";
     return guarded(fn, [&]() -> rk_status {
-        if (rk_status s = validate(fn, context, stream, p, element_offset, count, mask_format, true, {x, y, mask}, "x",
-                                   "y", true);
+        rk_mask_format format = RK_MASK_NONE;
+        if (rk_status s = validate(fn, context, stream, p, element_offset, count, enum_value(mask_format), true,
+                                   {x, y, mask}, "x", "y", true, format);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
         if (context->device == RK_DEVICE_CUDA)
             return run_dropout_cuda(fn, context, rk::cuda::DropoutMode::kForward, stream, p, element_offset, x, y, count,
-                                    mask_format, mask);
-        run_dropout(context, stream, p, element_offset, x, y, count, mask_format, mask);
+                                    format, mask);
+        run_dropout(context, stream, p, element_offset, x, y, count, format, mask);
         return ok();
     });
 }
@@ -160,14 +166,16 @@ extern "C" RK_API rk_status rk_dropout_backward(rk_context* context, const rk_ph
                                                 rk_mask_format mask_format, const void* mask) {
     static const char* fn = "rk_dropout_backward";
     return guarded(fn, [&]() -> rk_status {
-        const bool regenerate = mask_format == RK_MASK_NONE;
-        if (rk_status s = validate(fn, context, stream, p, element_offset, count, mask_format, true,
-                                   {dy, dx, const_cast<void*>(mask)}, "dy", "dx", regenerate);
+        const int32_t format_value = enum_value(mask_format);
+        const bool regenerate = format_value == RK_MASK_NONE;
+        rk_mask_format format = RK_MASK_NONE;
+        if (rk_status s = validate(fn, context, stream, p, element_offset, count, format_value, true,
+                                   {dy, dx, const_cast<void*>(mask)}, "dy", "dx", regenerate, format);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
         if (context->device == RK_DEVICE_CUDA)
             return run_dropout_cuda(fn, context, regenerate ? rk::cuda::DropoutMode::kForward : rk::cuda::DropoutMode::kApplyMask,
-                                    stream, p, element_offset, dy, dx, count, mask_format, const_cast<void*>(mask));
+                                    stream, p, element_offset, dy, dx, count, format, const_cast<void*>(mask));
         if (regenerate) {
             run_dropout(context, stream, p, element_offset, dy, dx, count, RK_MASK_NONE, nullptr);
             return ok();
@@ -175,8 +183,8 @@ extern "C" RK_API rk_status rk_dropout_backward(rk_context* context, const rk_ph
         const float scale = rk::core::dropout_scale(p);
         rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), kMinElementsPerThread, kPieceAlign,
                               [&](uint64_t begin, uint64_t end) {
-                                  const auto* bytes = mask_format == RK_MASK_BYTES ? static_cast<const uint8_t*>(mask) + begin : nullptr;
-                                  const auto* bits = mask_format == RK_MASK_BITS ? static_cast<const uint32_t*>(mask) + begin / 32 : nullptr;
+                                  const auto* bytes = format == RK_MASK_BYTES ? static_cast<const uint8_t*>(mask) + begin : nullptr;
+                                  const auto* bits = format == RK_MASK_BITS ? static_cast<const uint32_t*>(mask) + begin / 32 : nullptr;
                                   context->kernels->dropout_apply_mask(bytes, bits, dy + begin, dx + begin, end - begin, scale);
                               });
         return ok();
@@ -188,14 +196,15 @@ extern "C" RK_API rk_status rk_dropout_mask(rk_context* context, const rk_philox
                                             void* mask) {
     static const char* fn = "rk_dropout_mask";
     return guarded(fn, [&]() -> rk_status {
-        if (rk_status s = validate(fn, context, stream, p, element_offset, count, mask_format, false,
-                                   {nullptr, nullptr, mask}, nullptr, nullptr, true);
+        rk_mask_format format = RK_MASK_NONE;
+        if (rk_status s = validate(fn, context, stream, p, element_offset, count, enum_value(mask_format), false,
+                                   {nullptr, nullptr, mask}, nullptr, nullptr, true, format);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
         if (context->device == RK_DEVICE_CUDA)
             return run_dropout_cuda(fn, context, rk::cuda::DropoutMode::kForward, stream, p, element_offset, nullptr,
-                                    nullptr, count, mask_format, mask);
-        run_dropout(context, stream, p, element_offset, nullptr, nullptr, count, mask_format, mask);
+                                    nullptr, count, format, mask);
+        run_dropout(context, stream, p, element_offset, nullptr, nullptr, count, format, mask);
         return ok();
     });
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -27,6 +28,17 @@ rk_status guarded(const char* function, Body&& body) noexcept {
     } catch (...) {
         return fail(RK_STATUS_INTERNAL, std::string(function) + ": unknown internal error");
     }
+}
+
+// The value of an enum argument or field as an int32_t. A C or C# caller may pass any int where the C API
+// takes an enum; in C++, reading an enum object that holds a value outside its enumerators' range is undefined
+// (UBSan reports it), so entry points read the bits as an integer, validate it, and only then convert back.
+template <class E>
+int32_t enum_value(const E& e) {
+    static_assert(sizeof(E) == sizeof(int32_t), "C API enums are int-sized");
+    int32_t v;
+    std::memcpy(&v, &e, sizeof v);
+    return v;
 }
 
 // Argument checks shared by every entry point. Each returns RK_STATUS_OK or records a message

@@ -18,7 +18,7 @@ extern "C" RK_API const char* rk_version_string(void) {
 }
 
 extern "C" RK_API const char* rk_status_name(rk_status status) {
-    switch (status) {
+    switch (enum_value(status)) {
         case RK_STATUS_OK: return "RK_STATUS_OK";
         case RK_STATUS_NULL_POINTER: return "RK_STATUS_NULL_POINTER";
         case RK_STATUS_INVALID_ARGUMENT: return "RK_STATUS_INVALID_ARGUMENT";
@@ -32,7 +32,7 @@ extern "C" RK_API const char* rk_status_name(rk_status status) {
 }
 
 extern "C" RK_API const char* rk_isa_name(rk_isa isa) {
-    switch (isa) {
+    switch (enum_value(isa)) {
         case RK_ISA_AUTO: return "auto";
         case RK_ISA_SCALAR: return "scalar";
         case RK_ISA_AVX2: return "avx2";
@@ -46,7 +46,8 @@ extern "C" RK_API rk_status rk_cpu_isa_supported(rk_isa isa, int32_t* out_suppor
     static const char* fn = "rk_cpu_isa_supported";
     return guarded(fn, [&]() -> rk_status {
         if (rk_status s = check_not_null(fn, "out_supported", out_supported); s != RK_STATUS_OK) return s;
-        *out_supported = rk::cpu::isa_supported(isa) ? 1 : 0;
+        const int32_t v = enum_value(isa);
+        *out_supported = v >= RK_ISA_SCALAR && v <= RK_ISA_NEON && rk::cpu::isa_supported(static_cast<rk_isa>(v)) ? 1 : 0;
         return ok();
     });
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <map>
@@ -72,8 +73,13 @@ std::string conv_geometry(const rk_conv2d_desc& d, ConvGeometry& g, rk_status& s
     if (d.struct_size < sizeof(rk_conv2d_desc))
         return "desc->struct_size is " + std::to_string(d.struct_size) + ", expected at least " +
                std::to_string(sizeof(rk_conv2d_desc));
-    if (d.layout != RK_LAYOUT_NCHW && d.layout != RK_LAYOUT_NHWC)
-        return "desc->layout " + std::to_string(static_cast<int>(d.layout)) + " is not RK_LAYOUT_NCHW or RK_LAYOUT_NHWC";
+    // The layout as an integer: a C or C# caller may store any int in the field, and reading an enum object whose
+    // value is outside the enumerators' range is undefined in C++.
+    int32_t layout;
+    static_assert(sizeof layout == sizeof d.layout);
+    std::memcpy(&layout, &d.layout, sizeof layout);
+    if (layout != RK_LAYOUT_NCHW && layout != RK_LAYOUT_NHWC)
+        return "desc->layout " + std::to_string(layout) + " is not RK_LAYOUT_NCHW or RK_LAYOUT_NHWC";
     const std::pair<const char*, int64_t> sizes[] = {{"n", d.n}, {"c", d.c}, {"h", d.h}, {"w", d.w},
                                                     {"k", d.k}, {"r", d.r}, {"s", d.s}};
     for (const auto& [name, v] : sizes) {
@@ -131,7 +137,7 @@ std::string conv_geometry(const rk_conv2d_desc& d, ConvGeometry& g, rk_status& s
     g.kg = d.k / d.groups;
     g.p = core::conv_output_size(g.h, g.pt, g.pb, g.r, g.dh, g.sh);
     g.q = core::conv_output_size(g.w, g.pl, g.pr, g.s, g.dw, g.sw);
-    g.nhwc = d.layout == RK_LAYOUT_NHWC;
+    g.nhwc = layout == RK_LAYOUT_NHWC;
     status = RK_STATUS_SIZE_OVERFLOW;
     const std::pair<const char*, int64_t> counts[] = {{"x (n * c * h * w)", mul({g.n, g.c, g.h, g.w})},
                                                      {"y (n * k * p * q)", mul({g.n, g.k, g.p, g.q})},

@@ -5,18 +5,21 @@
 #   scripts/install-prerequisites.sh --arm64      also the ARM64 cross compiler and qemu-user (CI's ARM64 tests)
 #   scripts/install-prerequisites.sh --cuda       also Debian's nvidia-cuda-toolkit (CUDA 11.8, non-free; ~1.6 GB
 #                                                 download) to build the CUDA plugin; no GPU is needed to build it
+#   scripts/install-prerequisites.sh --fuzz       also Clang 16 and its runtimes (libFuzzer, ASan, UBSan) for the fuzzers
 # Runs apt-get as root (or through sudo). The .NET SDK is expected on the machine already.
 set -euo pipefail
 
 want_bindings=0
 want_arm64=0
 want_cuda=0
+want_fuzz=0
 for arg in "$@"; do
   case "$arg" in
     --bindings) want_bindings=1 ;;
     --arm64) want_arm64=1 ;;
     --cuda) want_cuda=1 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --fuzz) want_fuzz=1 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "install-prerequisites: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -43,6 +46,13 @@ if [ "$want_cuda" = 1 ]; then
     need_nonfree=1
   fi
   command -v clang++-14 >/dev/null 2>&1 || missing+=(clang-14)
+fi
+
+# --fuzz: scripts/ci-reliability.sh builds native/fuzz with clang++-16 -fsanitize=fuzzer,address,undefined; the
+# libFuzzer and sanitizer runtimes of Clang 16 are in libclang-rt-16-dev (Debian bookworm).
+if [ "$want_fuzz" = 1 ]; then
+  command -v clang++-16 >/dev/null 2>&1 || missing+=(clang-16)
+  [ -f /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing+=(libclang-rt-16-dev)
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -4,6 +4,7 @@
 #      and its whole CTest suite (GoogleTest, tools, replay of the fuzz seeds and regression inputs);
 #   2. the fuzzers: Clang 16 with -fsanitize=fuzzer,address,undefined, in build/fuzz, each harness run for
 #      FUZZ_SECONDS seconds from its checked-in corpus.
+# Both build the host code only (REPROKIT_CUDA=OFF): the CUDA plugin is nvcc's and takes no sanitizer.
 # Prints per-harness results (runs, coverage, corpus) and exits non-zero on any build failure, test failure or
 # fuzzer finding. A crashing input is left in build/fuzz/artifacts/<harness>/ (see docs/reliability.md for how
 # to turn it into a regression input).
@@ -46,7 +47,7 @@ if [ "$run_sanitize" = 1 ]; then
   echo "=== sanitizer build (GCC, address + undefined + leak) ==="
   start=$SECONDS
   if cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPROKIT_WARNINGS_AS_ERRORS=ON \
-        -DREPROKIT_SANITIZE=address,undefined >"$log_dir/sanitize-cmake.log" 2>&1 \
+        -DREPROKIT_SANITIZE=address,undefined -DREPROKIT_CUDA=OFF >"$log_dir/sanitize-cmake.log" 2>&1 \
      && cmake --build build/sanitize --parallel "$jobs" >"$log_dir/sanitize-build.log" 2>&1; then
     echo "built in $((SECONDS - start)) s"
     start=$SECONDS
@@ -69,7 +70,7 @@ if [ "$run_fuzz" = 1 ]; then
   else
     start=$SECONDS
     if cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-16 \
-          -DCMAKE_CXX_COMPILER=clang++-16 -DREPROKIT_FUZZ=ON -DREPROKIT_BUILD_TESTS=OFF \
+          -DCMAKE_CXX_COMPILER=clang++-16 -DREPROKIT_FUZZ=ON -DREPROKIT_BUILD_TESTS=OFF -DREPROKIT_CUDA=OFF \
           -DREPROKIT_WARNINGS_AS_ERRORS=ON >"$log_dir/fuzz-cmake.log" 2>&1 \
        && cmake --build build/fuzz --parallel "$jobs" >"$log_dir/fuzz-build.log" 2>&1; then
       echo "built in $((SECONDS - start)) s"

@@ -256,6 +256,21 @@ TEST_F(SizeLimits, Conv2dShapes) {
                        RK_STATUS_SIZE_OVERFLOW, "rk_conv2d_forward", "workspace_bytes");
 }
 
+TEST_F(SizeLimits, DeviceMemory) {
+    // On a CPU context rk_device_alloc / rk_memcpy work on host memory: the same size rules.
+    void* p = reinterpret_cast<void*>(0x1);
+    for (int64_t n : kNegative) {
+        expect_refused(rk_device_alloc(c(), n, &p), RK_STATUS_SIZE_OVERFLOW, "rk_device_alloc", "negative");
+        EXPECT_EQ(p, nullptr) << "a refused allocation left a pointer";
+        char a[4] = {}, b[4] = {};
+        expect_refused(rk_memcpy(c(), a, b, n, RK_COPY_HOST_TO_DEVICE, 0), RK_STATUS_SIZE_OVERFLOW, "rk_memcpy", "negative");
+    }
+    // Copies past 2^31 bytes keep their size: with a null destination they reach the pointer check.
+    char src[4] = {};
+    for (int64_t n : kPast2To31)
+        expect_refused(rk_memcpy(c(), nullptr, src, n, RK_COPY_HOST_TO_DEVICE, 0), RK_STATUS_NULL_POINTER, "rk_memcpy", "'dst'");
+}
+
 TEST_F(SizeLimits, TextCapacities) {
     char buf[8] = {'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'};
     for (int64_t cap : {int64_t{0}, int64_t{-1}, kI64Min}) {

@@ -257,8 +257,9 @@ extern "C" RK_API rk_status rk_memcpy(rk_context* context, void* dst, const void
     return guarded(fn, [&]() -> rk_status {
         if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
         if (rk_status s = check_count(fn, "bytes", bytes, 1); s != RK_STATUS_OK) return s;
-        if (kind < RK_COPY_HOST_TO_DEVICE || kind > RK_COPY_DEVICE_TO_DEVICE)
-            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": kind " + std::to_string(static_cast<int>(kind)) +
+        const int32_t kind_value = enum_value(kind);  // any int from a C or C# caller
+        if (kind_value < RK_COPY_HOST_TO_DEVICE || kind_value > RK_COPY_DEVICE_TO_DEVICE)
+            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": kind " + std::to_string(kind_value) +
                                                         " is not a valid rk_copy_kind");
         if (async != 0 && async != 1)
             return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": async must be 0 or 1 (got " + std::to_string(async) + ")");

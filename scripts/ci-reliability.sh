@@ -46,7 +46,9 @@ done
 if [ "$run_sanitize" = 1 ]; then
   echo "=== sanitizer build (GCC, address + undefined + leak) ==="
   start=$SECONDS
-  if cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPROKIT_WARNINGS_AS_ERRORS=ON \
+  # Warnings are not errors here: sanitizer instrumentation makes GCC warn where the ordinary build does not
+  # (e.g. -Wclobbered around the SIMT emulator's setjmp); the ordinary CI build enforces warnings.
+  if cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREPROKIT_WARNINGS_AS_ERRORS=OFF \
         -DREPROKIT_SANITIZE=address,undefined -DREPROKIT_CUDA=OFF >"$log_dir/sanitize-cmake.log" 2>&1 \
      && cmake --build build/sanitize --parallel "$jobs" >"$log_dir/sanitize-build.log" 2>&1; then
     echo "built in $((SECONDS - start)) s"

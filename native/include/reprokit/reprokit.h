@@ -258,7 +258,12 @@ RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk_philox_str
 
 /* ---- Distributions (docs/spec.md section 4): element i is a pure function of (stream, i) ---- */
 
-/** Uniform floats in [low, high]: out[i] = fma(u, high - low, low), u = curand_uniform of word (offset + i). Needs low <= high, both finite. */
+/**
+ * Uniform floats from low up to about high: out[i] = fma(u, span, low), span = high - low rounded to float, u = curand_uniform of
+ * word (offset + i), u in (0, 1]. The range is [low, low + span] rounded: it can pass high by the rounding of span and of the
+ * fma (an ulp or so of the larger magnitude; e.g. low = -1, high = 0.75 * 2^-23 gives 2^-23 for u = 1). Needs low <= high,
+ * both finite, and a finite span.
+ */
 RK_API rk_status rk_philox_fill_uniform_range(rk_context* context, const rk_philox_stream* stream, float low, float high,
                                               float* out, int64_t count);
 

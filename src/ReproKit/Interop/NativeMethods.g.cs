@@ -365,7 +365,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_uniform")]
     internal static partial RkStatus rk_philox_fill_uniform(nint context, RkPhiloxStream* stream, float* @out, long count);
 
-    /// <summary>Uniform floats in [low, high]: out[i] = fma(u, high - low, low), u = curand_uniform of word (offset + i). Needs low &lt;= high, both finite.</summary>
+    /// <summary>Uniform floats from low up to about high: out[i] = fma(u, span, low), span = high - low rounded to float, u = curand_uniform of word (offset + i), u in (0, 1]. The range is [low, low + span] rounded: it can pass high by the rounding of span and of the fma (an ulp or so of the larger magnitude; e.g. low = -1, high = 0.75 * 2^-23 gives 2^-23 for u = 1). Needs low &lt;= high, both finite, and a finite span.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_philox_fill_uniform_range")]
     internal static partial RkStatus rk_philox_fill_uniform_range(nint context, RkPhiloxStream* stream, float low, float high, float* @out, long count);
 

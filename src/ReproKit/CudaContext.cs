@@ -77,7 +77,15 @@ public sealed class CudaContext : IDisposable
         nint raw;
         NativeErrors.Check(NativeMethods.rk_cuda_context_create(device, &raw), nameof(device));
         _handle = new CudaContextHandle(raw);
-        Device = CudaDevices.Info(device);
+        try
+        {
+            Device = CudaDevices.Info(device);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>The device this context computes on.</summary>

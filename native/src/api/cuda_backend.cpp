@@ -171,7 +171,8 @@ extern "C" RK_API rk_status rk_cuda_device_get_info(int32_t device, rk_cuda_devi
         info->runtime_version = d.runtime_version;
         info->total_memory = d.total_memory;
         std::memset(info->name, 0, sizeof info->name);
-        std::memcpy(info->name, d.name, strnlen(d.name, sizeof d.name < sizeof info->name ? sizeof d.name : sizeof info->name - 1));
+        const size_t name_length = strnlen(d.name, sizeof d.name);
+        std::memcpy(info->name, d.name, name_length < sizeof info->name ? name_length : sizeof info->name - 1);
         return ok();
     });
 }

@@ -133,7 +133,7 @@ public sealed class CpuContext : IDisposable
         return new HandleLease(_handle);
     }
 
-    /// <summary>A counted reference to a live context handle (a struct: no allocation per call).</summary>
+    /// <summary>A counted reference to a live context handle (a struct: no allocation per call); CUDA contexts use it too.</summary>
     internal readonly struct HandleLease : IDisposable
     {
         private readonly SafeHandle _handle;

@@ -97,14 +97,14 @@ public sealed class CudaContext : IDisposable
     /// </summary>
     public unsafe void SetStream(nint stream)
     {
-        using HandleLease lease = Lease();
+        using CpuContext.HandleLease lease = Lease();
         NativeErrors.Check(NativeMethods.rk_cuda_context_set_stream(lease.Raw, (void*)stream), nameof(stream));
     }
 
     /// <summary>Waits until every operation and asynchronous copy queued on this context is done.</summary>
     public void Synchronize()
     {
-        using HandleLease lease = Lease();
+        using CpuContext.HandleLease lease = Lease();
         NativeErrors.Check(NativeMethods.rk_context_synchronize(lease.Raw));
     }
 
@@ -128,7 +128,8 @@ public sealed class CudaContext : IDisposable
         _handle.Dispose();
     }
 
-    internal HandleLease Lease()
+    /// <summary>A counted reference to the live native context for the duration of a call or a buffer's life.</summary>
+    internal CpuContext.HandleLease Lease()
     {
         bool added = false;
         try
@@ -140,19 +141,7 @@ public sealed class CudaContext : IDisposable
             throw new ObjectDisposedException(nameof(CudaContext), "The CudaContext has been disposed.");
         }
 
-        return new HandleLease(_handle);
-    }
-
-    /// <summary>A counted reference to the live native context for the duration of a call or a buffer's life.</summary>
-    internal readonly struct HandleLease : IDisposable
-    {
-        private readonly SafeHandle _handle;
-
-        internal HandleLease(SafeHandle handle) => _handle = handle;
-
-        internal nint Raw => _handle.DangerousGetHandle();
-
-        public void Dispose() => _handle.DangerousRelease();
+        return new CpuContext.HandleLease(_handle);
     }
 
     private sealed class CudaContextHandle : SafeHandle

@@ -1,6 +1,7 @@
 // reprokit_dropout_bench: dropout forward/backward throughput beside the memory bound of the same
 // traffic (a copy that reads x and writes y), both on the same buffers and thread count, runs
-// interleaved so that a busy machine affects both alike. Reports best and median over the runs.
+// interleaved so that a busy machine affects both alike. Reports best and median over the runs, best
+// against the best copy, and the median of each round's ratio to that copy (the steadiest figure).
 //
 //   reprokit_dropout_bench [--isa scalar|avx2|avx512|neon] [--threads T] [--count N] [--repeat R]
 //                          [--misalign F]
@@ -154,17 +155,32 @@ int main(int argc, char** argv) {
         }
     }
     double bound = 0;
-    for (size_t c = 7; c < cases.size(); ++c)
-        bound = std::max(bound, static_cast<double>(n) / *std::min_element(cases[c].seconds.begin(), cases[c].seconds.end()));
+    size_t bound_case = 7;
+    for (size_t c = 7; c < cases.size(); ++c) {
+        const double rate = static_cast<double>(n) / *std::min_element(cases[c].seconds.begin(), cases[c].seconds.end());
+        if (rate > bound) bound = rate, bound_case = c;
+    }
+    // The median over rounds of (bound copy's time / case's time) in the same round: the runs of one
+    // round are back to back, so this ratio shrugs off a neighbour's load better than best/bound.
+    const auto paired = [&](const Case& c) {
+        std::vector<double> ratios;
+        for (size_t r = 0; r < c.seconds.size(); ++r) ratios.push_back(cases[bound_case].seconds[r] / c.seconds[r]);
+        std::sort(ratios.begin(), ratios.end());
+        return ratios[ratios.size() / 2];
+    };
+    std::vector<double> paired_ratio;
+    for (const Case& c : cases) paired_ratio.push_back(paired(c));
     std::printf("dropout bench: %zu float32 elements, p = %.2f, %d thread(s), ISA %s, x and y %d floats past 64-byte "
                 "alignment, %d runs\n",
                 n, p, threads, rk_isa_name(isa), misalign, repeat);
-    std::printf("%-17s %10s %10s %12s\n", "case", "best G/s", "median G/s", "best/bound");
-    for (Case& c : cases) {
+    std::printf("%-17s %10s %10s %12s %14s\n", "case", "best G/s", "median G/s", "best/bound", "paired median");
+    for (size_t i = 0; i < cases.size(); ++i) {
+        Case& c = cases[i];
         std::sort(c.seconds.begin(), c.seconds.end());
         const double best = static_cast<double>(n) / c.seconds.front() / 1e9;
         const double median = static_cast<double>(n) / c.seconds[c.seconds.size() / 2] / 1e9;
-        std::printf("%-17s %10.3f %10.3f %11.0f%%\n", c.name, best, median, 100.0 * best * 1e9 / bound);
+        std::printf("%-17s %10.3f %10.3f %11.0f%% %13.0f%%\n", c.name, best, median, 100.0 * best * 1e9 / bound,
+                    100.0 * paired_ratio[i]);
     }
     std::printf("memory bound (best copy reading x, writing y): %.3f G elements/s = %.1f GB/s\n", bound / 1e9,
                 bound * 8.0 / 1e9);

@@ -110,12 +110,15 @@ void run_dropout(rk_context* context, const rk_philox_stream* stream, double p, 
     const rk::core::PhiloxStream s = to_core(*stream);
     const uint64_t threshold = rk::core::dropout_threshold(p);
     const float scale = rk::core::dropout_scale(p);
+    // One thread is Philox-bound; several are memory-bound and gain by non-temporal stores of y.
+    const bool stream_y = context->pool->size() > 1;
     rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), kMinElementsPerThread, kPieceAlign,
                           [&](uint64_t begin, uint64_t end) {
                               uint8_t* bytes = format == RK_MASK_BYTES ? static_cast<uint8_t*>(mask) + begin : nullptr;
                               uint32_t* bits = format == RK_MASK_BITS ? static_cast<uint32_t*>(mask) + begin / 32 : nullptr;
                               context->kernels->dropout(s, element_offset + begin, end - begin, threshold, scale,
-                                                        x ? x + begin : nullptr, y ? y + begin : nullptr, bytes, bits);
+                                                        x ? x + begin : nullptr, y ? y + begin : nullptr, bytes, bits,
+                                                        stream_y);
                           });
 }
 

@@ -186,10 +186,10 @@ struct IsaKernels {
     // The keep decisions of each 64 consecutive stream words (16 blocks) form one 64-bit word
     // (bit 4b + w = word w of block b); the element loop reads 64 decisions at a time from those words
     // with a shift (the stream lane of element 0), so the generator stays on block boundaries while
-    // the elements start anywhere, and bit-packed masks come out as whole words. y gets plain stores
-    // here: measured on Zen 5, non-temporal stores made this Philox-bound loop slower (2.7 against 2.9
-    // G/s on one thread, 4.3-5.2 against 6.5-6.9 on two); they pay off only in the memory-bound
-    // backward from a stored mask (dropout_apply_mask).
+    // the elements start anywhere, and bit-packed masks come out as whole words. y gets non-temporal
+    // stores only when the caller asks (stream_y: the call is one of several threads' pieces): one
+    // thread is Philox-bound and loses by them, two or more are memory-bound, where plain stores cost a
+    // read for ownership of every line (12 bytes of traffic per element instead of 8).
     static constexpr uint64_t kPrefetchAhead = 1024;  // elements; x is read this far ahead
     static constexpr uint64_t kStreamMin = uint64_t{1} << 20;  // elements; below this, dx may stay in cache
 
@@ -259,9 +259,9 @@ struct IsaKernels {
     };
 
     // Elements [k, k + 64) from 64 keep bits: y (plain or non-temporal stores; `stream` implies y + k is
-    // aligned), byte mask, bit mask (k is then a multiple of 32). Shared by forward and backward.
+    // aligned) and the byte mask. Shared by forward and backward.
     static void apply64(uint64_t keep, uint64_t k, uint64_t n, float scale, const float* x, float* y, bool stream,
-                        uint8_t* bytes, uint32_t* bits) {
+                        uint8_t* bytes) {
         if (x) {
             for (uint64_t v = 0; v < 64; v += 16)  // one hint per 64-byte line
                 if (k + kPrefetchAhead + v < n) prefetch_read(x + k + kPrefetchAhead + v);
@@ -277,25 +277,54 @@ struct IsaKernels {
         if (bytes)
             for (uint32_t v = 0; v < 64; v += I::kWidth)
                 I::store_mask_bytes(bytes + k + v, I::mask_from_bits(static_cast<uint32_t>(keep >> v)));
-        if (bits) {
-            bits[k / 32] = static_cast<uint32_t>(keep);
-            bits[k / 32 + 1] = static_cast<uint32_t>(keep >> 32);
-        }
     }
 
-    // Elements [k, k + len), len < 64, one at a time from the low bits of `keep`; a bit mask gets its
-    // last words with the unused high bits 0 (k is then a multiple of 32).
+    // Elements [k, k + len), len < 64, one at a time from the low bits of `keep`.
     static void apply_few(uint64_t keep, uint64_t k, uint64_t len, float scale, const float* x, float* y,
-                          uint8_t* bytes, uint32_t* bits) {
+                          uint8_t* bytes) {
         for (uint64_t i = 0; i < len; ++i) {
             const bool m = ((keep >> i) & 1u) != 0;
             if (x) y[k + i] = core::dropout_apply<core::ScalarLanes>(m, x[k + i], scale);
             if (bytes) bytes[k + i] = m ? 1 : 0;
         }
-        if (bits) {
-            keep &= len < 64 ? (uint64_t{1} << len) - 1 : ~uint64_t{0};
-            for (uint64_t w = 0; 32 * w < len; ++w) bits[k / 32 + w] = static_cast<uint32_t>(keep >> (32 * w));
+    }
+
+    // Writes a bit mask (element k: bit k % 32 of bits[k / 32]) from runs of keep bits of any length, so
+    // the element loop may start its 64-element steps anywhere (where y is aligned); whole 64-bit
+    // pieces are stored as they fill, and finish() stores the last word(s) with the unused bits 0.
+    struct MaskBitWriter {
+        uint32_t* bits;
+        uint64_t written = 0;  // bits stored so far (a multiple of 64)
+        uint64_t pending = 0;  // the next `fill` bits, not yet stored
+        uint64_t fill = 0;     // < 64
+
+        RK_CPU_INLINE void put(uint64_t keep, uint64_t len) {  // len <= 64; bits of keep from len on ignored
+            if (len < 64) keep &= (uint64_t{1} << len) - 1;
+            pending |= keep << fill;
+            if (fill + len >= 64) {
+                bits[written / 32] = static_cast<uint32_t>(pending);
+                bits[written / 32 + 1] = static_cast<uint32_t>(pending >> 32);
+                written += 64;
+                pending = fill == 0 ? 0 : keep >> (64 - fill);
+                fill = fill + len - 64;
+            } else {
+                fill += len;
+            }
         }
+        void finish() {
+            for (uint64_t w = 0; 32 * w < fill; ++w) bits[written / 32 + w] = static_cast<uint32_t>(pending >> (32 * w));
+        }
+    };
+
+    // Keep bits of elements [k, k + len) (len <= 64, k + len <= n) of a bit mask of n elements; reads
+    // only the words those elements lie in.
+    RK_CPU_INLINE static uint64_t read_mask_bits(const uint32_t* bits, uint64_t k, uint64_t len) {
+        const uint64_t w = k / 32, off = k % 32;
+        uint64_t lo = bits[w];
+        if (off + len > 32) lo |= static_cast<uint64_t>(bits[w + 1]) << 32;
+        uint64_t keep = lo >> off;
+        if (off + len > 64) keep |= static_cast<uint64_t>(bits[w + 2]) << (64 - off);
+        return keep;
     }
 
     // First element index whose y is aligned for stream stores, or n (no stream stores) when that is
@@ -311,8 +340,29 @@ struct IsaKernels {
         }
     }
 
+    // The keep bits of consecutive elements, `len` (<= 64) at a time, from any starting bit of the
+    // stream's 64-bit keep words; a word is generated only when a bit of it is taken.
+    struct KeepCursor {
+        KeepStream keeps;
+        uint64_t shift;  // bit of the next element in `cur`; 64: `cur` is used up
+        uint64_t cur = 0;
+
+        RK_CPU_INLINE uint64_t take(uint64_t len) {  // bit i of the result: element i of the next len
+            if (shift == 64) shift = 0, cur = keeps.next();
+            uint64_t keep = cur >> shift;
+            if (shift + len > 64) {  // shift > 0 here: the rest come from the next word
+                cur = keeps.next();
+                keep |= cur << (64 - shift);
+                shift = shift + len - 64;
+            } else {
+                shift += len;
+            }
+            return keep;
+        }
+    };
+
     static void dropout(const core::PhiloxStream& s, uint64_t first, uint64_t n, uint64_t threshold, float scale,
-                        const float* x, float* y, uint8_t* bytes, uint32_t* bits) {
+                        const float* x, float* y, uint8_t* bytes, uint32_t* bits, bool stream_y) {
         if (threshold > 0xFFFFFFFFu) {  // p = 1: nothing is kept, and no word needs to be generated
             for (uint64_t k = 0; k < n; ++k) {
                 if (x) y[k] = 0.0f;
@@ -324,58 +374,46 @@ struct IsaKernels {
         }
         if (n == 0) return;
         const uint32_t t = static_cast<uint32_t>(threshold);
-        KeepStream keeps{s, {}, core::stream_cursor(s, first), t};  // from the block of element 0
-        core::stream_key(s, keeps.key);
-        const uint64_t lane0 = keeps.c.lane;  // element k is bit k + lane0 of the bit stream
-        keeps.c.lane = 0;
+        KeepCursor keeps{KeepStream{s, {}, core::stream_cursor(s, first), t}, 0};  // from the block of element 0
+        core::stream_key(s, keeps.keeps.key);
+        keeps.shift = keeps.keeps.c.lane;  // element 0 is this bit of the first keep word
+        keeps.keeps.c.lane = 0;
+        keeps.cur = keeps.keeps.next();
+        MaskBitWriter mask{bits};
 
-        const uint64_t shift = lane0;  // bit of element k in the current word, k a multiple of 64
-
-        uint64_t cur = keeps.next();  // bits [0, 64) of the bit stream
-        for (uint64_t k = 0; k < n;) {
-            const uint64_t len = std::min<uint64_t>(64, n - k);
-            uint64_t keep = cur >> shift;
-            bool have_next = false;
-            uint64_t next = 0;
-            if (shift != 0 && len + shift > 64) {  // the rest of the 64 come from the next word
-                next = keeps.next();
-                keep |= next << (64 - shift);
-                have_next = true;
-            }
+        // Non-temporal stores need y + k aligned: the elements before the first aligned one go one at a time.
+        const uint64_t a = stream_y && x ? stream_start(y, n) : n;
+        const bool stream = a < n;
+        const auto run = [&](uint64_t k, uint64_t len) {
+            const uint64_t keep = keeps.take(len);
             if (len == 64)
-                apply64(keep, k, n, scale, x, y, false, bytes, bits);
+                apply64(keep, k, n, scale, x, y, stream, bytes);
             else
-                apply_few(keep, k, len, scale, x, y, bytes, bits);
-            k += len;
-            if (k < n) {
-                if (!have_next) next = keeps.next();
-                cur = next;
-            }
-        }
+                apply_few(keep, k, len, scale, x, y, bytes);
+            if (bits) mask.put(keep, len);
+        };
+        const uint64_t head = stream ? a : 0;
+        if (head > 0) run(0, head);
+        uint64_t k = head;
+        for (; n - k >= 64; k += 64) run(k, 64);
+        if (k < n) run(k, n - k);
+        if (bits) mask.finish();
+        if (stream) I::stream_fence();
     }
 
     // dx = keep ? dy * scale : +0 from a stored mask; no random numbers.
     static void dropout_apply_mask(const uint8_t* bytes, const uint32_t* bits, const float* dy, float* dx, uint64_t n,
                                    float scale) {
-        // Bits come 64 at a time from the mask words, so k0 = 0 for a bit mask; bytes may start anywhere.
-        uint64_t k0 = 0;
-        bool stream = false;
         const uint64_t a = stream_start(dx, n);
-        if (a < n && (bytes != nullptr || a == 0)) {
-            k0 = a;
-            stream = true;
-        }
+        const bool stream = a < n;
+        const uint64_t k0 = stream ? a : 0;  // dx + k0 is aligned for stream stores
         const auto keep_at = [&](uint64_t k, uint64_t len) {  // keep bits of elements [k, k + len), len <= 64
+            if (bits) return read_mask_bits(bits, k, len);
             uint64_t keep = 0;
-            if (bytes) {
-                for (uint64_t i = 0; i < len; ++i) keep |= static_cast<uint64_t>(bytes[k + i] != 0) << i;
-            } else {
-                keep = bits[k / 32];
-                if (len > 32) keep |= static_cast<uint64_t>(bits[k / 32 + 1]) << 32;
-            }
+            for (uint64_t i = 0; i < len; ++i) keep |= static_cast<uint64_t>(bytes[k + i] != 0) << i;
             return keep;
         };
-        apply_few(keep_at(0, std::min(k0, n)), 0, std::min(k0, n), scale, dy, dx, nullptr, nullptr);
+        if (k0 > 0) apply_few(keep_at(0, k0), 0, k0, scale, dy, dx, nullptr);
         uint64_t k = k0;
         for (; n - k >= 64; k += 64) {
             if (bytes) {
@@ -390,10 +428,10 @@ struct IsaKernels {
                         I::fstore(dx + k + v, r);
                 }
             } else {
-                apply64(keep_at(k, 64), k, n, scale, dy, dx, stream, nullptr, nullptr);
+                apply64(keep_at(k, 64), k, n, scale, dy, dx, stream, nullptr);
             }
         }
-        if (k < n) apply_few(keep_at(k, n - k), k, n - k, scale, dy, dx, nullptr, nullptr);
+        if (k < n) apply_few(keep_at(k, n - k), k, n - k, scale, dy, dx, nullptr);
         if (stream) I::stream_fence();
     }
 

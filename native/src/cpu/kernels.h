@@ -25,9 +25,10 @@ struct KernelTable {
                        uint64_t span);
     // Dropout of stream elements [first, first + n): y = keep ? x * scale : +0 when x is given, and the
     // keep mask as bytes and/or bits (bit k % 32 of bits[k / 32], k counted from the piece's start,
-    // which is a multiple of 32) when those are given.
+    // which is a multiple of 32) when those are given. stream_y: y may get non-temporal stores (worth
+    // it when several threads share the memory bandwidth; results are the same either way).
     void (*dropout)(const core::PhiloxStream& s, uint64_t first, uint64_t n, uint64_t threshold, float scale,
-                    const float* x, float* y, uint8_t* mask_bytes, uint32_t* mask_bits);
+                    const float* x, float* y, uint8_t* mask_bytes, uint32_t* mask_bits, bool stream_y);
     // dx = keep ? dy * scale : +0 from a stored mask (bytes: nonzero = keep; else bits), no random numbers.
     void (*dropout_apply_mask)(const uint8_t* mask_bytes, const uint32_t* mask_bits, const float* dy, float* dx,
                                uint64_t n, float scale);

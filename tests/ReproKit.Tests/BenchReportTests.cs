@@ -160,6 +160,29 @@ public class BenchReportTests
     }
 
     [Test]
+    public void JsonOutWritesTheSameResultToAFile()
+    {
+        var (code, printed, err) = Run("bench", "rand", "--count", "2048", "--repeat", "1", "--json", "--isa", "scalar", "--threads", "1");
+        Assert.That(code, Is.Zero, err);
+        string path = PathOf("rand.json");
+        var (rc, output, rerr) = Run("bench", "rand", "--count", "2048", "--repeat", "1", "--json-out", path, "--isa", "scalar", "--threads", "1");
+        Assert.That(rc, Is.Zero, rerr);
+        Assert.That(output, Does.Contain($"wrote {path}"));
+        // Timings differ from run to run; the cases and their digests do not.
+        static string[] Digests(string json) =>
+            [.. JsonNode.Parse(json)!["cases"]!.AsArray().Select(c => $"{c!["name"]} {c["sha256"]}")];
+        string[] written = Digests(File.ReadAllText(path));
+        Assert.That(written, Is.Not.Empty);
+        Assert.That(written, Is.EqualTo(Digests(printed)));
+
+        string missing = Path.Combine(_dir, "no-such-folder", "r.json");
+        var (bad, _, berr) = Run("bench", "rand", "--count", "2048", "--repeat", "1", "--json-out", missing);
+        Assert.That(bad, Is.EqualTo(CliApp.ExitFailure));
+        Assert.That(berr, Does.Contain("--json-out").And.Contain("does not exist"));
+        Assert.That(File.Exists(missing), Is.False);
+    }
+
+    [Test]
     public void DigestsOfDifferentSettingsAreNotCompared()
     {
         string a = RandResult("a.json", "scalar", 1);

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace ReproKit.Cli.Commands;
 
 /// <summary>
-/// <c>reprokit bench rand|dropout|sample|conv2d|all [--device cpu|cuda:N] [--isa I] [--threads T] [--count N] [--repeat R] [--json]</c>:
+/// <c>reprokit bench rand|dropout|sample|conv2d|all [--device cpu|cuda:N] [--isa I] [--threads T] [--count N] [--repeat R] [--json | --json-out FILE]</c>:
 /// throughput of each case (best of R runs after a warm-up), with the digest of each output so runs on different
 /// machines can be compared for equality as well as speed. <c>all</c> runs every operation; with --json it prints a
 /// JSON array holding one result per operation (the envelope of <see cref="BenchTiming.WriteJson"/>).
@@ -22,6 +22,7 @@ internal static class BenchCommand
         new("--count", "N", "values per run (default 16777216)"),
         new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),
         new("--json", null, "print JSON instead of a table (reprokit bench report renders it)"),
+        new("--json-out", "FILE.json", "write that JSON to FILE.json instead of printing it"),
         new("--vocab", "V1,V2,..", "sample: vocabulary sizes (default 32000,128256,262144)"),
         new("--batch", "B1,B2,..", "sample: batch sizes (default 1,8,32)"),
         new("--shape", "N,C,H,W,K,R,S[,st,pad,dil,g]", "conv2d: one problem instead of the target shapes"),
@@ -36,7 +37,13 @@ internal static class BenchCommand
         string op = args.Choice("op", [.. Ops, "all"]);
         int count = (int)args.Count("--count", 1 << 28, 1 << 24);
         int repeat = (int)Math.Max(1, args.Count("--repeat", 1000, 5));
-        bool json = args.Flag("--json");
+        string? jsonOut = args.String("--json-out");
+        bool json = args.Flag("--json") || jsonOut is not null;
+        if (jsonOut is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(jsonOut))))
+        {
+            throw new IOException($"--json-out: the folder of '{jsonOut}' does not exist.");
+        }
+
         // Every option is checked before anything runs, so `bench all` cannot fail on its last operation's options.
         string? algo = args.Has("--algo") ? args.Choice("--algo", Conv2dCommand.AlgorithmNames) : null;
         string? shape = args.String("--shape");
@@ -47,6 +54,22 @@ internal static class BenchCommand
 
         int[] vocabs = IntList(args, "--vocab", [32000, 128256, 262144]);
         int[] batches = IntList(args, "--batch", [1, 8, 32]);
+        if (jsonOut is null)
+        {
+            return Measure(args, op, count, repeat, json, vocabs, batches, shape, algo, stdout);
+        }
+
+        // Written only once every case has run, so an interrupted run leaves no half file behind.
+        var text = new StringWriter();
+        int status = Measure(args, op, count, repeat, json, vocabs, batches, shape, algo, text);
+        File.WriteAllText(jsonOut, text.ToString(), new System.Text.UTF8Encoding(false));
+        stdout.WriteLine($"bench {op}: wrote {jsonOut}");
+        return status;
+    }
+
+    private static int Measure(ArgReader args, string op, int count, int repeat, bool json, int[] vocabs, int[] batches,
+        string? shape, string? algo, TextWriter stdout)
+    {
         if (DeviceOption.Parse(args.String("--device")) is int device)
         {
             if (args.Has("--isa") || args.Has("--threads") || shape is not null || algo is not null)

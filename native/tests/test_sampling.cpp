@@ -692,6 +692,37 @@ TEST(Sampling, BadInputsAreRejectedNamingTheRow) {
     EXPECT_NE(msg().find("tokens"), std::string::npos);
     EXPECT_EQ(rk_sample(nullptr, l.data(), 4, 40, 40, p.data(), s.data(), tok.data(), nullptr, nullptr, nullptr), RK_STATUS_NULL_POINTER);
     EXPECT_NE(msg().find("rk_sample"), std::string::npos);
+
+    // Outputs that share memory with another argument (the result would depend on the order of the writes).
+    std::vector<float> f(rows * 3);
+    std::vector<int32_t> counts(rows);
+    struct Overlap {
+        int32_t* tokens;
+        float* probs;
+        float* logprobs;
+        int32_t* kept;
+        const char* first;
+        const char* second;
+    };
+    const Overlap overlaps[] = {
+        {reinterpret_cast<int32_t*>(l.data() + 3 * vocab + 38), nullptr, nullptr, nullptr, "tokens", "logits"},
+        {tok.data(), f.data(), f.data() + rows - 1, nullptr, "probs", "logprobs"},
+        {tok.data(), f.data(), nullptr, reinterpret_cast<int32_t*>(f.data() + 3), "probs", "kept_counts"},
+        {tok.data(), reinterpret_cast<float*>(tok.data() + 1), nullptr, nullptr, "tokens", "probs"},
+        {tok.data(), nullptr, nullptr, reinterpret_cast<int32_t*>(p.data()), "kept_counts", "params"},
+        {tok.data(), nullptr, reinterpret_cast<float*>(s.data() + 1), nullptr, "logprobs", "streams"},
+    };
+    for (const Overlap& o : overlaps) {
+        EXPECT_EQ(rk_sample(ctx.get(), l.data(), 4, 40, 40, p.data(), s.data(), o.tokens, o.probs, o.logprobs, o.kept),
+                  RK_STATUS_INVALID_ARGUMENT)
+            << o.first << " / " << o.second;
+        EXPECT_NE(msg().find(std::string("'") + o.first + "' overlaps '" + o.second + "'"), std::string::npos) << msg();
+    }
+    // Adjacent, not overlapping: fine.
+    EXPECT_EQ(rk_sample(ctx.get(), l.data(), 4, 40, 40, p.data(), s.data(), tok.data(), f.data(), f.data() + rows,
+                        counts.data()),
+              RK_STATUS_OK)
+        << msg();
 }
 
 // ---- (g) Golden values ----------------------------------------------------------------------------

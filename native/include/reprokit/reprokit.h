@@ -323,6 +323,7 @@ RK_API rk_status rk_dropout_mask(rk_context* context, const rk_philox_stream* st
  * logprobs[r] and the number of tokens the filters kept kept_counts[r]. A row's result depends only on that row's
  * logits, parameters and stream: never on the batch, the other rows or the backend. 1 <= vocab < 2^21,
  * row_stride >= vocab. NaN or +Inf logits, or a row without a finite logit, fail with a message naming the row.
+ * No output may overlap the logits, params, streams or another output (RK_STATUS_INVALID_ARGUMENT).
  * On a CUDA context logits and the outputs are device pointers, params and streams host arrays, and the call waits
  * for its rows (so that a row error is reported here).
  */

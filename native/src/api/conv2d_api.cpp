@@ -8,6 +8,7 @@
 #include "context.h"
 #include "cuda_backend.h"
 #include "errors.h"
+#include "overlap.h"
 #include "testing.h"
 
 using namespace rk::api;
@@ -52,28 +53,6 @@ rk_status make_plan(const char* fn, const ConvGeometry& g, rk_conv_pass pass, rk
         return fail(RK_STATUS_SIZE_OVERFLOW, std::string(fn) + ": the workspace of " +
                                                  rk::cpu::conv_algorithm_name(algorithm) +
                                                  " for this shape exceeds the addressable size");
-    return RK_STATUS_OK;
-}
-
-struct Region {
-    const char* name;
-    const void* p;
-    uint64_t bytes;
-};
-
-bool overlaps(const Region& a, const Region& b) {
-    const auto pa = reinterpret_cast<uintptr_t>(a.p), pb = reinterpret_cast<uintptr_t>(b.p);
-    return a.p && b.p && a.bytes != 0 && b.bytes != 0 && pa < pb + b.bytes && pb < pa + a.bytes;
-}
-
-// Each written region must not overlap any other region.
-rk_status check_overlaps(const char* fn, std::initializer_list<Region> written, std::initializer_list<Region> all) {
-    for (const Region& out : written)
-        for (const Region& other : all)
-            if (out.p != other.p || out.name != other.name)
-                if (overlaps(out, other))
-                    return fail(RK_STATUS_INVALID_ARGUMENT,
-                                std::string(fn) + ": '" + out.name + "' overlaps '" + other.name + "'");
     return RK_STATUS_OK;
 }
 

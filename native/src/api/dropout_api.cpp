@@ -7,6 +7,7 @@
 #include "../core/dropout.h"
 #include "cuda_backend.h"
 #include "fill_dispatch.h"
+#include "overlap.h"
 
 using namespace rk::api;
 
@@ -34,12 +35,6 @@ rk_status check_format(const char* fn, int32_t format, bool none_allowed) {
     return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": mask_format " + std::to_string(format) +
                                                 " is not " + (none_allowed ? "RK_MASK_NONE, " : "") +
                                                 "RK_MASK_BYTES or RK_MASK_BITS");
-}
-
-// [a, a + an) and [b, b + bn) (bytes) share memory.
-bool overlaps(const void* a, uint64_t an, const void* b, uint64_t bn) {
-    const auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
-    return an != 0 && bn != 0 && pa < pb + bn && pb < pa + an;
 }
 
 struct Buffers {
@@ -71,11 +66,11 @@ rk_status validate(const char* fn, rk_context* context, const rk_philox_stream* 
     if (format != RK_MASK_NONE)
         if (rk_status s = check_not_null(fn, "mask", b.mask); s != RK_STATUS_OK) return s;
     const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(float);
-    if (b.in && b.out && b.in != b.out && overlaps(b.in, bytes, b.out, bytes))
+    if (b.in != b.out && overlaps({in_name, b.in, bytes}, {out_name, b.out, bytes}))
         return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": '" + in_name + "' and '" + out_name +
                                                     "' overlap without being the same buffer");
     const uint64_t mbytes = mask_size(format, static_cast<uint64_t>(count));
-    if (overlaps(b.mask, mbytes, b.in, b.in ? bytes : 0) || overlaps(b.mask, mbytes, b.out, b.out ? bytes : 0))
+    if (overlaps({"mask", b.mask, mbytes}, {in_name, b.in, bytes}) || overlaps({"mask", b.mask, mbytes}, {out_name, b.out, bytes}))
         return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": 'mask' overlaps a data buffer");
     if (in_name)
         if (rk_status s = check_device_buffer(fn, context, in_name, b.in); s != RK_STATUS_OK) return s;

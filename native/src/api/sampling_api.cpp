@@ -11,6 +11,7 @@
 #include "../core/sampling.h"
 #include "cuda_backend.h"
 #include "fill_dispatch.h"
+#include "overlap.h"
 
 using namespace rk::api;
 
@@ -138,6 +139,18 @@ extern "C" RK_API rk_status rk_sample(rk_context* context, const float* logits, 
         if (rk_status s = check_not_null(fn, "tokens", tokens); s != RK_STATUS_OK) return s;
         for (int64_t r = 0; r < batch; ++r)
             if (rk_status s = check_params(fn, r, params[r]); s != RK_STATUS_OK) return s;
+        const uint64_t rows = static_cast<uint64_t>(batch);
+        const Region r_logits{"logits", logits,
+                              ((rows - 1) * static_cast<uint64_t>(row_stride) + static_cast<uint64_t>(vocab)) * sizeof(float)};
+        const Region r_params{"params", params, rows * sizeof(rk_sampling_params)};
+        const Region r_streams{"streams", streams, rows * sizeof(rk_philox_stream)};
+        const Region r_tokens{"tokens", tokens, rows * sizeof(int32_t)}, r_probs{"probs", probs, rows * sizeof(float)};
+        const Region r_logprobs{"logprobs", logprobs, rows * sizeof(float)};
+        const Region r_kept{"kept_counts", kept_counts, rows * sizeof(int32_t)};
+        if (rk_status s = check_overlaps(fn, {r_tokens, r_probs, r_logprobs, r_kept},
+                                         {r_logits, r_params, r_streams, r_tokens, r_probs, r_logprobs, r_kept});
+            s != RK_STATUS_OK)
+            return s;
 
         if (context->device == RK_DEVICE_CUDA)
             return sample_cuda(fn, context, logits, batch, vocab, row_stride, params, streams, tokens, probs, logprobs,

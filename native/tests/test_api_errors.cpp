@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "test_helpers.h"
@@ -27,6 +29,42 @@ TEST(ApiErrors, VersionAndNames) {
     EXPECT_EQ(rk_cpu_description(nullptr, 10), RK_STATUS_NULL_POINTER);
     EXPECT_EQ(rk_cpu_description(buf, 0), RK_STATUS_INVALID_ARGUMENT);
     EXPECT_EQ(rk_cpu_isa_supported(RK_ISA_SCALAR, nullptr), RK_STATUS_NULL_POINTER);
+}
+
+// The library reads CPUID and XCR0 itself (the same code on every compiler, MSVC included); on GCC and Clang
+// it must agree with the compiler's own detection, which also checks the OS saves the vector registers.
+TEST(ApiErrors, CpuFeatureDetectionAgreesWithTheCompiler) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    const auto supported = [](rk_isa isa) {
+        int32_t v = -1;
+        EXPECT_EQ(rk_cpu_isa_supported(isa, &v), RK_STATUS_OK);
+        return v != 0;
+    };
+    EXPECT_EQ(supported(RK_ISA_AVX2), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+    EXPECT_EQ(supported(RK_ISA_AVX512), __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                                            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"));
+    char buf[256];
+    ASSERT_EQ(rk_cpu_description(buf, sizeof buf), RK_STATUS_OK);
+    const std::string text = buf;
+    const struct {
+        const char* name;
+        bool present;
+    } flags[] = {
+        {"sse4.2", __builtin_cpu_supports("sse4.2") != 0},     {"avx", __builtin_cpu_supports("avx") != 0},
+        {"avx2", __builtin_cpu_supports("avx2") != 0},         {"fma", __builtin_cpu_supports("fma") != 0},
+        {"avx512f", __builtin_cpu_supports("avx512f") != 0},   {"avx512dq", __builtin_cpu_supports("avx512dq") != 0},
+        {"avx512bw", __builtin_cpu_supports("avx512bw") != 0}, {"avx512vl", __builtin_cpu_supports("avx512vl") != 0},
+    };
+    const size_t open = text.find(" [");
+    ASSERT_TRUE(open != std::string::npos && text.back() == ']') << text;
+    std::set<std::string> listed;
+    std::istringstream words(text.substr(open + 2, text.size() - open - 3));
+    for (std::string w; words >> w;) listed.insert(w);
+    for (const auto& f : flags) EXPECT_EQ(listed.count(f.name) == 1, f.present) << f.name << " in " << text;
+#else
+    GTEST_SKIP() << "compares with GCC/Clang's __builtin_cpu_supports on x86-64 only";
+#endif
 }
 
 TEST(ApiErrors, ContextCreation) {

@@ -1,12 +1,91 @@
 #include "cpu_features.h"
 
+#include <cstdint>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(_M_X64)
-#  include <cpuid.h>
+#  define RK_X86_64 1
+#  if defined(_MSC_VER) && !defined(__clang__)
+#    include <immintrin.h>
+#    include <intrin.h>
+#  else
+#    include <cpuid.h>
+#  endif
 #endif
 
 namespace rk::cpu {
+
+#if defined(RK_X86_64)
+namespace {
+
+// The two compiler-specific primitives; everything else reads their bits the same way on every compiler.
+struct CpuidRegs {
+    uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+CpuidRegs cpuid(uint32_t leaf, uint32_t subleaf) {
+    CpuidRegs r;
+#  if defined(_MSC_VER) && !defined(__clang__)
+    int v[4] = {};
+    __cpuidex(v, static_cast<int>(leaf), static_cast<int>(subleaf));
+    r = {static_cast<uint32_t>(v[0]), static_cast<uint32_t>(v[1]), static_cast<uint32_t>(v[2]), static_cast<uint32_t>(v[3])};
+#  else
+    __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
+#  endif
+    return r;
+}
+
+// XCR0: which register states the OS saves on a context switch (only valid when CPUID reports OSXSAVE).
+uint64_t xcr0() {
+#  if defined(_MSC_VER) && !defined(__clang__)
+    return _xgetbv(0);
+#  else
+    uint32_t lo = 0, hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (static_cast<uint64_t>(hi) << 32) | lo;
+#  endif
+}
+
+bool bit(uint32_t reg, int n) { return ((reg >> n) & 1u) != 0; }
+
+// The features this library cares about: the CPU has them and the OS saves their registers (XCR0), as
+// AVX and AVX-512 instructions fault otherwise.
+struct X86Features {
+    bool sse42 = false, avx = false, avx2 = false, fma = false;
+    bool avx512f = false, avx512dq = false, avx512bw = false, avx512vl = false;
+};
+
+X86Features detect() {
+    X86Features f;
+    const uint32_t max_leaf = cpuid(0, 0).eax;
+    if (max_leaf < 1) return f;
+    const CpuidRegs l1 = cpuid(1, 0);
+    f.sse42 = bit(l1.ecx, 20);
+    const bool osxsave = bit(l1.ecx, 27);
+    const uint64_t xcr = osxsave ? xcr0() : 0;
+    const bool os_avx = (xcr & 0x6) == 0x6;         // SSE and AVX (YMM) state
+    const bool os_avx512 = (xcr & 0xE6) == 0xE6;    // and opmask, ZMM0-15 high halves, ZMM16-31
+    f.avx = os_avx && bit(l1.ecx, 28);
+    f.fma = f.avx && bit(l1.ecx, 12);
+    if (max_leaf >= 7) {
+        const CpuidRegs l7 = cpuid(7, 0);
+        f.avx2 = f.avx && bit(l7.ebx, 5);
+        const bool avx512 = os_avx512 && bit(l7.ebx, 16);
+        f.avx512f = avx512;
+        f.avx512dq = avx512 && bit(l7.ebx, 17);
+        f.avx512bw = avx512 && bit(l7.ebx, 30);
+        f.avx512vl = avx512 && bit(l7.ebx, 31);
+    }
+    return f;
+}
+
+const X86Features& features() {
+    static const X86Features f = detect();
+    return f;
+}
+
+}  // namespace
+#endif
 
 bool isa_supported(rk_isa isa) {
     switch (isa) {
@@ -14,11 +93,11 @@ bool isa_supported(rk_isa isa) {
             return true;
 #if defined(RK_HAVE_X86_KERNELS)
         case RK_ISA_AVX2:
-            // __builtin_cpu_supports also checks that the OS saves the vector registers (XCR0).
-            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        case RK_ISA_AVX512:
-            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                   __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+            return features().avx2 && features().fma;
+        case RK_ISA_AVX512: {
+            const X86Features& f = features();
+            return f.avx512f && f.avx512dq && f.avx512bw && f.avx512vl;
+        }
 #endif
 #if defined(RK_HAVE_NEON_KERNELS)
         case RK_ISA_NEON:
@@ -38,37 +117,38 @@ rk_isa best_isa() {
 
 std::string cpu_description() {
     std::string text;
-#if defined(__x86_64__) || defined(_M_X64)
-    unsigned int regs[12] = {};
-    unsigned int max_ext = __get_cpuid_max(0x80000000u, nullptr);
-    if (max_ext >= 0x80000004u) {
-        for (unsigned int leaf = 0; leaf < 3; ++leaf)
-            __get_cpuid(0x80000002u + leaf, &regs[4 * leaf], &regs[4 * leaf + 1], &regs[4 * leaf + 2],
-                        &regs[4 * leaf + 3]);
+#if defined(RK_X86_64)
+    if (cpuid(0x80000000u, 0).eax >= 0x80000004u) {
         char brand[49] = {};
-        std::memcpy(brand, regs, 48);
+        for (uint32_t leaf = 0; leaf < 3; ++leaf) {
+            const CpuidRegs r = cpuid(0x80000002u + leaf, 0);
+            const uint32_t words[4] = {r.eax, r.ebx, r.ecx, r.edx};
+            std::memcpy(brand + 16 * leaf, words, 16);
+        }
         text = brand;
         while (!text.empty() && text.front() == ' ') text.erase(text.begin());
+        while (!text.empty() && text.back() == ' ') text.pop_back();
     } else {
         text = "x86-64";
     }
-    text += " [";
-    // __builtin_cpu_supports needs literal names.
-    const struct { const char* name; bool present; } features[] = {
-        {"sse4.2", __builtin_cpu_supports("sse4.2") != 0},     {"avx", __builtin_cpu_supports("avx") != 0},
-        {"avx2", __builtin_cpu_supports("avx2") != 0},         {"fma", __builtin_cpu_supports("fma") != 0},
-        {"avx512f", __builtin_cpu_supports("avx512f") != 0},   {"avx512dq", __builtin_cpu_supports("avx512dq") != 0},
-        {"avx512bw", __builtin_cpu_supports("avx512bw") != 0}, {"avx512vl", __builtin_cpu_supports("avx512vl") != 0},
+    const X86Features& f = features();
+    const struct {
+        const char* name;
+        bool present;
+    } flags[] = {
+        {"sse4.2", f.sse42},     {"avx", f.avx},           {"avx2", f.avx2},         {"fma", f.fma},
+        {"avx512f", f.avx512f}, {"avx512dq", f.avx512dq}, {"avx512bw", f.avx512bw}, {"avx512vl", f.avx512vl},
     };
-    bool first_feature = true;
-    for (const auto& f : features) {
-        if (!f.present) continue;
-        if (!first_feature) text += ' ';
-        text += f.name;
-        first_feature = false;
+    text += " [";
+    bool first_flag = true;
+    for (const auto& flag : flags) {
+        if (!flag.present) continue;
+        if (!first_flag) text += ' ';
+        text += flag.name;
+        first_flag = false;
     }
     text += "]";
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) || defined(_M_ARM64)
     text = "aarch64 [neon]";
 #else
     text = "unknown CPU";

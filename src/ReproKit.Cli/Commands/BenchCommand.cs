@@ -179,12 +179,12 @@ internal static class BenchCommand
         var results = new List<(string Name, double Seconds, string Digest)>();
         foreach (Case c in cases)
         {
-            Console.Error.Write($"\rbench {op}: {c.Name,-14}");
+            Progress.Step($"bench {op}: {c.Name}");
             double best = BenchTiming.Best(repeat, c.Run);
             results.Add((c.Name, best, c.Digest()));
         }
 
-        Console.Error.WriteLine("\r" + new string(' ', 40) + "\r");
+        Progress.Done();
         if (json)
         {
             BenchTiming.WriteJson(stdout, op, context, results, (w, r) =>

@@ -48,7 +48,7 @@ internal static class ConvBench
                 }
 
                 var ws = new byte[bytes];
-                Console.Error.Write($"\rbench conv2d: {name} forward {chosen}          ");
+                Progress.Step($"bench conv2d: {name} forward {chosen}");
                 double s = BenchTiming.Best(repeat, () => Conv2d.Forward(d, x, w, [], y, a, ws, context));
                 string label = a == ConvAlgorithm.Auto ? $"auto={Conv2dCommand.AlgorithmNames[(int)chosen]}" : Conv2dCommand.AlgorithmNames[(int)a];
                 rows.Add((name, "forward", label, s * 1e3, d.Flops / s / 1e9, OutputDigest.Sha256<float>(y)));
@@ -59,7 +59,7 @@ internal static class ConvBench
                 var dx = new float[d.InputLength];
                 var dw = new float[d.WeightLength];
                 var db = new float[d.K];
-                Console.Error.Write($"\rbench conv2d: {name} backward          ");
+                Progress.Step($"bench conv2d: {name} backward");
                 double sd = BenchTiming.Best(repeat, () => Conv2d.BackwardData(d, y, w, dx, context: context));
                 rows.Add((name, "backward-data", "direct", sd * 1e3, d.Flops / sd / 1e9, OutputDigest.Sha256<float>(dx)));
                 double sw = BenchTiming.Best(repeat, () => Conv2d.BackwardWeights(d, x, y, dw, db, context: context));
@@ -67,7 +67,7 @@ internal static class ConvBench
             }
         }
 
-        Console.Error.Write("\r" + new string(' ', 70) + "\r");
+        Progress.Done();
         if (json)
         {
             BenchTiming.WriteJson(stdout, "conv2d", context, rows, (w, r) =>

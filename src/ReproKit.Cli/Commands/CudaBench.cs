@@ -29,7 +29,7 @@ internal static class CudaBench
             var rows = new List<(Case Case, double Seconds, string Digest)>();
             foreach (Case c in cases)
             {
-                Console.Error.Write($"\rbench {op} on cuda:{device}: {c.Name,-30}");
+                Progress.Step($"bench {op} on cuda:{device}: {c.Name}");
                 double s = BenchTiming.Best(repeat, () =>
                 {
                     c.Run();
@@ -38,7 +38,7 @@ internal static class CudaBench
                 rows.Add((c, s, c.Digest()));
             }
 
-            Console.Error.Write("\r" + new string(' ', 70) + "\r");
+            Progress.Done();
             string isa = $"cuda:{context.Device.Architecture}";
             if (json)
             {

@@ -30,7 +30,7 @@ internal static class SampleBench
                 var tokens = new int[b];
                 foreach (var (name, p) in ParameterSets)
                 {
-                    Console.Error.Write($"\rbench sample: V={v} B={b} {name}          ");
+                    Progress.Step($"bench sample: V={v} B={b} {name}");
                     var ps = Enumerable.Repeat(p, b).ToArray();
                     double ms = BenchTiming.Best(repeat, () => Sampler.Sample(logits, b, v, ps, streams, tokens, context: context)) * 1e3;
                     rows.Add((v, b, name, ms, readMs, OutputDigest.Sha256<int>(tokens)));
@@ -38,7 +38,7 @@ internal static class SampleBench
             }
         }
 
-        Console.Error.WriteLine("\r" + new string(' ', 60) + "\r");
+        Progress.Done();
         if (json)
         {
             BenchTiming.WriteJson(stdout, "sample", context, rows, (w, r) =>

@@ -64,7 +64,7 @@ internal static class VerifyCommand
         {
             using var context = new CpuContext(o);
             string backend = $"cpu/{ReproKitLibrary.IsaName(context.Isa)}/{context.Threads}t";
-            Console.Error.Write($"\rverify: {backend,-20}");
+            Progress.Step($"verify: {backend}");
             foreach (GoldenResult r in Golden.RunAll(context))
             {
                 rows.Add((backend, r));
@@ -75,14 +75,14 @@ internal static class VerifyCommand
         {
             using var context = new CudaContext(d);
             string backend = $"cuda:{d}/{context.Device.Architecture}";
-            Console.Error.Write($"\rverify: {backend,-20} {context.Device.Name}");
+            Progress.Step($"verify: {backend} {context.Device.Name}");
             for (int i = 0; i < Golden.Count; i++)
             {
                 rows.Add((backend, CudaOperations.Golden(i, context)));
             }
         }
 
-        Console.Error.Write("\r" + new string(' ', 60) + "\r");
+        Progress.Done();
         int mismatches = rows.Count(r => !r.Result.Matches);
         if (args.Flag("--json"))
         {

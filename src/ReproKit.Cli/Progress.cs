@@ -1,0 +1,35 @@
+namespace ReproKit.Cli;
+
+/// <summary>
+/// Progress of long runs (bench, verify) on stderr, never mixed into stdout's tables or JSON. On a terminal it is
+/// one line rewritten in place and erased at the end; when stderr is redirected (a log file, CI) each step is
+/// its own line, so the log shows what ran without carriage-return clutter.
+/// </summary>
+internal static class Progress
+{
+    private static int _shown; // length of the line on the terminal now
+
+    /// <summary>Reports the step starting now.</summary>
+    internal static void Step(string text)
+    {
+        if (Console.IsErrorRedirected)
+        {
+            Console.Error.WriteLine(text);
+            return;
+        }
+
+        Console.Error.Write("\r" + text.PadRight(_shown));
+        _shown = text.Length;
+    }
+
+    /// <summary>Erases the progress line (terminal only).</summary>
+    internal static void Done()
+    {
+        if (!Console.IsErrorRedirected && _shown > 0)
+        {
+            Console.Error.Write("\r" + new string(' ', _shown) + "\r");
+        }
+
+        _shown = 0;
+    }
+}

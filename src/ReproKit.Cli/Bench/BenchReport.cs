@@ -310,8 +310,7 @@ internal static class BenchReport
         {
             s.Append("<rect x=\"").Append(N(Pad)).Append("\" y=\"").Append(N(y - 9)).Append("\" width=\"10\" height=\"10\" fill=\"")
                 .Append(Color(series.Index)).Append("\" />\n");
-            string legend = $"{series.Input.Letter}: {series.Input.Path} — {series.Run.Machine}, {series.Run.Isa}, {series.Run.Threads} thread{(series.Run.Threads == 1 ? "" : "s")}";
-            Text(s, Pad + 16, y, Truncate(legend, 110), "11", "#222");
+            Text(s, Pad + 16, y, Legend(series), "11", "#222");
             y += Row;
         }
 
@@ -393,6 +392,35 @@ internal static class BenchReport
     }
 
     private static string N(double v) => Math.Round(v, 1).ToString("0.#", CultureInfo.InvariantCulture);
+
+    // "A: path — machine, isa, N threads": the machine, ISA and threads always whole (they are what a reader compares);
+    // the path gives way, shortened from the left so that its file name stays.
+    private static string Legend(BenchSeries series)
+    {
+        string run = $" — {series.Run.Machine}, {series.Run.Isa}, {series.Run.Threads} thread{(series.Run.Threads == 1 ? "" : "s")}";
+        string letter = $"{series.Input.Letter}: ";
+        int pathRoom = Math.Max(LegendPathMin, LegendWidth - letter.Length - run.Length);
+        return letter + TruncateLeft(series.Input.Path, pathRoom) + run;
+    }
+
+    private const int LegendWidth = 110;
+    private const int LegendPathMin = 24;
+
+    private static string TruncateLeft(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+
+        int k = text.Length - (max - 1);
+        if (char.IsLowSurrogate(text[k]))
+        {
+            k++;
+        }
+
+        return "…" + text[k..];
+    }
 
     private static string Truncate(string text, int max)
     {

@@ -10,11 +10,17 @@ internal static class Progress
     private static int _shown; // length of the line on the terminal now
 
     /// <summary>Reports the step starting now.</summary>
-    internal static void Step(string text)
+    /// <param name="text">What runs now.</param>
+    /// <param name="logWhenRedirected">Whether a redirected stderr gets the step as a line (false: short steps shown only on a terminal).</param>
+    internal static void Step(string text, bool logWhenRedirected = true)
     {
         if (Console.IsErrorRedirected)
         {
-            Console.Error.WriteLine(text);
+            if (logWhenRedirected)
+            {
+                Console.Error.WriteLine(text);
+            }
+
             return;
         }
 

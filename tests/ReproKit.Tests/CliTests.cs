@@ -220,18 +220,6 @@ public class CliTests
     }
 
     [Test]
-    public void DemoPassesItsChecks()
-    {
-        var (code, output, err) = Run("demo");
-        Assert.That(code, Is.Zero, err);
-        Assert.That(output, Does.Contain("All checks passed").And.Contain("match"));
-        Assert.That(output, Does.Not.Contain("DIFFERENT").And.Not.Contain("MISMATCH"));
-        // The seed-42 digests are golden: they are the same on every machine and backend.
-        Assert.That(output, Does.Contain("472fe2ba183eda83e300a89e9866b0395e874e877b5a06b5a51c31aa29e0405c"));
-        Assert.That(output, Does.Contain("e410fe873f9b741bbcf69f41055dae8ba47a20e0f78a4fff17f409ba100b4641"));
-    }
-
-    [Test]
     public void HelpIsAvailable()
     {
         Assert.That(Run("--help").Out, Does.Contain("rand").And.Contain("demo"));

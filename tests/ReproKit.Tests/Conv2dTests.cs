@@ -1,4 +1,5 @@
 using ReproKit.Cli;
+using ReproKit.Cli.Demo;
 using ReproKit.IO;
 
 namespace ReproKit.Tests;
@@ -13,43 +14,9 @@ public class Conv2dTests
         return v;
     }
 
-    // float64 direct convolution in NCHW with groups, for accuracy checks.
-    private static double[] Reference(Conv2dDescriptor d, float[] x, float[] w, float[]? bias)
-    {
-        var (p, q) = d.OutputSize;
-        long cg = d.C / d.Groups, kg = d.K / d.Groups;
-        var y = new double[d.N * d.K * p * q];
-        for (long n = 0; n < d.N; n++)
-        for (long k = 0; k < d.K; k++)
-        for (long i = 0; i < p; i++)
-        for (long j = 0; j < q; j++)
-        {
-            double acc = bias is null ? 0 : bias[k];
-            long g = k / kg;
-            for (long c = 0; c < cg; c++)
-            for (long r = 0; r < d.R; r++)
-            for (long s = 0; s < d.S; s++)
-            {
-                long h = (i * d.StrideH) - d.PadTop + (r * d.DilationH), ww = (j * d.StrideW) - d.PadLeft + (s * d.DilationW);
-                if (h < 0 || h >= d.H || ww < 0 || ww >= d.W)
-                {
-                    continue;
-                }
+    private static double[] Reference(Conv2dDescriptor d, float[] x, float[] w, float[]? bias) => ConvReference.Forward(d, x, w, bias);
 
-                acc += (double)x[(((n * d.C) + (g * cg) + c) * d.H + h) * d.W + ww] * w[((k * cg + c) * d.R + r) * d.S + s];
-            }
-
-            y[((n * d.K + k) * p + i) * q + j] = acc;
-        }
-
-        return y;
-    }
-
-    private static double MaxRelativeError(float[] got, double[] exact)
-    {
-        double scale = exact.Max(Math.Abs);
-        return got.Zip(exact, (g, e) => Math.Abs(g - e) / scale).Max();
-    }
+    private static double MaxRelativeError(float[] got, double[] exact) => ConvReference.MaxRelativeError(got, exact);
 
     [TestCase(ConvAlgorithm.Direct, 1e-6)]
     [TestCase(ConvAlgorithm.ImplicitGemm, 1e-6)]

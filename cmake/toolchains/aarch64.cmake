@@ -10,4 +10,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-set(CMAKE_CROSSCOMPILING_EMULATOR "qemu-aarch64;-L;/usr/aarch64-linux-gnu")
+# -L makes the cross sysroot's loader run the binaries; LD_LIBRARY_PATH (set for the guest only) makes it load the
+# sysroot's libc and libstdc++ too. Without it, a host with Debian's multiarch arm64 packages (libc6:arm64 in
+# /lib/aarch64-linux-gnu) gives the guest that libc under the cross loader of another glibc build: the mismatch
+# spins forever inside the first pthread call.
+set(CMAKE_CROSSCOMPILING_EMULATOR "qemu-aarch64;-L;/usr/aarch64-linux-gnu;-E;LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib")

@@ -455,16 +455,12 @@ TEST_F(SimtKernels, ConvBackwardWeightsAcrossReductionChunks) {
 
 // ---- Schedules and the emulation itself ----------------------------------------------------------
 
-// The kernels with barriers give the same bits when the threads of a block run in the opposite order.
-TEST_F(SimtKernels, BarrierKernelsDoNotDependOnThreadOrder) {
+// The kernels with barriers give the same bits under every schedule the emulation has (forward, reverse and seeded
+// random orders of blocks and of the threads between barriers): their results cannot depend on thread order.
+TEST_F(SimtKernels, BarrierKernelsGiveTheSameBitsUnderEverySchedule) {
     const rk_conv2d_desc d = conv_desc(RK_LAYOUT_NCHW, 1, 20, 6, 6, 18, 3, 3, 1, 1, 1, 1);
     const rk::core::ConvGeometry g = geometry(d);
     std::vector<float> x = data(cpu_.get(), g.x_count()), w = data(cpu_.get(), g.w_count());
-    std::vector<float> forward(g.y_count()), reverse(g.y_count());
-    rk::cuda::launch_conv(ConvArgs{ConvOp::kForwardImplicitGemm, g, x.data(), w.data(), nullptr, forward.data(), nullptr}, nullptr);
-    Emulator::instance().set_schedule(Schedule::kReverse);
-    rk::cuda::launch_conv(ConvArgs{ConvOp::kForwardImplicitGemm, g, x.data(), w.data(), nullptr, reverse.data(), nullptr}, nullptr);
-    EXPECT_TRUE(same_bytes(forward, reverse));
 
     const uint32_t vocab = 2000;
     std::vector<float> logits(4 * vocab);
@@ -472,15 +468,32 @@ TEST_F(SimtKernels, BarrierKernelsDoNotDependOnThreadOrder) {
     ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &ls, 0.0f, 2.0f, logits.data(), 4 * vocab), RK_STATUS_OK);
     const std::vector<rk_sampling_params> params{{1.0f, 0, 0.8, 0.0}, {0.5f, 30, 1.0, 0.0}, {1.0f, 0, 1.0, 0.1}, {1.0f, 0, 1.0, 0.0}};
     const std::vector<rk_philox_stream> streams{{1, 0, 0}, {1, 1, 0}, {1, 2, 0}, {1, 3, 0}};
-    std::vector<int32_t> t1, t2, k1, k2;
-    std::vector<float> p1, p2, l1, l2;
-    std::vector<rk::cuda::SampleRowStatus> s1, s2;
-    run_sample_kernel(logits, 4, vocab, params, streams, t2, p2, l2, k2, s2);
-    Emulator::instance().set_schedule(Schedule::kForward);
-    run_sample_kernel(logits, 4, vocab, params, streams, t1, p1, l1, k1, s1);
-    EXPECT_EQ(t1, t2);
-    EXPECT_TRUE(same_bytes(p1, p2));
-    EXPECT_EQ(k1, k2);
+
+    std::vector<float> conv_first;
+    std::vector<int32_t> tokens_first, kept_first;
+    std::vector<float> probs_first;
+    ASSERT_GT(rk::simt::schedules().size(), 2u);
+    for (const rk::simt::ScheduleSpec& s : rk::simt::schedules()) {
+        SCOPED_TRACE(s.name);
+        Emulator::instance().set_schedule(s);
+        std::vector<float> y(g.y_count());
+        rk::cuda::launch_conv(ConvArgs{ConvOp::kForwardImplicitGemm, g, x.data(), w.data(), nullptr, y.data(), nullptr}, nullptr);
+        std::vector<int32_t> tokens, kept;
+        std::vector<float> probs, logps;
+        std::vector<rk::cuda::SampleRowStatus> status;
+        run_sample_kernel(logits, 4, vocab, params, streams, tokens, probs, logps, kept, status);
+        if (conv_first.empty()) {
+            conv_first = y;
+            tokens_first = tokens;
+            probs_first = probs;
+            kept_first = kept;
+            continue;
+        }
+        EXPECT_TRUE(same_bytes(conv_first, y));
+        EXPECT_EQ(tokens_first, tokens);
+        EXPECT_TRUE(same_bytes(probs_first, probs));
+        EXPECT_EQ(kept_first, kept);
+    }
 }
 
 __global__ void divergent_barrier_kernel(int* out) {

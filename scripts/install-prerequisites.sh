@@ -6,6 +6,8 @@
 #   scripts/install-prerequisites.sh --cuda       also Debian's nvidia-cuda-toolkit (CUDA 11.8, non-free; ~1.6 GB
 #                                                 download) to build the CUDA plugin; no GPU is needed to build it
 #   scripts/install-prerequisites.sh --fuzz       also Clang 16 and its runtimes (libFuzzer, ASan, UBSan) for the fuzzers
+#   scripts/install-prerequisites.sh --windows    also MinGW-w64 (posix threads) to cross-build reprokit.dll and wine64
+#                                                 to run its tests (cmake/toolchains/mingw-w64.cmake)
 # Runs apt-get as root (or through sudo). The .NET SDK is expected on the machine already.
 set -euo pipefail
 
@@ -13,13 +15,15 @@ want_bindings=0
 want_arm64=0
 want_cuda=0
 want_fuzz=0
+want_windows=0
 for arg in "$@"; do
   case "$arg" in
     --bindings) want_bindings=1 ;;
     --arm64) want_arm64=1 ;;
     --cuda) want_cuda=1 ;;
     --fuzz) want_fuzz=1 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --windows) want_windows=1 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "install-prerequisites: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -53,6 +57,13 @@ fi
 if [ "$want_fuzz" = 1 ]; then
   command -v clang++-16 >/dev/null 2>&1 || missing+=(clang-16)
   [ -f /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing+=(libclang-rt-16-dev)
+fi
+
+# --windows: the posix-threads flavour of MinGW-w64's g++ (std::thread and std::mutex need it), and Wine to run
+# the Windows test binaries.
+if [ "$want_windows" = 1 ]; then
+  command -v x86_64-w64-mingw32-g++-posix >/dev/null 2>&1 || missing+=(g++-mingw-w64-x86-64-posix)
+  { command -v wine64 || [ -x /usr/lib/wine/wine64 ]; } >/dev/null 2>&1 || missing+=(wine64)
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -102,11 +102,11 @@ TEST(ApiErrors, ContextCreation) {
 
 TEST(ApiErrors, EnvironmentOverridesAreValidated) {
     rk_context* ctx = nullptr;
-    setenv("RK_ISA", "sse9", 1);
+    rk::test::set_env("RK_ISA", "sse9");
     EXPECT_EQ(rk_cpu_context_create(nullptr, &ctx), RK_STATUS_INVALID_ARGUMENT);
     EXPECT_TRUE(message_contains("RK_ISA='sse9'"));
-    setenv("RK_ISA", "scalar", 1);
-    setenv("RK_NUM_THREADS", "3", 1);
+    rk::test::set_env("RK_ISA", "scalar");
+    rk::test::set_env("RK_NUM_THREADS", "3");
     ASSERT_EQ(rk_cpu_context_create(nullptr, &ctx), RK_STATUS_OK);
     rk_context_info info{};
     info.struct_size = sizeof info;
@@ -114,11 +114,11 @@ TEST(ApiErrors, EnvironmentOverridesAreValidated) {
     EXPECT_EQ(info.isa, RK_ISA_SCALAR);
     EXPECT_EQ(info.num_threads, 3);
     rk_context_destroy(ctx);
-    setenv("RK_NUM_THREADS", "zero", 1);
+    rk::test::set_env("RK_NUM_THREADS", "zero");
     EXPECT_EQ(rk_cpu_context_create(nullptr, &ctx), RK_STATUS_INVALID_ARGUMENT);
     EXPECT_TRUE(message_contains("RK_NUM_THREADS='zero'"));
-    unsetenv("RK_ISA");
-    unsetenv("RK_NUM_THREADS");
+    rk::test::unset_env("RK_ISA");
+    rk::test::unset_env("RK_NUM_THREADS");
 }
 
 TEST(ApiErrors, HandlesAreChecked) {

@@ -3,12 +3,30 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "reprokit/reprokit.h"
 
 namespace rk::test {
+
+// Sets or removes an environment variable of this process (POSIX setenv/unsetenv; the CRT's _putenv_s on Windows,
+// which is the environment getenv reads there).
+inline void set_env(const char* name, const char* value) {
+#if defined(_WIN32)
+    _putenv_s(name, value);
+#else
+    setenv(name, value, 1);
+#endif
+}
+inline void unset_env(const char* name) {
+#if defined(_WIN32)
+    _putenv_s(name, "");  // an empty value removes the variable
+#else
+    unsetenv(name);
+#endif
+}
 
 // The ISAs this machine runs (scalar always first).
 inline std::vector<rk_isa> supported_isas() {

@@ -44,6 +44,30 @@
 
 namespace rk::core {
 
+// a*b + c rounded once to float, from double arithmetic alone: the product of two floats is exact in double, the
+// sum's rounding error is exact by TwoSum, and the sum rounded to odd (the last bit set when inexact) keeps enough
+// bits that converting it to float rounds as the exact value would (Boldo & Melquiond, "Emulation of FMA and
+// correctly rounded sums", 2008). For C libraries whose fmaf is not correctly rounded: MinGW-w64's (Debian 12,
+// mingw-w64 10) is wrong on about 8 % of cancelling inputs, which changed the scalar backend's bits on Windows.
+// Needs round-to-nearest (CanonicalFpEnv) and no x87 arithmetic (x86-64 uses SSE2).
+inline float fmaf_by_round_to_odd(float a, float b, float c) {
+    const double p = static_cast<double>(a) * static_cast<double>(b);
+    double s = p + static_cast<double>(c);
+    // Finite inputs never overflow here (|a*b| < 2^256), so a non-finite sum means an infinite or NaN input, whose
+    // result the double arithmetic already gives.
+    if (!(s - s == 0.0)) return static_cast<float>(s);
+    const double bp = s - p;
+    const double err = (p - (s - bp)) + (static_cast<double>(c) - bp);
+    if (err != 0.0) {
+        uint64_t bits;
+        std::memcpy(&bits, &s, sizeof bits);
+        // Inexact with an even last bit: the exact value lies between s and its odd neighbour on err's side.
+        if ((bits & 1u) == 0) bits += (err > 0.0) == (s > 0.0) ? 1 : static_cast<uint64_t>(-1);
+        std::memcpy(&s, &bits, sizeof bits);
+    }
+    return static_cast<float>(s);
+}
+
 struct ScalarLanes {
     using f32 = float;
     using u32 = uint32_t;
@@ -67,7 +91,11 @@ struct ScalarLanes {
     RK_HD static f32 fsub(f32 a, f32 b) { return a - b; }
     RK_HD static f32 fmul(f32 a, f32 b) { return a * b; }
     RK_HD static f32 fdiv(f32 a, f32 b) { return a / b; }
+#  if defined(__MINGW32__)
+    RK_HD static f32 ffma(f32 a, f32 b, f32 c) { return fmaf_by_round_to_odd(a, b, c); }  // MinGW's fmaf is wrong
+#  else
     RK_HD static f32 ffma(f32 a, f32 b, f32 c) { return std::fma(a, b, c); }
+#  endif
     RK_HD static f32 fsqrt(f32 a) { return std::sqrt(a); }
 #endif
     // Sign-bit operations, so that NaN payloads and signs match the SIMD and/xor versions.

@@ -294,13 +294,26 @@ struct ScratchCache {
             if (p[i]) ::operator delete(p[i], std::align_val_t{64});
     }
 };
+// MinGW-w64 GCC keeps thread_local objects in emulated TLS, whose destructors in a DLL run on memory winpthreads has
+// already released when a worker thread exits (Wine: _aligned_free of a garbage pointer). There the cache is off:
+// every scratch block is allocated and freed per call (the contents are written before they are read either way).
+#if defined(__MINGW32__)
+constexpr bool kCacheScratch = false;
+ScratchCache& thread_cache() {
+    static ScratchCache unused;  // never used
+    return unused;
+}
+#else
+constexpr bool kCacheScratch = true;
 thread_local ScratchCache t_cache;
+ScratchCache& thread_cache() { return t_cache; }
+#endif
 }  // namespace
 
 ConvScratch::ConvScratch(size_t bytes) {
     bytes = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
-    if (bytes <= kCachedBytes) {
-        ScratchCache& c = t_cache;
+    if (kCacheScratch && bytes <= kCachedBytes) {
+        ScratchCache& c = thread_cache();
         int pick = -1;
         for (int i = 0; i < kSlots; ++i)  // the smallest free block that fits, else any free block (grown)
             if (!c.used[i] && (pick < 0 || (c.cap[i] >= bytes && (c.cap[pick] < bytes || c.cap[i] < c.cap[pick]))))
@@ -322,12 +335,14 @@ ConvScratch::ConvScratch(size_t bytes) {
 }
 
 ConvScratch::~ConvScratch() {
-    ScratchCache& c = t_cache;
-    for (int i = 0; i < kSlots; ++i)
-        if (c.p[i] == p_ && c.used[i]) {
-            c.used[i] = false;
-            return;
-        }
+    if (kCacheScratch) {
+        ScratchCache& c = thread_cache();
+        for (int i = 0; i < kSlots; ++i)
+            if (c.p[i] == p_ && c.used[i]) {
+                c.used[i] = false;
+                return;
+            }
+    }
     ::operator delete(p_, std::align_val_t{64});
 }
 

@@ -2,7 +2,10 @@
 # Linux build script (build.ps1 is its Windows twin; keep them in step).
 #   ./build.sh build   native library (CMake, Release) + every C# project
 #   ./build.sh test    native tests (CTest) + dotnet test
-#   ./build.sh pack    NuGet packages into artifacts/packages (ReproKit.Cuda too when nvcc is installed)
+#   ./build.sh pack    NuGet packages into artifacts/packages (ReproKit.Cuda too when nvcc is installed); ReproKit
+#                      carries linux-x64, linux-arm64 and win-x64 libraries, the last two cross-built here
+#                      (scripts/install-prerequisites.sh --arm64 --windows) unless REPROKIT_NATIVE_LINUX_ARM64 /
+#                      REPROKIT_NATIVE_WIN_X64 name libraries built already (CI passes its test builds' libraries)
 #   ./build.sh consumer  pack, then build and run samples/ReproKit.Consumer against the packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -24,9 +27,22 @@ cuda_plugin() {
   cmake --build artifacts/native/cuda --target reprokit_cuda --parallel
 }
 
+# cross_native RID TOOLCHAIN: the library alone for another runtime, into artifacts/native/RID/build.
+cross_native() {
+  local dir="artifacts/native/$1/build"
+  echo "build.sh: cross-building the $1 native library ($2)" >&2
+  cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$2" -DCMAKE_BUILD_TYPE=Release -DREPROKIT_BUILD_TESTS=OFF >/dev/null \
+    || { echo "build.sh: configuring the $1 build failed (scripts/install-prerequisites.sh --arm64 --windows installs the cross compilers)" >&2; return 1; }
+  cmake --build "$dir" --target reprokit --parallel >/dev/null
+}
+
 pack() {
   rm -rf artifacts/packages
-  dotnet pack src/ReproKit/ReproKit.csproj -c "$config" -o artifacts/packages
+  local arm64=${REPROKIT_NATIVE_LINUX_ARM64:-} win64=${REPROKIT_NATIVE_WIN_X64:-}
+  if [ -z "$arm64" ]; then cross_native linux-arm64 cmake/toolchains/aarch64.cmake; arm64="$PWD/artifacts/native/linux-arm64/build/lib/libreprokit.so"; fi
+  if [ -z "$win64" ]; then cross_native win-x64 cmake/toolchains/mingw-w64.cmake; win64="$PWD/artifacts/native/win-x64/build/bin/reprokit.dll"; fi
+  dotnet pack src/ReproKit/ReproKit.csproj -c "$config" -o artifacts/packages -p:ReproKitPackAllRuntimes=true \
+    -p:ReproKitLinuxArm64Library="$(realpath -m "$arm64")" -p:ReproKitWinX64Library="$(realpath -m "$win64")"
   local plugin=()
   if cuda_plugin; then
     plugin=(-p:ReproKitCudaPlugin="$PWD/artifacts/native/cuda/lib/libreprokit_cuda.so")

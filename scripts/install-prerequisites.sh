@@ -31,6 +31,7 @@ done
 missing=()
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 { command -v c++ || command -v g++; } >/dev/null 2>&1 || missing+=(g++)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)  # CI lists the packages' contents
 [ -f /usr/src/googletest/CMakeLists.txt ] || [ -d /usr/lib/x86_64-linux-gnu/cmake/GTest ] || missing+=(libgtest-dev googletest)
 if [ "$want_bindings" = 1 ]; then
   ldconfig -p 2>/dev/null | grep -q 'libclang-16.so.1' || missing+=(libclang1-16)

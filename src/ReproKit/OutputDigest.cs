@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
+using ReproKit.Interop;
 
 namespace ReproKit;
 
@@ -9,7 +9,8 @@ public static class OutputDigest
     /// <summary>
     /// Lower-case hex SHA-256 of the elements' little-endian bytes in order (the bytes a <c>.npy</c> file holds after
     /// its header). For float32 and float64 data every NaN is hashed as the canonical quiet NaN, because NaN payloads
-    /// are not part of ReproKit's contract (x86 and ARM64 produce different ones).
+    /// are not part of ReproKit's contract (x86 and ARM64 produce different ones). The hash is the native library's
+    /// (<c>rk_sha256</c>), so that it needs no system crypto library (OpenSSL on Linux) anywhere.
     /// </summary>
     /// <typeparam name="T">An unmanaged element type.</typeparam>
     /// <param name="data">The elements.</param>
@@ -21,7 +22,6 @@ public static class OutputDigest
             throw new PlatformNotSupportedException("Digests are defined over little-endian bytes.");
         }
 
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         if (typeof(T) == typeof(float) && ContainsNaN(MemoryMarshal.Cast<T, float>(data)))
         {
             float[] canonical = MemoryMarshal.Cast<T, float>(data).ToArray();
@@ -33,9 +33,9 @@ public static class OutputDigest
                 }
             }
 
-            SHA256.HashData(MemoryMarshal.AsBytes(canonical.AsSpan()), hash);
+            return Hash(MemoryMarshal.AsBytes(canonical.AsSpan()));
         }
-        else if (typeof(T) == typeof(double) && ContainsNaN(MemoryMarshal.Cast<T, double>(data)))
+        if (typeof(T) == typeof(double) && ContainsNaN(MemoryMarshal.Cast<T, double>(data)))
         {
             double[] canonical = MemoryMarshal.Cast<T, double>(data).ToArray();
             for (int i = 0; i < canonical.Length; i++)
@@ -46,13 +46,22 @@ public static class OutputDigest
                 }
             }
 
-            SHA256.HashData(MemoryMarshal.AsBytes(canonical.AsSpan()), hash);
+            return Hash(MemoryMarshal.AsBytes(canonical.AsSpan()));
         }
-        else
+
+        return Hash(MemoryMarshal.AsBytes(data));
+    }
+
+    private static unsafe string Hash(ReadOnlySpan<byte> bytes)
+    {
+        ReproKitLibrary.EnsureLoaded();
+        byte* hex = stackalloc byte[65];
+        fixed (byte* p = bytes)
         {
-            SHA256.HashData(MemoryMarshal.AsBytes(data), hash);
+            NativeErrors.Check(NativeMethods.rk_sha256(p, bytes.Length, hex, 65));
         }
-        return Convert.ToHexString(hash).ToLowerInvariant();
+
+        return Marshal.PtrToStringUTF8((nint)hex)!;
     }
 
     private static bool ContainsNaN(ReadOnlySpan<float> data)

@@ -50,4 +50,16 @@ public class GoldenTests
         Assert.That(OutputDigest.Sha256<float>(a), Is.Not.EqualTo(OutputDigest.Sha256<float>(c)));
         Assert.That(OutputDigest.Sha256<float>(c), Is.EqualTo(OutputDigest.Sha256<byte>(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan()).ToArray())));
     }
+
+    [Test]
+    public void DigestsAreSha256OfTheLittleEndianBytes()
+    {
+        // FIPS 180-4's examples, and the same bytes as the managed SHA-256 (OutputDigest uses the native one).
+        Assert.That(OutputDigest.Sha256<byte>(ReadOnlySpan<byte>.Empty), Is.EqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        Assert.That(OutputDigest.Sha256<byte>("abc"u8), Is.EqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        uint[] words = Enumerable.Range(0, 100_003).Select(i => (uint)i * 2654435761u).ToArray();
+        string managed = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan()))).ToLowerInvariant();
+        Assert.That(OutputDigest.Sha256<uint>(words), Is.EqualTo(managed));
+    }
 }

@@ -349,6 +349,13 @@ RK_API rk_status rk_golden_case_info(int32_t index, char* name, int64_t name_cap
 /** Runs golden case `index` on the context and writes the SHA-256 of its output (64 hex digits + NUL: 65 bytes). */
 RK_API rk_status rk_golden_case_run(rk_context* context, int32_t index, char* sha256, int64_t capacity);
 
+/**
+ * SHA-256 (FIPS 180-4) of data[0, bytes), written as 64 lower-case hex digits + NUL (65 bytes): the digest the golden
+ * suite and the C# OutputDigest use, computed here so that it needs no system crypto library on any OS. data may be
+ * NULL when bytes is 0.
+ */
+RK_API rk_status rk_sha256(const void* data, int64_t bytes, char* sha256, int64_t capacity);
+
 /** Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use). */
 RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count);
 

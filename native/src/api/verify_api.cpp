@@ -70,3 +70,20 @@ extern "C" RK_API rk_status rk_golden_case_run(rk_context* context, int32_t inde
         return ok();
     });
 }
+
+extern "C" RK_API rk_status rk_sha256(const void* data, int64_t bytes, char* sha256, int64_t capacity) {
+    static const char* fn = "rk_sha256";
+    return guarded(fn, [&]() -> rk_status {
+        if (bytes < 0)
+            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": bytes is negative (" + std::to_string(bytes) + ")");
+        if (bytes > 0)
+            if (rk_status s = check_not_null(fn, "data", data); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_not_null(fn, "sha256", sha256); s != RK_STATUS_OK) return s;
+        if (capacity < 65)
+            return fail(RK_STATUS_INVALID_ARGUMENT,
+                        std::string(fn) + ": 'sha256' needs 65 bytes (got " + std::to_string(capacity) + ")");
+        const std::string digest = rk::verify::sha256_hex(bytes > 0 ? data : "", static_cast<size_t>(bytes));
+        std::memcpy(sha256, digest.c_str(), 65);
+        return ok();
+    });
+}

@@ -425,6 +425,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "rk_golden_case_run")]
     internal static partial RkStatus rk_golden_case_run(nint context, int index, byte* sha256, long capacity);
 
+    /// <summary>SHA-256 (FIPS 180-4) of data[0, bytes), written as 64 lower-case hex digits + NUL (65 bytes): the digest the golden suite and the C# OutputDigest use, computed here so that it needs no system crypto library on any OS. data may be NULL when bytes is 0.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_sha256")]
+    internal static partial RkStatus rk_sha256(void* data, long bytes, byte* sha256, long capacity);
+
     /// <summary>Converts words to curand_uniform values: out[i] = (float)words[i] * 2^-32 + 2^-33 (the formula fills use).</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_uniform_from_words")]
     internal static partial RkStatus rk_uniform_from_words(uint* words, float* @out, long count);

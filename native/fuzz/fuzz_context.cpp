@@ -157,6 +157,23 @@ void fuzz_golden(Input& in) {
     FUZZ_CHECK(index >= 0 && index < count, "rk_golden_case_info accepted index " + std::to_string(index));
     FUZZ_CHECK(std::strlen(name.data()) < static_cast<size_t>(name_cap) && name.data()[0] != '\0', "golden case name");
     FUZZ_CHECK(expected.data()[0] == '\0' || is_hex64(expected.data()), "recorded digest is not 64 hex digits");
+    // rk_sha256 of the recorded digest's text at any length (0 included, negative refused) and output capacity: 64
+    // hex digits, the same from a copy at another address.
+    const int64_t text_len = static_cast<int64_t>(std::strlen(expected.data()));
+    const int64_t hash_len = in.u8() < 240 ? in.range(0, text_len) : in.range(-2, -1);
+    const int64_t hash_cap = in.u8() < 220 ? 65 : in.range(-1, 66);
+    Buffer<char> hashed(static_cast<size_t>(std::max<int64_t>(hash_cap, 1)));
+    const rk_status sh = rk_sha256(expected.data(), hash_len, hashed.data(), hash_cap);
+    if (status_ok(sh, "rk_sha256")) {
+        FUZZ_CHECK(hash_len >= 0 && hash_cap >= 65 && is_hex64(hashed.data()), "rk_sha256 accepted bad arguments or wrote no digest");
+        Buffer<char> copy(static_cast<size_t>(std::max<int64_t>(hash_len, 1)) + 1), again(65);
+        std::memcpy(copy.data() + 1, expected.data(), static_cast<size_t>(hash_len));
+        FUZZ_CHECK(status_ok(rk_sha256(copy.data() + 1, hash_len, again.data(), 65), "rk_sha256") &&
+                       std::strcmp(again.data(), hashed.data()) == 0,
+                   "rk_sha256 differs for the same bytes at another address");
+    } else {
+        FUZZ_CHECK(hash_len < 0 || hash_cap < 65, std::string("rk_sha256 refused valid arguments: ") + rk_last_error_message());
+    }
     if (in.u8() < 248) return;  // runs are the expensive part: a few percent of the inputs (not the all-zero tail)
     const int64_t cap = in.u8() < 200 ? 65 : in.range(-1, 66);
     Buffer<char> digest(static_cast<size_t>(std::max<int64_t>(cap, 1)));

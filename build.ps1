@@ -3,7 +3,7 @@
 #   ./build.ps1 test    native tests (CTest) + dotnet test
 #   ./build.ps1 pack    NuGet packages into artifacts/packages (ReproKit.Cuda too when nvcc is installed)
 # MSVC builds use /fp:precise (cmake/ReproKitFlags.cmake); the native library lands where
-# eng/Native.targets expects it (artifacts/native/win-x64/build/bin/reprokit.dll).
+# eng/Native.targets expects it (artifacts/native/win-x64/build/bin/libreprokit.dll).
 param([ValidateSet('build', 'test', 'pack')][string]$Command = 'build', [string]$Configuration = 'Release')
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
@@ -18,7 +18,7 @@ function Build-Native {
     Invoke-Checked cmake @('-S', '.', '-B', $dir, '-A', 'x64', '-DREPROKIT_BUILD_TESTS=ON')
     Invoke-Checked cmake @('--build', $dir, '--config', 'Release', '--parallel')
     # Multi-config generators put outputs under bin/Release; eng/Native.targets reads bin/.
-    Copy-Item "$dir/bin/Release/reprokit.dll" "$dir/bin/reprokit.dll" -Force -ErrorAction SilentlyContinue
+    Copy-Item "$dir/bin/Release/libreprokit.dll" "$dir/bin/libreprokit.dll" -Force -ErrorAction SilentlyContinue
 }
 
 switch ($Command) {

@@ -6,7 +6,9 @@
 #                      carries linux-x64, linux-arm64 and win-x64 libraries, the last two cross-built here
 #                      (scripts/install-prerequisites.sh --arm64 --windows) unless REPROKIT_NATIVE_LINUX_ARM64 /
 #                      REPROKIT_NATIVE_WIN_X64 name libraries built already (CI passes its test builds' libraries)
-#   ./build.sh consumer  pack, then build and run samples/ReproKit.Consumer against the packages only
+#   ./build.sh consumer  pack, then build and run samples/ReproKit.Consumer against the packages only; then, for each
+#                      runtime in REPROKIT_CONSUMER_CROSS (e.g. "linux-arm64 win-x64"), publish it self-contained
+#                      from the same packages and run it under qemu-aarch64 / Wine
 set -euo pipefail
 cd "$(dirname "$0")"
 cmd=${1:-build}
@@ -40,7 +42,7 @@ pack() {
   rm -rf artifacts/packages
   local arm64=${REPROKIT_NATIVE_LINUX_ARM64:-} win64=${REPROKIT_NATIVE_WIN_X64:-}
   if [ -z "$arm64" ]; then cross_native linux-arm64 cmake/toolchains/aarch64.cmake; arm64="$PWD/artifacts/native/linux-arm64/build/lib/libreprokit.so"; fi
-  if [ -z "$win64" ]; then cross_native win-x64 cmake/toolchains/mingw-w64.cmake; win64="$PWD/artifacts/native/win-x64/build/bin/reprokit.dll"; fi
+  if [ -z "$win64" ]; then cross_native win-x64 cmake/toolchains/mingw-w64.cmake; win64="$PWD/artifacts/native/win-x64/build/bin/libreprokit.dll"; fi
   dotnet pack src/ReproKit/ReproKit.csproj -c "$config" -o artifacts/packages -p:ReproKitPackAllRuntimes=true \
     -p:ReproKitLinuxArm64Library="$(realpath -m "$arm64")" -p:ReproKitWinX64Library="$(realpath -m "$win64")"
   local plugin=()
@@ -50,6 +52,37 @@ pack() {
   fi
   # The tool carries the plugin too (when built), so it can verify and bench GPUs as installed.
   dotnet pack src/ReproKit.Cli/ReproKit.Cli.csproj -c "$config" -o artifacts/packages -p:ReproKitMultiTarget=true "${plugin[@]}"
+}
+
+# consumer_cross RID: the consumer app published self-contained for RID from the packages just built (ReproKit from
+# the local folder only, the .NET runtime pack from nuget.org), then run under qemu-aarch64 or Wine. ReproKit.Cuda is
+# linux-x64 only, so it is left out.
+consumer_cross() {
+  local rid=$1 out="$PWD/artifacts/consumer-$1" config_file="$PWD/artifacts/consumer-nuget.config"
+  cat > "$config_file" <<CONFIG
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="local" value="$PWD/artifacts/packages" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+  <packageSourceMapping>
+    <packageSource key="local"><package pattern="ReproKit" /><package pattern="ReproKit.*" /></packageSource>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+  </packageSourceMapping>
+</configuration>
+CONFIG
+  rm -rf "$out"
+  echo "build.sh: the consumer app for $rid (self-contained, from the packages)"
+  dotnet publish samples/ReproKit.Consumer -c "$config" -r "$rid" --self-contained -p:InvariantGlobalization=true \
+    -p:ReproKitCuda=false --configfile "$config_file" --packages artifacts/consumer-packages -o "$out" >/dev/null
+  case "$rid" in
+    linux-arm64) DOTNET_EnableWriteXorExecute=0 qemu-aarch64 -L /usr/aarch64-linux-gnu \
+                   -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib "$out/ReproKit.Consumer" ;;
+    win-x64) WINEDEBUG=-all /usr/lib/wine/wine64 "$out/ReproKit.Consumer.exe" ;;
+    *) echo "build.sh: no way to run a $rid app here" >&2; return 1 ;;
+  esac
 }
 
 case "$cmd" in
@@ -65,6 +98,7 @@ case "$cmd" in
     dotnet restore samples/ReproKit.Consumer --source "$PWD/artifacts/packages" --packages artifacts/consumer-packages \
       -p:ReproKitCuda=$with_cuda
     REPROKIT_CONSUMER_EXPECT_CUDA_PLUGIN=$with_cuda \
-      dotnet run --project samples/ReproKit.Consumer -c "$config" --no-restore -p:ReproKitCuda=$with_cuda ;;
+      dotnet run --project samples/ReproKit.Consumer -c "$config" --no-restore -p:ReproKitCuda=$with_cuda
+    for rid in ${REPROKIT_CONSUMER_CROSS:-}; do consumer_cross "$rid"; done ;;
   *) echo "usage: build.sh build|test|pack|consumer" >&2; exit 2 ;;
 esac

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks a MinGW-w64 build of reprokit.dll (cmake/toolchains/mingw-w64.cmake) for what Windows users need:
+# Checks a MinGW-w64 build of libreprokit.dll (cmake/toolchains/mingw-w64.cmake) for what Windows users need:
 #   - it imports only Windows system DLLs (no libgcc_s_seh-1.dll, libstdc++-6.dll or libwinpthread-1.dll to ship);
 #   - it exports exactly the RK_API functions of native/include/reprokit/reprokit.h and of native/src/api/testing.h
 #     (the native tests' entry points), nothing of libstdc++'s;
@@ -9,7 +9,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/ci-win64}
-dll="$build/bin/reprokit.dll"
+dll="$build/bin/libreprokit.dll"
 objdump=x86_64-w64-mingw32-objdump
 [ -f "$dll" ] || { echo "check-windows-dll: no $dll (build with cmake/toolchains/mingw-w64.cmake)" >&2; exit 2; }
 command -v "$objdump" > /dev/null || { echo "check-windows-dll: $objdump not found (scripts/install-prerequisites.sh --windows)" >&2; exit 2; }
@@ -21,7 +21,7 @@ system_re='^(KERNEL32|msvcrt|ADVAPI32|USER32|ucrtbase|api-ms-win-[a-z0-9-]+)\.dl
 echo "imports: $(tr '\n' ' ' <<<"$imports")"
 while read -r dll_name; do
   [ -z "$dll_name" ] && continue
-  grep -qiE "$system_re" <<<"$dll_name" || { echo "check-windows-dll: reprokit.dll needs $dll_name, which is not a Windows system DLL"; bad=1; }
+  grep -qiE "$system_re" <<<"$dll_name" || { echo "check-windows-dll: libreprokit.dll needs $dll_name, which is not a Windows system DLL"; bad=1; }
 done <<<"$imports"
 
 exports=$(sed -n '/\[Ordinal\/Name Pointer\] Table/,/^$/p' <<<"$headers" | sed -nE 's/^[[:space:]]*\[[[:space:]]*[0-9]+\][[:space:]]+(.*)$/\1/p' | sort -u)

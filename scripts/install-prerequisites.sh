@@ -6,7 +6,7 @@
 #   scripts/install-prerequisites.sh --cuda       also Debian's nvidia-cuda-toolkit (CUDA 11.8, non-free; ~1.6 GB
 #                                                 download) to build the CUDA plugin; no GPU is needed to build it
 #   scripts/install-prerequisites.sh --fuzz       also Clang 16 and its runtimes (libFuzzer, ASan, UBSan) for the fuzzers
-#   scripts/install-prerequisites.sh --windows    also MinGW-w64 (posix threads) to cross-build reprokit.dll and wine64
+#   scripts/install-prerequisites.sh --windows    also MinGW-w64 (posix threads) to cross-build libreprokit.dll and wine64
 #                                                 to run its tests (cmake/toolchains/mingw-w64.cmake)
 # Runs apt-get as root (or through sudo). The .NET SDK is expected on the machine already.
 set -euo pipefail

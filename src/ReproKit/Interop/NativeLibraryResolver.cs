@@ -45,7 +45,7 @@ internal static class NativeLibraryResolver
 
     /// <summary>File name of the native library on this OS.</summary>
     internal static string NativeFileName =>
-        OperatingSystem.IsWindows() ? "reprokit.dll" : OperatingSystem.IsMacOS() ? "libreprokit.dylib" : "libreprokit.so";
+        OperatingSystem.IsWindows() ? "libreprokit.dll" : OperatingSystem.IsMacOS() ? "libreprokit.dylib" : "libreprokit.so";
 
     /// <summary>The runtime identifier whose native folder is probed, e.g. <c>linux-x64</c>.</summary>
     internal static string RuntimeIdentifier

@@ -8,6 +8,8 @@
 #   scripts/install-prerequisites.sh --fuzz       also Clang 16 and its runtimes (libFuzzer, ASan, UBSan) for the fuzzers
 #   scripts/install-prerequisites.sh --windows    also MinGW-w64 (posix threads) to cross-build libreprokit.dll and wine64
 #                                                 to run its tests (cmake/toolchains/mingw-w64.cmake)
+#   scripts/install-prerequisites.sh --pwsh       also PowerShell 7 (the .NET global tool, ~/.dotnet/tools/pwsh) to run
+#                                                 build.ps1 on Linux
 # Runs apt-get as root (or through sudo). The .NET SDK is expected on the machine already.
 set -euo pipefail
 
@@ -16,6 +18,7 @@ want_arm64=0
 want_cuda=0
 want_fuzz=0
 want_windows=0
+want_pwsh=0
 for arg in "$@"; do
   case "$arg" in
     --bindings) want_bindings=1 ;;
@@ -23,7 +26,8 @@ for arg in "$@"; do
     --cuda) want_cuda=1 ;;
     --fuzz) want_fuzz=1 ;;
     --windows) want_windows=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --pwsh) want_pwsh=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "install-prerequisites: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -70,6 +74,13 @@ fi
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "install-prerequisites: the .NET SDK (dotnet, version 10) is not installed; see https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
   exit 1
+fi
+
+# --pwsh: PowerShell from NuGet as a .NET tool; 7.6.10 named exactly (without a version the tool resolves to 7.7.0,
+# which does not install here).
+if [ "$want_pwsh" = 1 ] && ! command -v pwsh >/dev/null 2>&1 && [ ! -x "$HOME/.dotnet/tools/pwsh" ]; then
+  echo "install-prerequisites: installing PowerShell 7.6.10 (dotnet tool install --global PowerShell) ..."
+  dotnet tool install --global PowerShell --version 7.6.10 >/dev/null
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -38,6 +38,9 @@ struct ConvGeometry {
     RK_HD int64_t x_count() const { return n * c * h * w; }
     RK_HD int64_t y_count() const { return n * k * p * q; }
     RK_HD int64_t w_count() const { return k * cg * r * s; }
+    // Depthwise with one output channel per input channel (groups = C = K): each output channel reads one input
+    // channel, so backends may vectorise across channels.
+    RK_HD bool depthwise() const { return cg == 1 && kg == 1; }
 };
 
 // Output size along one axis; the caller has checked in + pad_lo + pad_hi >= dil * (kernel - 1) + 1.

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "int_math.h"
 #include "philox.h"
 #include "rk_platform.h"
 
@@ -43,6 +44,19 @@ RK_HD StreamCursor stream_cursor(const PhiloxStream& s, uint64_t i) {
 // Next block: the 128-bit counter increment of cuRAND's sequential draws.
 RK_HD void advance_block(StreamCursor& c) {
     if (++c.block_lo == 0) ++c.block_hi;
+}
+
+// `blocks` blocks on: the same 128-bit counter arithmetic, carry included, in one step.
+RK_HD void advance_blocks(StreamCursor& c, uint64_t blocks) {
+    const uint64_t lo = c.block_lo + blocks;
+    if (lo < c.block_lo) ++c.block_hi;
+    c.block_lo = lo;
+}
+
+// How many blocks stream words [first, first + count) touch (the lane of word `first` counts: a range that starts
+// mid-block spans one more block than its length alone needs).
+RK_HD uint64_t stream_blocks_spanned(const PhiloxStream& s, uint64_t first, uint64_t count) {
+    return ceil_div(uint64_t{stream_cursor(s, first).lane} + count, 4);
 }
 
 RK_HD void cursor_counter(const StreamCursor& c, uint32_t counter[4]) {

@@ -135,7 +135,7 @@ struct ConvImpl {
 
     // NHWC copy with channels padded to cp: xt[n][i][j][c] = x~[n][c][i - pt][j - pl] (0 for c >= C).
     // Units: (n, row i of the copy), hp x wp from the plan.
-    static void nhwc_copy(const ConvArgs& A, float* xt, int64_t begin, int64_t end) {
+    static void nhwc_copy(const ConvKernelArgs& A, float* xt, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         const int64_t hp = A.plan.hp, wp = A.plan.wp, cp = A.plan.cp;
         for (int64_t u = begin; u < end; ++u) {
@@ -196,7 +196,7 @@ struct ConvImpl {
     // ---- Forward, row path: lanes over output columns q -------------------------------------------------------------
     // Channels k0 .. k0 + MR - 1 (one group), output row p, columns q0 .. q0 + NV * W - 1.
     template <int MR, int NV>
-    static void forward_row_tile(const ConvArgs& A, int64_t n, int64_t grp, int64_t k0, int64_t p, int64_t q0) {
+    static void forward_row_tile(const ConvKernelArgs& A, int64_t n, int64_t grp, int64_t k0, int64_t p, int64_t q0) {
         const core::ConvGeometry& g = A.g;
         f32 acc[MR][NV];
         for (int i = 0; i < MR; ++i)
@@ -245,8 +245,8 @@ struct ConvImpl {
         }
     }
 
-    using RowFn = void (*)(const ConvArgs&, int64_t, int64_t, int64_t, int64_t, int64_t);
-    using BwdRowFn = void (*)(const ConvArgs&, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);
+    using RowFn = void (*)(const ConvKernelArgs&, int64_t, int64_t, int64_t, int64_t, int64_t);
+    using BwdRowFn = void (*)(const ConvKernelArgs&, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);
 
     template <bool kForward, int MR, int NV = I::kRowNV>
     static auto row_pick_nv(int nv) {
@@ -275,7 +275,7 @@ struct ConvImpl {
     }
 
     // Units: (n, group, output row p); depthwise NHWC (conv_dw_nhwc): (n, p).
-    static void forward_row(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void forward_row(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int64_t span = int64_t{I::kRowNV} * W;
         if (conv_dw_nhwc(g)) {
@@ -314,7 +314,7 @@ struct ConvImpl {
 
     // ---- Forward, GEMM path: lanes over output channels ------------------------------------------------------------
     // Units: (n, block of positions_per_unit output positions in (p, q) order).
-    static void forward_gemm(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void forward_gemm(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV, LDC = NV * W;
         const int64_t pq = g.p * g.q, kvecs = ceil_div(g.kg, W), kgp = A.plan.kgp;
@@ -357,7 +357,7 @@ struct ConvImpl {
     // (one lane each): all lanes of a phase reach outputs through the same taps s, at consecutive columns q. Taps that
     // reach no output are skipped per lane (masked FMA), exactly as the canonical function skips them.
     template <int MR, int NV>
-    static void backward_data_row_tile(const ConvArgs& A, int64_t n, int64_t grp, int64_t c0, int64_t h, int64_t phase,
+    static void backward_data_row_tile(const ConvKernelArgs& A, int64_t n, int64_t grp, int64_t c0, int64_t h, int64_t phase,
                                        int64_t m0) {
         const core::ConvGeometry& g = A.g;
         f32 acc[MR][NV];
@@ -426,7 +426,7 @@ struct ConvImpl {
     // column vector a tap s reaches (0 <= q < Q, w < W) is the same for every row, so it is computed once per plane;
     // rows p outside [0, P) are skipped, lanes outside by masked FMAs, exactly as the canonical function skips them.
     template <int NV>
-    static void backward_data_dw_plane(const ConvArgs& A, int64_t n, int64_t c, int64_t* lohi) {
+    static void backward_data_dw_plane(const ConvKernelArgs& A, int64_t n, int64_t c, int64_t* lohi) {
         const core::ConvGeometry& g = A.g;
         const int64_t rs = g.r * g.s, pq = g.p * g.q;
         float* dxc = A.dx + (n * g.c + c) * g.h * g.w;
@@ -484,7 +484,7 @@ struct ConvImpl {
     // a tap reaches an output or not for every lane alike, so skipped taps are skipped for the whole block.
     // wt: weights transposed to [r * S + s][kp].
     template <int NB, bool kFwd>
-    static void dw_nhwc_block(const ConvArgs& A, const float* wt, int64_t n, int64_t i, int64_t j, int64_t c0,
+    static void dw_nhwc_block(const ConvKernelArgs& A, const float* wt, int64_t n, int64_t i, int64_t j, int64_t c0,
                               int64_t ccount) {
         const core::ConvGeometry& g = A.g;
         const int64_t kp = A.plan.kp;
@@ -541,7 +541,7 @@ struct ConvImpl {
         }
     }
 
-    using DwNhwcFn = void (*)(const ConvArgs&, const float*, int64_t, int64_t, int64_t, int64_t, int64_t);
+    using DwNhwcFn = void (*)(const ConvKernelArgs&, const float*, int64_t, int64_t, int64_t, int64_t, int64_t);
     template <bool kFwd, int NB = 8>
     static DwNhwcFn dw_nhwc_pick(int nb) {
         if constexpr (NB == 0) {
@@ -554,7 +554,7 @@ struct ConvImpl {
 
     // One output row p (forward) or input row h (backward data) of a depthwise NHWC convolution.
     template <bool kFwd>
-    static void dw_nhwc_row(const ConvArgs& A, const float* wt, int64_t n, int64_t i) {
+    static void dw_nhwc_row(const ConvKernelArgs& A, const float* wt, int64_t n, int64_t i) {
         const core::ConvGeometry& g = A.g;
         const int64_t cols = kFwd ? g.q : g.w;
         for (int64_t j = 0; j < cols; ++j)
@@ -565,13 +565,13 @@ struct ConvImpl {
     }
 
     // Weights transposed to [r * S + s][kp] (0 past K) for the depthwise NHWC kernels.
-    static void dw_transpose_weights(const ConvArgs& A, float* wt) {
+    static void dw_transpose_weights(const ConvKernelArgs& A, float* wt) {
         const core::ConvGeometry& g = A.g;
         for (int64_t t = 0; t < g.r * g.s; ++t)
             for (int64_t k = 0; k < A.plan.kp; ++k) wt[t * A.plan.kp + k] = k < g.k ? A.w[k * g.r * g.s + t] : 0.0f;
     }
 
-    using BwdDwPlaneFn = void (*)(const ConvArgs&, int64_t, int64_t, int64_t*);
+    using BwdDwPlaneFn = void (*)(const ConvKernelArgs&, int64_t, int64_t, int64_t*);
     template <int NV = I::kRowNV>
     static BwdDwPlaneFn bwd_dw_plane_pick(int nv) {
         if constexpr (NV == 0) {
@@ -583,7 +583,7 @@ struct ConvImpl {
     }
 
     // Units: (n, group, input row h); depthwise NHWC (conv_dw_nhwc): (n, h).
-    static void backward_data_row(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void backward_data_row(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int64_t span = int64_t{I::kRowNV} * W;
         if (conv_dw_nhwc(g)) {
@@ -625,7 +625,7 @@ struct ConvImpl {
     // A whole output plane (n, k) from its input channel copied into a zero-padded scratch plane xp (hp x wp, plus
     // slack for the last vector), so that every tap is a plain load: padded taps read +0 and take part in the chain.
     template <int PR, int NV>
-    static void forward_dw_rows(const ConvArgs& A, const float* xp, int64_t wp, const float* wk, float* yk, int64_t p,
+    static void forward_dw_rows(const ConvKernelArgs& A, const float* xp, int64_t wp, const float* wk, float* yk, int64_t p,
                                 int64_t q0, f32 bv) {
         const core::ConvGeometry& g = A.g;
         f32 acc[PR][NV];
@@ -662,7 +662,7 @@ RK_CONV_UNROLL(4)
     }
 
     template <int NV>
-    static void forward_dw_plane(const ConvArgs& A, int64_t n, int64_t k, float* xp) {
+    static void forward_dw_plane(const ConvKernelArgs& A, int64_t n, int64_t k, float* xp) {
         const core::ConvGeometry& g = A.g;
         const int64_t wp = g.w + g.pl + g.pr;
         const float* wk = A.w + k * g.r * g.s;
@@ -685,7 +685,7 @@ RK_CONV_UNROLL(4)
     }
 
     // Copies channel c of image n into the zero-padded plane xp (hp x wp, then slack zeros).
-    static void pad_plane(const ConvArgs& A, int64_t n, int64_t c, float* xp, int64_t slack) {
+    static void pad_plane(const ConvKernelArgs& A, int64_t n, int64_t c, float* xp, int64_t slack) {
         const core::ConvGeometry& g = A.g;
         const int64_t hp = g.h + g.pt + g.pb, wp = g.w + g.pl + g.pr;
         const float* src = A.x + (n * g.c + c) * g.h * g.w;
@@ -698,7 +698,7 @@ RK_CONV_UNROLL(4)
         copy_floats(xp + (g.pt + g.h) * wp, nullptr, (hp - g.pt - g.h) * wp + slack);
     }
 
-    using DwPlaneFn = void (*)(const ConvArgs&, int64_t, int64_t, float*);
+    using DwPlaneFn = void (*)(const ConvKernelArgs&, int64_t, int64_t, float*);
     template <int NV = I::kRowNV>
     static DwPlaneFn dw_plane_pick(int nv) {
         if constexpr (NV == 0) {
@@ -713,7 +713,7 @@ RK_CONV_UNROLL(4)
     // Units: (n, block of A.positions_per_unit input rows). Input positions whose rows have the same valid taps r (a row
     // signature) and whose columns have the same valid taps s (a column signature) share one tap table over
     // (k', r, s) in canonical order that holds only the taps reaching an output; they are tiled together, across rows.
-    static void backward_data_gemm(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void backward_data_gemm(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV, LDC = NV * W;
         constexpr int64_t kTilePos = int64_t{kMaxTiles} * MR;
@@ -804,7 +804,7 @@ RK_CONV_UNROLL(4)
         }
     }
 
-    static void write_or_compute_dx(const ConvArgs& A, int64_t n, int64_t h0, int64_t ntaps, const int64_t* kb,
+    static void write_or_compute_dx(const ConvKernelArgs& A, int64_t n, int64_t h0, int64_t ntaps, const int64_t* kb,
                                     const int64_t* boff, int64_t npos, const int64_t* pos_h, const int64_t* pos_w,
                                     const int64_t* pp, float* cbuf, const float** arows, int* mrs, int64_t cgp,
                                     int64_t nkk, int64_t cvecs) {
@@ -848,7 +848,7 @@ RK_CONV_UNROLL(4)
     }
 
     // base[t] = offset of x~ at tap (0, 0) of position j0 + t, j = (n * P + p) * Q + q, in A's strides.
-    static void position_bases(const ConvArgs& A, int64_t j0, int64_t len, int64_t* base) {
+    static void position_bases(const ConvKernelArgs& A, int64_t j0, int64_t len, int64_t* base) {
         const core::ConvGeometry& g = A.g;
         int64_t n = j0 / (g.p * g.q), p = (j0 / g.q) % g.p, q = j0 % g.q;
         int64_t row = n * A.a_img + p * g.sh * A.a_row;
@@ -867,7 +867,7 @@ RK_CONV_UNROLL(4)
 
     // dy transposed: dyt[j][col(k)], j = (n * P + p) * Q + q, col(k) = (k / Kg) * kgp + k % Kg (GEMM layout) or k
     // (depthwise layout, row length kp); padding columns are 0. Units: blocks of kConvTransposeRows positions.
-    static void transpose_dy(const ConvArgs& A, float* dyt, int64_t begin, int64_t end) {
+    static void transpose_dy(const ConvKernelArgs& A, float* dyt, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         const bool gemm = A.plan.path == ConvPath::kGemm;
         const int64_t ldt = gemm ? g.groups * A.plan.kgp : A.plan.kp, pq = g.p * g.q, npq = g.n * pq;
@@ -903,7 +903,7 @@ RK_CONV_UNROLL(4)
     // ---- Backward weights, GEMM path: lanes over output channels ------------------------------------------------------
     // Units: (group, block of kConvPanel channels, block of positions_per_unit weight taps kk = (c', r, s)). Chunks of
     // kConvReductionChunk positions in order; each tile's chunk sum is added to its running total.
-    static void backward_weights_gemm(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void backward_weights_gemm(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV, LDC = NV * W;
         constexpr int64_t kChunk = core::kConvReductionChunk;
@@ -954,7 +954,7 @@ RK_CONV_UNROLL(4)
     // ---- Backward weights, depthwise (C = K = groups): lanes over channels ----------------------------------------------
     // Units: (block of kConvLanePad channels, block of kConvDwTaps taps (r, s)). xt is the padded NHWC copy.
     template <int NT>
-    static void depthwise_chunk(const ConvArgs& A, const int64_t* base, int64_t len, const float* dyt, int64_t t0,
+    static void depthwise_chunk(const ConvKernelArgs& A, const int64_t* base, int64_t len, const float* dyt, int64_t t0,
                                 int64_t ch0, float* totals, bool first) {
         constexpr int NVV = static_cast<int>(kConvLanePad) / W;
         f32 acc[NT][NVV];
@@ -975,7 +975,7 @@ RK_CONV_UNROLL(4)
             }
     }
 
-    using DwFn = void (*)(const ConvArgs&, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, bool);
+    using DwFn = void (*)(const ConvKernelArgs&, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, bool);
     template <int NT = 9>
     static DwFn dw_pick(int nt) {
         if constexpr (NT == 0) {
@@ -986,7 +986,7 @@ RK_CONV_UNROLL(4)
         }
     }
 
-    static void backward_weights_depthwise(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void backward_weights_depthwise(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int64_t kChunk = core::kConvReductionChunk;
         const int64_t pq = g.p * g.q, npq = g.n * pq, rs = g.r * g.s;
@@ -1006,7 +1006,7 @@ RK_CONV_UNROLL(4)
     }
 
     // ---- Bias gradient from dy transposed: units = blocks of kConvLanePad columns ------------------------------------
-    static void backward_bias_t(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void backward_bias_t(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int NVV = static_cast<int>(kConvLanePad) / W;
         constexpr int64_t kChunk = core::kConvReductionChunk;
@@ -1039,7 +1039,7 @@ RK_CONV_UNROLL(4)
     }
 
     // ---- Output store shared by Winograd and FFT: value vector for channels k0 .. k0 + cnt - 1 at (n, p, q) ----------
-    static void store_channels(const ConvArgs& A, int64_t n, int64_t k0, int64_t cnt, int64_t p, int64_t q, f32 val) {
+    static void store_channels(const ConvKernelArgs& A, int64_t n, int64_t k0, int64_t cnt, int64_t p, int64_t q, f32 val) {
         const core::ConvGeometry& g = A.g;
         if (g.nhwc) {
             float* dst = A.y + ((n * g.p + p) * g.q + q) * g.k + k0;
@@ -1056,7 +1056,7 @@ RK_CONV_UNROLL(4)
 
     // NCHW: vals[b] (lanes = channels k0 .. k0 + cnt - 1) for columns q0 .. q0 + ncols - 1 (ncols <= W) of output row
     // p, by one transpose and one vector store per channel.
-    static void store_cols_nchw(const ConvArgs& A, int64_t n, int64_t k0, int64_t cnt, int64_t p, int64_t q0,
+    static void store_cols_nchw(const ConvKernelArgs& A, int64_t n, int64_t k0, int64_t cnt, int64_t p, int64_t q0,
                                 int64_t ncols, const f32* vals) {
         const core::ConvGeometry& g = A.g;
         alignas(64) float tmp[W * W], out[W * W];
@@ -1071,7 +1071,7 @@ RK_CONV_UNROLL(4)
         }
     }
 
-    static f32 bias_lanes(const ConvArgs& A, int64_t k0, int64_t cnt) {
+    static f32 bias_lanes(const ConvKernelArgs& A, int64_t k0, int64_t cnt) {
         if (cnt == W) return I::fload(A.bias + k0);
         return I::load_range(A.bias + k0, 0, static_cast<int>(cnt));
     }
@@ -1081,7 +1081,7 @@ RK_CONV_UNROLL(4)
     // the channel products (GEMM over c' per transformed element; depthwise: one fma), output transforms (lanes over
     // output channels).
     template <class WT>
-    static void forward_winograd(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void forward_winograd(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         const ConvPlan& pl = A.plan;
         constexpr int M = WT::kM, AL = WT::kAlpha, X = AL * AL;
@@ -1174,7 +1174,7 @@ RK_CONV_UNROLL(4)
     // Weight transforms U = G g G^T with lanes over output channels. Layout [xi][g][c'][kgp] (depthwise: [xi][kp]).
     // Units: (g, c', block of kConvLanePad channels k') (depthwise: blocks of channels); padding lanes are 0.
     template <class WT>
-    static void winograd_weights(const ConvArgs& A, float* U, int64_t begin, int64_t end) {
+    static void winograd_weights(const ConvKernelArgs& A, float* U, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int AL = WT::kAlpha, X = AL * AL, NVV = static_cast<int>(kConvLanePad) / W;
         const bool dwise = g.cg == 1 && g.kg == 1;
@@ -1199,24 +1199,24 @@ RK_CONV_UNROLL(4)
             }
         }
     }
-    static void winograd2_weights(const ConvArgs& A, float* U, int64_t b, int64_t e) {
+    static void winograd2_weights(const ConvKernelArgs& A, float* U, int64_t b, int64_t e) {
         winograd_weights<core::WinogradF2<I>>(A, U, b, e);
     }
-    static void winograd4_weights(const ConvArgs& A, float* U, int64_t b, int64_t e) {
+    static void winograd4_weights(const ConvKernelArgs& A, float* U, int64_t b, int64_t e) {
         winograd_weights<core::WinogradF4<I>>(A, U, b, e);
     }
 
-    static void forward_winograd2(const ConvArgs& A, int64_t b, int64_t e) {
+    static void forward_winograd2(const ConvKernelArgs& A, int64_t b, int64_t e) {
         forward_winograd<core::WinogradF2<I>>(A, b, e);
     }
-    static void forward_winograd4(const ConvArgs& A, int64_t b, int64_t e) {
+    static void forward_winograd4(const ConvKernelArgs& A, int64_t b, int64_t e) {
         forward_winograd<core::WinogradF4<I>>(A, b, e);
     }
 
     // ---- FFT ----------------------------------------------------------------------------------------------------------
     // Weights: V = conj(F(w padded to 16 x 16)), layout [bin][g][c'][re | im][kgp] (depthwise: [bin][re | im][kp]).
     // Units: (g, c', block of kConvLanePad channels k') (depthwise: blocks of channels).
-    static void fft_weights(const ConvArgs& A, float* V, int64_t begin, int64_t end) {
+    static void fft_weights(const ConvKernelArgs& A, float* V, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         const bool dwise = g.cg == 1 && g.kg == 1;
         const int64_t kgp = A.plan.kgp, kp = A.plan.kp, kblocks = dwise ? kp / kConvLanePad : kgp / kConvLanePad;
@@ -1293,7 +1293,7 @@ RK_CONV_UNROLL(4)
     }
 
     // Units: (n, block of tiles_per_unit tiles).
-    static void forward_fft(const ConvArgs& A, int64_t begin, int64_t end) {
+    static void forward_fft(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         const ConvPlan& pl = A.plan;
         constexpr int B = core::kFftBins, MR = I::kCplxMR, NV = I::kCplxNV;

@@ -34,10 +34,8 @@ int64_t mul(std::initializer_list<int64_t> v) {
     for (int64_t x : v) r = mul(r, x);
     return r;
 }
-int64_t round_up(int64_t a, int64_t m) { return (a + m - 1) / m * m; }
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-bool depthwise_elementwise(const ConvGeometry& g) { return g.cg == 1 && g.kg == 1; }
+using core::ceil_div;
+using core::round_up;
 
 // Workspace parts: offsets rounded up to 16 floats (64 bytes).
 struct Layout {
@@ -234,7 +232,7 @@ ConvPlan conv_plan(const ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm a
                 plan.hp = plan.tiles_p * m + 2;
                 plan.wp = plan.tiles_q * m + 2;
                 plan.off_x = ws.add(mul({g.n, plan.hp, plan.wp, plan.cp}));
-                plan.off_w = depthwise_elementwise(g) ? ws.add(mul({alpha * alpha, plan.kp}))
+                plan.off_w = g.depthwise() ? ws.add(mul({alpha * alpha, plan.kp}))
                                                       : ws.add(mul({alpha * alpha, g.groups, g.cg, plan.kgp}));
                 break;
             }
@@ -247,7 +245,7 @@ ConvPlan conv_plan(const ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm a
                 plan.hp = (plan.tiles_p - 1) * plan.tile_h + 16;
                 plan.wp = (plan.tiles_q - 1) * plan.tile_w + 16;
                 plan.off_x = ws.add(mul({g.n, plan.hp, plan.wp, plan.cp}));
-                plan.off_w = depthwise_elementwise(g) ? ws.add(mul({core::kFftBins, 2, plan.kp}))
+                plan.off_w = g.depthwise() ? ws.add(mul({core::kFftBins, 2, plan.kp}))
                                                       : ws.add(mul({core::kFftBins, g.groups, g.cg, 2, plan.kgp}));
                 break;
             default: break;
@@ -264,7 +262,7 @@ ConvPlan conv_plan(const ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm a
             plan.path = ConvPath::kGemm;
             padded_copy();
             plan.off_dy = ws.add(mul({g.n, g.p, g.q, g.groups, plan.kgp}));
-        } else if (depthwise_elementwise(g)) {
+        } else if (g.depthwise()) {
             plan.path = ConvPath::kDepthwise;
             plan.hp = g.h + g.pt + g.pb;
             plan.wp = g.w + g.pl + g.pr;
@@ -418,7 +416,7 @@ void pad_copy(ThreadPool& pool, const ConvGeometry& g, int64_t hp, int64_t wp, c
 }
 
 // Strides of a (possibly padded) activation buffer with hp x wp planes and `ch` channels, in g's layout.
-void set_strides(ConvArgs& a, const ConvGeometry& g, int64_t ch, int64_t hp, int64_t wp) {
+void set_strides(ConvKernelArgs& a, const ConvGeometry& g, int64_t ch, int64_t hp, int64_t wp) {
     if (g.nhwc) {
         a.a_img = hp * wp * ch;
         a.a_chan = 1;
@@ -433,7 +431,7 @@ void set_strides(ConvArgs& a, const ConvGeometry& g, int64_t ch, int64_t hp, int
 }
 
 // Offsets of the taps kk = (c', r, s) (ascending) in a buffer with a's strides.
-std::vector<int64_t> tap_offsets(const ConvArgs& a, const ConvGeometry& g) {
+std::vector<int64_t> tap_offsets(const ConvKernelArgs& a, const ConvGeometry& g) {
     std::vector<int64_t> t(static_cast<size_t>(g.cg * g.r * g.s));
     for (int64_t ci = 0; ci < g.cg; ++ci)
         for (int64_t r = 0; r < g.r; ++r)
@@ -460,7 +458,7 @@ constexpr int64_t kWeightGradOutputsPerUnit = 48;
 void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry& g, const ConvPlan& plan,
                       const float* x, const float* w, const float* bias, float* y, float* ws) {
     CanonicalFpEnv fp;
-    ConvArgs a;
+    ConvKernelArgs a;
     a.g = g;
     a.plan = plan;
     a.x = x;
@@ -502,7 +500,7 @@ void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry
         case ConvPath::kWinograd4: {
             const bool f4 = plan.path == ConvPath::kWinograd4;
             float* u = ws + plan.off_w;
-            const bool dw = depthwise_elementwise(g);
+            const bool dw = g.depthwise();
             const int64_t kblocks = dw ? plan.kp / kConvLanePad : plan.kgp / kConvLanePad;
             run_units(pool, dw ? kblocks : g.groups * g.cg * kblocks, [&](int64_t b, int64_t e) {
                 (f4 ? k.winograd4_weights : k.winograd2_weights)(a, u, b, e);
@@ -519,7 +517,7 @@ void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry
         }
         case ConvPath::kFft: {
             float* v = ws + plan.off_w;
-            const bool dw = depthwise_elementwise(g);
+            const bool dw = g.depthwise();
             // Units: (group, c', block of kConvLanePad output channels); depthwise: blocks of channels.
             const int64_t kblocks = dw ? plan.kp / kConvLanePad : plan.kgp / kConvLanePad;
             const int64_t units = dw ? kblocks : g.groups * g.cg * kblocks;
@@ -549,7 +547,7 @@ void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry
 void conv_run_backward_data(const ConvKernels& k, ThreadPool& pool, const ConvGeometry& g, const ConvPlan& plan,
                             const float* dy, const float* w, float* dx, float* ws) {
     CanonicalFpEnv fp;
-    ConvArgs a;
+    ConvKernelArgs a;
     a.g = g;
     a.plan = plan;
     a.dy = dy;
@@ -620,7 +618,7 @@ void conv_run_backward_data(const ConvKernels& k, ThreadPool& pool, const ConvGe
 void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const ConvGeometry& g, const ConvPlan& plan,
                                const float* x, const float* dy, float* dw, float* dbias, float* ws) {
     CanonicalFpEnv fp;
-    ConvArgs a;
+    ConvKernelArgs a;
     a.g = g;
     a.plan = plan;
     a.x = x;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "../core/conv2d.h"
+#include "../core/int_math.h"
 #include "reprokit/reprokit.h"
 #include "thread_pool.h"
 
@@ -30,7 +31,7 @@ constexpr int64_t kConvTransposeRows = 64;
 
 // Depthwise NHWC with one output channel per input channel: the row paths use lanes over channels and work units
 // (n, row) instead of (n, group, row).
-inline bool conv_dw_nhwc(const core::ConvGeometry& g) { return g.cg == 1 && g.kg == 1 && g.nhwc; }
+inline bool conv_dw_nhwc(const core::ConvGeometry& g) { return g.depthwise() && g.nhwc; }
 
 enum class ConvPath {
     kRow,        // lanes over output columns (forward) / input columns (backward data); no workspace
@@ -59,7 +60,7 @@ struct ConvPlan {
 };
 
 // Everything a kernel needs; fields a path does not use are left null / zero.
-struct ConvArgs {
+struct ConvKernelArgs {
     core::ConvGeometry g;
     ConvPlan plan;
     const float* x = nullptr;
@@ -104,25 +105,25 @@ struct ConvArgs {
 // One ISA's kernels. Each computes units [begin, end) of its pass; units are independent outputs.
 struct ConvKernels {
     const char* name;
-    void (*forward_row)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*forward_gemm)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*forward_winograd2)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*forward_winograd4)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*forward_fft)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*fft_weights)(const ConvArgs&, float* v, int64_t begin, int64_t end);
-    void (*backward_data_row)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*backward_data_gemm)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*backward_weights_gemm)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*backward_weights_depthwise)(const ConvArgs&, int64_t begin, int64_t end);
-    void (*backward_bias_t)(const ConvArgs&, int64_t begin, int64_t end);
+    void (*forward_row)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*forward_gemm)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*forward_winograd2)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*forward_winograd4)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*forward_fft)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*fft_weights)(const ConvKernelArgs&, float* v, int64_t begin, int64_t end);
+    void (*backward_data_row)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*backward_data_gemm)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*backward_weights_gemm)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*backward_weights_depthwise)(const ConvKernelArgs&, int64_t begin, int64_t end);
+    void (*backward_bias_t)(const ConvKernelArgs&, int64_t begin, int64_t end);
     // Units (n, row i) of the NHWC copy [n][plan.hp][plan.wp][plan.cp] of x~ (rows from -pad_top, columns from
     // -pad_left; channels past C are 0).
-    void (*nhwc_copy)(const ConvArgs&, float* xt, int64_t begin, int64_t end);
+    void (*nhwc_copy)(const ConvKernelArgs&, float* xt, int64_t begin, int64_t end);
     // Winograd weight transforms into U (layout in conv2d_impl.h); units (g, c', block of kConvLanePad channels).
-    void (*winograd2_weights)(const ConvArgs&, float* u, int64_t begin, int64_t end);
-    void (*winograd4_weights)(const ConvArgs&, float* u, int64_t begin, int64_t end);
+    void (*winograd2_weights)(const ConvKernelArgs&, float* u, int64_t begin, int64_t end);
+    void (*winograd4_weights)(const ConvKernelArgs&, float* u, int64_t begin, int64_t end);
     // dy transposed for the weight gradient (layout in conv2d_impl.h); units: blocks of kConvTransposeRows positions.
-    void (*transpose_dy)(const ConvArgs&, float* dyt, int64_t begin, int64_t end);
+    void (*transpose_dy)(const ConvKernelArgs&, float* dyt, int64_t begin, int64_t end);
 };
 
 const ConvKernels& conv_kernels_scalar();

@@ -250,8 +250,7 @@ struct IsaKernels {
         RK_CPU_INLINE uint64_t next() {
             if (used == kKeepWords) {
                 keep_bits(s, key, c, t, words);
-                c.block_lo += kKeepBlocks;
-                if (c.block_lo < kKeepBlocks) ++c.block_hi;  // the 128-bit counter carries like cuRAND's
+                core::advance_blocks(c, kKeepBlocks);
                 used = 0;
             }
             return words[used++];

@@ -19,11 +19,10 @@ __device__ inline void dropout_element(const DropoutArgs& a, uint64_t i, bool ke
 // Byte masks or no mask: thread t owns stream block t of the call's words, as the fills do.
 __global__ void dropout_words_kernel(DropoutArgs a) {
     const core::StreamCursor c0 = core::stream_cursor(a.stream, a.element_offset);
-    const uint64_t blocks = (c0.lane + a.count + 3) / 4;
+    const uint64_t blocks = core::stream_blocks_spanned(a.stream, a.element_offset, a.count);
     for (uint64_t t = global_thread(); t < blocks; t += grid_threads()) {
         core::StreamCursor c = c0;
-        c.block_lo += t;
-        if (c.block_lo < c0.block_lo) ++c.block_hi;
+        core::advance_blocks(c, t);
         const core::Philox4x32Block b = core::stream_block(a.stream, c);
         for (uint32_t lane = 0; lane < 4; ++lane) {
             const uint64_t pos = 4 * t + lane;
@@ -38,7 +37,7 @@ __global__ void dropout_words_kernel(DropoutArgs a) {
 // Bit-packed masks: thread q owns mask word q (elements [32q, 32q + 32)), so no two threads share a word; the
 // unused high bits of the last word are 0.
 __global__ void dropout_bits_kernel(DropoutArgs a) {
-    const uint64_t words = (a.count + 31) / 32;
+    const uint64_t words = core::ceil_div(a.count, 32);
     uint32_t* bits = static_cast<uint32_t*>(a.mask);
     for (uint64_t q = global_thread(); q < words; q += grid_threads()) {
         const uint64_t first = 32 * q;
@@ -75,9 +74,9 @@ inline void launch_dropout(const DropoutArgs& a, cudaStream_t stream) {
     if (a.mode == DropoutMode::kApplyMask)
         RK_LAUNCH(dropout_apply_mask_kernel, grid_for(a.count), kBlockThreads, stream)(a);
     else if (a.mask_format == MaskFormat::kBits)
-        RK_LAUNCH(dropout_bits_kernel, grid_for((a.count + 31) / 32), kBlockThreads, stream)(a);
+        RK_LAUNCH(dropout_bits_kernel, grid_for(core::ceil_div(a.count, 32)), kBlockThreads, stream)(a);
     else
-        RK_LAUNCH(dropout_words_kernel, grid_for((a.count + 6) / 4), kBlockThreads, stream)(a);
+        RK_LAUNCH(dropout_words_kernel, grid_for(core::stream_blocks_spanned(a.stream, a.element_offset, a.count)), kBlockThreads, stream)(a);
 }
 
 }  // namespace rk::cuda

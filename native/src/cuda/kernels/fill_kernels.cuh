@@ -35,11 +35,10 @@ __device__ inline void fill_one(const FillArgs& a, uint64_t i, uint32_t w) {
 // lane of word 0 in its block.
 __global__ void fill_words_kernel(FillArgs a) {
     const core::StreamCursor c0 = core::stream_cursor(a.stream, 0);
-    const uint64_t blocks = (c0.lane + a.count + 3) / 4;
+    const uint64_t blocks = core::stream_blocks_spanned(a.stream, 0, a.count);
     for (uint64_t t = global_thread(); t < blocks; t += grid_threads()) {
         core::StreamCursor c = c0;
-        c.block_lo += t;
-        if (c.block_lo < c0.block_lo) ++c.block_hi;  // 128-bit counter carry
+        core::advance_blocks(c, t);
         const core::Philox4x32Block b = core::stream_block(a.stream, c);
         for (uint32_t lane = 0; lane < 4; ++lane) {
             const uint64_t pos = 4 * t + lane;  // word index + lane0
@@ -84,7 +83,7 @@ inline void launch_fill(const FillArgs& a, cudaStream_t stream) {
         const uint64_t pairs = a.kind == FillKind::kNormal ? (a.count + 1) / 2 : a.count;
         RK_LAUNCH(fill_pairs_kernel, grid_for(pairs), kBlockThreads, stream)(a);
     } else {
-        RK_LAUNCH(fill_words_kernel, grid_for((a.count + 6) / 4), kBlockThreads, stream)(a);
+        RK_LAUNCH(fill_words_kernel, grid_for(core::stream_blocks_spanned(a.stream, 0, a.count)), kBlockThreads, stream)(a);
     }
 }
 

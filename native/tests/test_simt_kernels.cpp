@@ -21,13 +21,12 @@
 
 namespace {
 
-using rk::cuda::ConvArgs;
-using rk::cuda::ConvOp;
-using rk::cuda::DropoutArgs;
-using rk::cuda::DropoutMode;
-using rk::cuda::FillArgs;
-using rk::cuda::FillKind;
-using rk::cuda::MaskFormat;
+using rk::backend::ConvArgs;
+using rk::backend::DropoutArgs;
+using rk::backend::DropoutMode;
+using rk::backend::FillArgs;
+using rk::backend::FillKind;
+using rk::backend::MaskFormat;
 using rk::simt::Emulator;
 using rk::simt::Schedule;
 
@@ -146,7 +145,7 @@ TEST_F(SimtKernels, PermutationMatchesCpu) {
             const uint64_t first = n > 5000 ? n / 3 : 0;
             const int64_t count = static_cast<int64_t>(n < 1000 ? n : 1000);
             std::vector<uint64_t> gpu(count), cpu(count);
-            rk::cuda::launch_permutation(rk::cuda::PermutationArgs{n, 5, 6, first, inverse, gpu.data(), static_cast<uint64_t>(count)},
+            rk::cuda::launch_permutation(rk::backend::PermutationArgs{n, 5, 6, first, inverse, gpu.data(), static_cast<uint64_t>(count)},
                                          nullptr);
             ASSERT_EQ(rk_permutation(cpu_.get(), n, 5, 6, inverse, first, cpu.data(), count), RK_STATUS_OK);
             EXPECT_TRUE(same_bytes(gpu, cpu)) << "n " << n << " inverse " << inverse;
@@ -390,10 +389,8 @@ TEST_F(SimtKernels, ConvEveryAlgorithmAndPassMatchesCpu) {
         conv_desc(RK_LAYOUT_NHWC, 1, 2, 20, 19, 2, 7, 7, 1, 3, 1, 1),   // FFT-sized kernel
         conv_desc(RK_LAYOUT_NCHW, 2, 3, 6, 7, 70, 1, 1, 1, 0, 1, 1),    // 1x1, more than one 64-channel tile
     };
-    const std::pair<rk_conv_algorithm, ConvOp> forwards[] = {
-        {RK_CONV_DIRECT, ConvOp::kForwardDirect},         {RK_CONV_IMPLICIT_GEMM, ConvOp::kForwardImplicitGemm},
-        {RK_CONV_WINOGRAD_2X3, ConvOp::kForwardWinograd2x3}, {RK_CONV_WINOGRAD_4X3, ConvOp::kForwardWinograd4x3},
-        {RK_CONV_FFT, ConvOp::kForwardFft},
+    const rk_conv_algorithm forwards[] = {
+        RK_CONV_DIRECT, RK_CONV_IMPLICIT_GEMM, RK_CONV_WINOGRAD_2X3, RK_CONV_WINOGRAD_4X3, RK_CONV_FFT,
     };
     std::set<int> algorithms_run;
     for (const rk_conv2d_desc& d : descs) {
@@ -409,12 +406,12 @@ TEST_F(SimtKernels, ConvEveryAlgorithmAndPassMatchesCpu) {
         ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 0.5f, w.data(), g.w_count()), RK_STATUS_OK);
         ASSERT_EQ(rk_philox_fill_uniform_range(cpu_.get(), &s, -1.0f, 1.0f, bias.data(), g.k), RK_STATUS_OK);
         ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 1.0f, dy.data(), g.y_count()), RK_STATUS_OK);
-        for (const auto& [algo, op] : forwards) {
+        for (const rk_conv_algorithm algo : forwards) {
             rk_conv_algorithm chosen;
             if (rk_conv2d_query(&d, RK_CONV_PASS_FORWARD, algo, &chosen, nullptr) != RK_STATUS_OK) continue;
             for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
                 std::vector<float> gy(g.y_count(), -7.0f), cy(g.y_count());
-                rk::cuda::launch_conv(ConvArgs{op, g, x.data(), w.data(), b, gy.data(), nullptr}, nullptr);
+                rk::cuda::launch_conv(ConvArgs{RK_CONV_PASS_FORWARD, algo, g, x.data(), w.data(), b, gy.data(), nullptr, nullptr}, nullptr);
                 ASSERT_EQ(rk_conv2d_forward(cpu_.get(), &d, algo, x.data(), w.data(), b, cy.data(), nullptr, 0, nullptr),
                           RK_STATUS_OK)
                     << rk_last_error_message();
@@ -424,11 +421,11 @@ TEST_F(SimtKernels, ConvEveryAlgorithmAndPassMatchesCpu) {
             }
         }
         std::vector<float> gdx(g.x_count(), -7.0f), cdx(g.x_count());
-        rk::cuda::launch_conv(ConvArgs{ConvOp::kBackwardData, g, dy.data(), w.data(), nullptr, gdx.data(), nullptr}, nullptr);
+        rk::cuda::launch_conv(ConvArgs{RK_CONV_PASS_BACKWARD_DATA, RK_CONV_DIRECT, g, dy.data(), w.data(), nullptr, gdx.data(), nullptr, nullptr}, nullptr);
         ASSERT_EQ(rk_conv2d_backward_data(cpu_.get(), &d, dy.data(), w.data(), cdx.data(), nullptr, 0), RK_STATUS_OK);
         EXPECT_TRUE(same_bytes(gdx, cdx)) << "backward data";
         std::vector<float> gdw(g.w_count(), -7.0f), cdw(g.w_count()), gdb(g.k, -7.0f), cdb(g.k);
-        rk::cuda::launch_conv(ConvArgs{ConvOp::kBackwardWeights, g, x.data(), dy.data(), nullptr, gdw.data(), gdb.data()},
+        rk::cuda::launch_conv(ConvArgs{RK_CONV_PASS_BACKWARD_WEIGHTS, RK_CONV_DIRECT, g, x.data(), dy.data(), nullptr, gdw.data(), gdb.data(), nullptr},
                               nullptr);
         ASSERT_EQ(rk_conv2d_backward_weights(cpu_.get(), &d, x.data(), dy.data(), cdw.data(), cdb.data(), nullptr, 0),
                   RK_STATUS_OK);
@@ -446,7 +443,7 @@ TEST_F(SimtKernels, ConvBackwardWeightsAcrossReductionChunks) {
     const rk_philox_stream s{78, 0, 0};
     ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 1.0f, dy.data(), g.y_count()), RK_STATUS_OK);
     std::vector<float> gdw(g.w_count()), cdw(g.w_count()), gdb(g.k), cdb(g.k);
-    rk::cuda::launch_conv(ConvArgs{ConvOp::kBackwardWeights, g, x.data(), dy.data(), nullptr, gdw.data(), gdb.data()}, nullptr);
+    rk::cuda::launch_conv(ConvArgs{RK_CONV_PASS_BACKWARD_WEIGHTS, RK_CONV_DIRECT, g, x.data(), dy.data(), nullptr, gdw.data(), gdb.data(), nullptr}, nullptr);
     ASSERT_EQ(rk_conv2d_backward_weights(cpu_.get(), &d, x.data(), dy.data(), cdw.data(), cdb.data(), nullptr, 0),
               RK_STATUS_OK);
     EXPECT_TRUE(same_bytes(gdw, cdw));
@@ -477,7 +474,7 @@ TEST_F(SimtKernels, BarrierKernelsGiveTheSameBitsUnderEverySchedule) {
         SCOPED_TRACE(s.name);
         Emulator::instance().set_schedule(s);
         std::vector<float> y(g.y_count());
-        rk::cuda::launch_conv(ConvArgs{ConvOp::kForwardImplicitGemm, g, x.data(), w.data(), nullptr, y.data(), nullptr}, nullptr);
+        rk::cuda::launch_conv(ConvArgs{RK_CONV_PASS_FORWARD, RK_CONV_IMPLICIT_GEMM, g, x.data(), w.data(), nullptr, y.data(), nullptr, nullptr}, nullptr);
         std::vector<int32_t> tokens, kept;
         std::vector<float> probs, logps;
         std::vector<rk::cuda::SampleRowStatus> status;

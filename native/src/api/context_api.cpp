@@ -1,14 +1,16 @@
-// Context creation, destruction and description (C API).
+// Contexts (C API): the registry of live handles, CPU context creation, destruction and description, and the helpers
+// every entry point uses to call a context's backend. CUDA contexts are created in cuda_plugin.cpp.
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_set>
 
+#include "../cpu/cpu_backend.h"
 #include "../cpu/cpu_features.h"
 #include "context.h"
-#include "cuda_backend.h"
 #include "errors.h"
 
 namespace rk::api {
@@ -20,20 +22,6 @@ std::mutex g_live_mutex;
 std::unordered_set<const rk_context*>& live_contexts() {
     static auto* live = new std::unordered_set<const rk_context*>();  // never destroyed: safe at exit
     return *live;
-}
-
-const rk::cpu::KernelTable* kernels_for(rk_isa isa) {
-    switch (isa) {
-        case RK_ISA_SCALAR: return &rk::cpu::kernels_scalar();
-#if defined(RK_HAVE_X86_KERNELS)
-        case RK_ISA_AVX2: return &rk::cpu::kernels_avx2();
-        case RK_ISA_AVX512: return &rk::cpu::kernels_avx512();
-#endif
-#if defined(RK_HAVE_NEON_KERNELS)
-        case RK_ISA_NEON: return &rk::cpu::kernels_neon();
-#endif
-        default: return nullptr;
-    }
 }
 
 // Resolves RK_ISA_AUTO through the RK_ISA environment variable, then the best ISA. `requested` is the caller's
@@ -58,7 +46,7 @@ rk_status resolve_isa(int32_t requested, rk_isa& out) {
         return fail(RK_STATUS_INVALID_ARGUMENT,
                     std::string(fn) + ": isa " + std::to_string(requested) + " is not a valid rk_isa");
     const auto isa = static_cast<rk_isa>(requested);
-    if (!rk::cpu::isa_supported(isa) || kernels_for(isa) == nullptr)
+    if (!rk::cpu::isa_supported(isa) || !rk::cpu::isa_built(isa))
         return fail(RK_STATUS_UNSUPPORTED, std::string(fn) + ": ISA '" + rk_isa_name(isa) +
                                                "' is not supported on this CPU or build (detected: " +
                                                rk::cpu::cpu_description() + ")");
@@ -94,16 +82,20 @@ rk_status resolve_threads(int32_t requested, int& out) {
     return RK_STATUS_OK;
 }
 
-}  // namespace
-
-void register_context(const rk_context* context) {
-    std::lock_guard<std::mutex> lock(g_live_mutex);
-    live_contexts().insert(context);
-}
-
 bool unregister_context(const rk_context* context) {
     std::lock_guard<std::mutex> lock(g_live_mutex);
     return live_contexts().erase(context) != 0;
+}
+
+}  // namespace
+
+rk_context* register_context(const rk::backend::Ops& ops, void* impl) {
+    auto context = std::make_unique<rk_context>();
+    context->ops = &ops;
+    context->impl = impl;
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    live_contexts().insert(context.get());
+    return context.release();
 }
 
 rk_status check_context(const char* function, const rk_context* context) {
@@ -113,6 +105,25 @@ rk_status check_context(const char* function, const rk_context* context) {
         return fail(RK_STATUS_INVALID_HANDLE,
                     std::string(function) + ": 'context' is not a live context (destroyed, or never created)");
     return RK_STATUS_OK;
+}
+
+rk_status op_fail(const char* function, int32_t status, const rk::backend::OpError& err) {
+    const rk_status s = status > RK_STATUS_OK && status <= RK_STATUS_INTERNAL ? static_cast<rk_status>(status)
+                                                                              : RK_STATUS_INTERNAL;
+    return fail(s, std::string(function) + ": " + std::string(err.message, strnlen(err.message, sizeof err.message)));
+}
+
+rk_status check_data(const char* function, rk_context* context, const char* name, const void* p) {
+    if (p == nullptr) return RK_STATUS_OK;
+    rk::backend::OpError err{};
+    const int32_t s = context->ops->check_data(context->impl, p, name, &err);
+    return s == RK_STATUS_OK ? RK_STATUS_OK : op_fail(function, s, err);
+}
+
+rk::backend::ContextDescription describe(const rk_context* context) {
+    rk::backend::ContextDescription d{};
+    context->ops->describe(context->impl, &d);
+    return d;
 }
 
 }  // namespace rk::api
@@ -138,13 +149,9 @@ extern "C" RK_API rk_status rk_cpu_context_create(const rk_cpu_context_options* 
         int threads = 1;
         if (rk_status s = resolve_threads(opts.num_threads, threads); s != RK_STATUS_OK) return s;
 
-        auto context = std::make_unique<rk_context>();
-        context->device = RK_DEVICE_CPU;
-        context->isa = isa;
-        context->kernels = kernels_for(isa);
-        context->pool = std::make_unique<rk::cpu::ThreadPool>(threads);
-        register_context(context.get());
-        *out_context = context.release();
+        std::unique_ptr<rk::cpu::CpuBackend> backend(rk::cpu::create_backend(isa, threads));
+        *out_context = register_context(rk::cpu::cpu_ops(), backend.get());
+        backend.release();  // owned by the context now
         return ok();
     });
 }
@@ -156,7 +163,7 @@ extern "C" RK_API rk_status rk_context_destroy(rk_context* context) {
         if (!unregister_context(context))
             return fail(RK_STATUS_INVALID_HANDLE,
                         std::string(fn) + ": 'context' is not a live context (already destroyed?)");
-        if (context->device == RK_DEVICE_CUDA) cuda_context_release(*context);
+        context->ops->destroy(context->impl);
         delete context;
         return ok();
     });
@@ -171,10 +178,11 @@ extern "C" RK_API rk_status rk_context_get_info(const rk_context* context, rk_co
             return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": info->struct_size is " +
                                                         std::to_string(info->struct_size) + ", expected at least " +
                                                         std::to_string(sizeof(rk_context_info)));
-        info->device_kind = context->device;
-        info->device_index = context->device == RK_DEVICE_CUDA ? context->device_index : 0;
-        info->isa = context->device == RK_DEVICE_CPU ? context->isa : RK_ISA_AUTO;
-        info->num_threads = context->device == RK_DEVICE_CPU ? context->pool->size() : 0;
+        const rk::backend::ContextDescription d = describe(context);
+        info->device_kind = d.device;
+        info->device_index = d.device_index;
+        info->isa = d.isa;
+        info->num_threads = d.num_threads;
         return ok();
     });
 }

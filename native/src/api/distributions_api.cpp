@@ -1,20 +1,13 @@
-// Distribution fills (C API): parameter validation, per-call constants, dispatch to the kernels.
+// Distribution fills (C API): parameter validation and per-call constants, then the context's backend.
 #include <cmath>
 #include <string>
 
 #include "../core/distributions.h"
-#include "../cpu/fp_env.h"
-#include "fill_dispatch.h"
+#include "fill_entry.h"
 
 using namespace rk::api;
 
 namespace {
-
-std::string num(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
-}
 
 rk_status require(bool ok_condition, const char* fn, const std::string& what) {
     return ok_condition ? RK_STATUS_OK : fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": " + what);
@@ -25,19 +18,17 @@ rk_status require(bool ok_condition, const char* fn, const std::string& what) {
 extern "C" RK_API rk_status rk_philox_fill_uniform_range(rk_context* context, const rk_philox_stream* stream,
                                                          float low, float high, float* out, int64_t count) {
     static const char* fn = "rk_philox_fill_uniform_range";
-    const float span = high - low;
+    float span = 0.0f;
     return run_fill(
         fn, context, stream, out, count,
         [&] {
+            span = high - low;  // under the canonical FP environment (guarded), like every per-call constant
             return require(std::isfinite(low) && std::isfinite(high) && low <= high && std::isfinite(span), fn,
-                           "needs finite low <= high with a finite width (got low " + num(low) + ", high " +
-                               num(high) + ")");
-        },
-        [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
-            context->kernels->fill_uniform_range(s, first, dst, n, low, span);
+                           "needs finite low <= high with a finite width (got low " + format_number(low) + ", high " +
+                               format_number(high) + ")");
         },
         [&] {
-            auto args = cuda_fill(rk::cuda::FillKind::kUniformRange);
+            auto args = fill_of(rk::backend::FillKind::kUniformRange);
             args.a = low;
             args.b = span;
             return args;
@@ -51,14 +42,11 @@ extern "C" RK_API rk_status rk_philox_fill_normal(rk_context* context, const rk_
         fn, context, stream, out, count,
         [&] {
             return require(std::isfinite(mean) && std::isfinite(stddev) && stddev >= 0, fn,
-                           "needs a finite mean and a finite stddev >= 0 (got mean " + num(mean) + ", stddev " +
-                               num(stddev) + ")");
-        },
-        [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
-            context->kernels->fill_normal(s, first, dst, n, mean, stddev);
+                           "needs a finite mean and a finite stddev >= 0 (got mean " + format_number(mean) + ", stddev " +
+                               format_number(stddev) + ")");
         },
         [&] {
-            auto args = cuda_fill(rk::cuda::FillKind::kNormal);
+            auto args = fill_of(rk::backend::FillKind::kNormal);
             args.a = mean;
             args.b = stddev;
             return args;
@@ -76,21 +64,17 @@ extern "C" RK_API rk_status rk_philox_fill_truncated_normal(rk_context* context,
             if (rk_status s = require(std::isfinite(mean) && std::isfinite(stddev) && stddev > 0 &&
                                           std::isfinite(a) && std::isfinite(b) && a < b,
                                       fn,
-                                      "needs finite mean, stddev > 0 and a < b (got mean " + num(mean) +
-                                          ", stddev " + num(stddev) + ", a " + num(a) + ", b " + num(b) + ")");
+                                      "needs finite mean, stddev > 0 and a < b (got mean " + format_number(mean) +
+                                          ", stddev " + format_number(stddev) + ", a " + format_number(a) + ", b " + format_number(b) + ")");
                 s != RK_STATUS_OK)
                 return s;
-            rk::cpu::CanonicalFpEnv fp;
             params = rk::core::truncated_normal_params(mean, stddev, a, b);
             return require(params.span > 0, fn,
-                           "the interval [a, b] = [" + num(a) + ", " + num(b) + "] holds no probability mass in float32 "
-                           "(it lies too far in one tail of N(" + num(mean) + ", " + num(stddev) + "^2))");
-        },
-        [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
-            context->kernels->fill_truncated_normal(s, first, dst, n, params);
+                           "the interval [a, b] = [" + format_number(a) + ", " + format_number(b) + "] holds no probability mass in float32 "
+                           "(it lies too far in one tail of N(" + format_number(mean) + ", " + format_number(stddev) + "^2))");
         },
         [&] {
-            auto args = cuda_fill(rk::cuda::FillKind::kTruncatedNormal);
+            auto args = fill_of(rk::backend::FillKind::kTruncatedNormal);
             args.truncated = params;
             return args;
         });
@@ -101,12 +85,9 @@ extern "C" RK_API rk_status rk_philox_fill_bernoulli(rk_context* context, const 
     static const char* fn = "rk_philox_fill_bernoulli";
     return run_fill(
         fn, context, stream, out, count,
-        [&] { return require(p >= 0.0 && p <= 1.0, fn, "p must be in [0, 1] (got " + num(p) + ")"); },
-        [&](const rk::core::PhiloxStream& s, uint64_t first, uint8_t* dst, uint64_t n) {
-            context->kernels->fill_bernoulli(s, first, dst, n, rk::core::bernoulli_threshold(p));
-        },
+        [&] { return require(p >= 0.0 && p <= 1.0, fn, "p must be in [0, 1] (got " + format_number(p) + ")"); },
         [&] {
-            auto args = cuda_fill(rk::cuda::FillKind::kBernoulli);
+            auto args = fill_of(rk::backend::FillKind::kBernoulli);
             args.threshold = rk::core::bernoulli_threshold(p);
             return args;
         });
@@ -121,12 +102,8 @@ extern "C" RK_API rk_status rk_philox_fill_int64(rk_context* context, const rk_p
             return require(low < high, fn,
                            "needs low < high (got low " + std::to_string(low) + ", high " + std::to_string(high) + ")");
         },
-        [&](const rk::core::PhiloxStream& s, uint64_t first, int64_t* dst, uint64_t n) {
-            context->kernels->fill_int64(s, first, dst, n, low,
-                                         static_cast<uint64_t>(high) - static_cast<uint64_t>(low));
-        },
         [&] {
-            auto args = cuda_fill(rk::cuda::FillKind::kInt64);
+            auto args = fill_of(rk::backend::FillKind::kInt64);
             args.low = low;
             args.span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
             return args;

@@ -1,12 +1,11 @@
-// Dropout (C API): validation (p, sizes, overlaps, mask formats), then the kernels over independent
-// pieces whose starts are multiples of 64, so bit-packed mask words are never shared by two threads.
+// Dropout (C API): validation (p, sizes, overlaps, mask formats) and the per-call constants (threshold, scale),
+// then the context's backend.
 #include <cmath>
 #include <cstdint>
 #include <string>
 
 #include "../core/dropout.h"
-#include "cuda_backend.h"
-#include "fill_dispatch.h"
+#include "fill_entry.h"
 #include "overlap.h"
 
 using namespace rk::api;
@@ -15,9 +14,7 @@ namespace {
 
 rk_status check_p(const char* fn, double p) {
     if (p >= 0.0 && p <= 1.0) return RK_STATUS_OK;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", p);
-    return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": p must be in [0, 1] (got " + buf + ")");
+    return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": p must be in [0, 1] (got " + format_number(p) + ")");
 }
 
 uint64_t mask_size(rk_mask_format format, uint64_t count) {
@@ -73,19 +70,19 @@ rk_status validate(const char* fn, rk_context* context, const rk_philox_stream* 
     if (overlaps({"mask", b.mask, mbytes}, {in_name, b.in, bytes}) || overlaps({"mask", b.mask, mbytes}, {out_name, b.out, bytes}))
         return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": 'mask' overlaps a data buffer");
     if (in_name)
-        if (rk_status s = check_device_buffer(fn, context, in_name, b.in); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_data(fn, context, in_name, b.in); s != RK_STATUS_OK) return s;
     if (out_name)
-        if (rk_status s = check_device_buffer(fn, context, out_name, b.out); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_data(fn, context, out_name, b.out); s != RK_STATUS_OK) return s;
     if (format != RK_MASK_NONE)
-        if (rk_status s = check_device_buffer(fn, context, "mask", b.mask); s != RK_STATUS_OK) return s;
+        if (rk_status s = check_data(fn, context, "mask", b.mask); s != RK_STATUS_OK) return s;
     return RK_STATUS_OK;
 }
 
-// The CUDA path of every dropout entry point.
-rk_status run_dropout_cuda(const char* fn, rk_context* context, rk::cuda::DropoutMode mode, const rk_philox_stream* stream,
-                           double p, uint64_t element_offset, const float* x, float* y, int64_t count,
-                           rk_mask_format format, void* mask) {
-    rk::cuda::DropoutArgs a{};
+// Hands a validated dropout to the context's backend, with the per-call constants derived from p.
+rk_status run_dropout(const char* fn, rk_context* context, rk::backend::DropoutMode mode, const rk_philox_stream* stream,
+                      double p, uint64_t element_offset, const float* x, float* y, int64_t count, rk_mask_format format,
+                      void* mask) {
+    rk::backend::DropoutArgs a{};
     a.mode = mode;
     if (stream) a.stream = to_core(*stream);
     a.element_offset = element_offset;
@@ -94,27 +91,9 @@ rk_status run_dropout_cuda(const char* fn, rk_context* context, rk::cuda::Dropou
     a.x = x;
     a.y = y;
     a.count = static_cast<uint64_t>(count);
-    a.mask_format = static_cast<rk::cuda::MaskFormat>(format);
+    a.mask_format = static_cast<rk::backend::MaskFormat>(format);
     a.mask = mask;
-    return cuda_run(fn, [&](rk::cuda::PluginError& e) { return context->cuda->dropout(context->cuda_context, &a, &e); });
-}
-
-// Runs the stream kernel on pieces; x/y/mask pointers are advanced to each piece's start.
-void run_dropout(rk_context* context, const rk_philox_stream* stream, double p, uint64_t element_offset,
-                 const float* x, float* y, int64_t count, rk_mask_format format, void* mask) {
-    const rk::core::PhiloxStream s = to_core(*stream);
-    const uint64_t threshold = rk::core::dropout_threshold(p);
-    const float scale = rk::core::dropout_scale(p);
-    // One thread is Philox-bound; several are memory-bound and gain by non-temporal stores of y.
-    const bool stream_y = context->pool->size() > 1;
-    rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), kMinElementsPerThread, kPieceAlign,
-                          [&](uint64_t begin, uint64_t end) {
-                              uint8_t* bytes = format == RK_MASK_BYTES ? static_cast<uint8_t*>(mask) + begin : nullptr;
-                              uint32_t* bits = format == RK_MASK_BITS ? static_cast<uint32_t*>(mask) + begin / 32 : nullptr;
-                              context->kernels->dropout(s, element_offset + begin, end - begin, threshold, scale,
-                                                        x ? x + begin : nullptr, y ? y + begin : nullptr, bytes, bits,
-                                                        stream_y);
-                          });
+    return run_op(fn, [&](rk::backend::OpError& e) { return context->ops->dropout(context->impl, &a, &e); });
 }
 
 }  // namespace
@@ -151,11 +130,8 @@ extern "C" RK_API rk_status rk_dropout_forward(rk_context* context, const rk_phi
                                    {x, y, mask}, "x", "y", true, format);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
-        if (context->device == RK_DEVICE_CUDA)
-            return run_dropout_cuda(fn, context, rk::cuda::DropoutMode::kForward, stream, p, element_offset, x, y, count,
-                                    format, mask);
-        run_dropout(context, stream, p, element_offset, x, y, count, format, mask);
-        return ok();
+        return run_dropout(fn, context, rk::backend::DropoutMode::kForward, stream, p, element_offset, x, y, count, format,
+                           mask);
     });
 }
 
@@ -171,21 +147,9 @@ extern "C" RK_API rk_status rk_dropout_backward(rk_context* context, const rk_ph
                                    {dy, dx, const_cast<void*>(mask)}, "dy", "dx", regenerate, format);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
-        if (context->device == RK_DEVICE_CUDA)
-            return run_dropout_cuda(fn, context, regenerate ? rk::cuda::DropoutMode::kForward : rk::cuda::DropoutMode::kApplyMask,
-                                    stream, p, element_offset, dy, dx, count, format, const_cast<void*>(mask));
-        if (regenerate) {
-            run_dropout(context, stream, p, element_offset, dy, dx, count, RK_MASK_NONE, nullptr);
-            return ok();
-        }
-        const float scale = rk::core::dropout_scale(p);
-        rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), kMinElementsPerThread, kPieceAlign,
-                              [&](uint64_t begin, uint64_t end) {
-                                  const auto* bytes = format == RK_MASK_BYTES ? static_cast<const uint8_t*>(mask) + begin : nullptr;
-                                  const auto* bits = format == RK_MASK_BITS ? static_cast<const uint32_t*>(mask) + begin / 32 : nullptr;
-                                  context->kernels->dropout_apply_mask(bytes, bits, dy + begin, dx + begin, end - begin, scale);
-                              });
-        return ok();
+        // Backward by regeneration is the forward of dy with no mask; from a stored mask, no random numbers.
+        return run_dropout(fn, context, regenerate ? rk::backend::DropoutMode::kForward : rk::backend::DropoutMode::kApplyMask,
+                           stream, p, element_offset, dy, dx, count, format, const_cast<void*>(mask));
     });
 }
 
@@ -199,10 +163,7 @@ extern "C" RK_API rk_status rk_dropout_mask(rk_context* context, const rk_philox
                                    {nullptr, nullptr, mask}, nullptr, nullptr, true, format);
             s != RK_STATUS_OK || count == 0)
             return s == RK_STATUS_OK ? ok() : s;
-        if (context->device == RK_DEVICE_CUDA)
-            return run_dropout_cuda(fn, context, rk::cuda::DropoutMode::kForward, stream, p, element_offset, nullptr,
-                                    nullptr, count, format, mask);
-        run_dropout(context, stream, p, element_offset, nullptr, nullptr, count, format, mask);
-        return ok();
+        return run_dropout(fn, context, rk::backend::DropoutMode::kForward, stream, p, element_offset, nullptr, nullptr,
+                           count, format, mask);
     });
 }

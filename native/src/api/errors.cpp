@@ -1,5 +1,7 @@
 #include "errors.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <limits>
 
@@ -21,6 +23,20 @@ rk_status ok() {
     t_last_error.clear();
     return RK_STATUS_OK;
 }
+
+namespace {
+template <class T>
+std::string shortest(T v) {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[64];
+    const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+}  // namespace
+
+std::string format_number(double v) { return shortest(v); }
+std::string format_number(float v) { return shortest(v); }
 
 rk_status check_not_null(const char* function, const char* name, const void* p) {
     if (p != nullptr) return RK_STATUS_OK;

@@ -1,6 +1,7 @@
 // Status + thread-local message plumbing for the C API. Every entry point runs its body through
 // guarded(), which turns exceptions (allocation failures, internal errors) into statuses, so no C++
-// exception ever crosses the C boundary.
+// exception ever crosses the C boundary, and which runs the whole call (validation, per-call constants, the
+// backend) under the canonical floating-point environment (docs/spec.md): the one place every entry point passes.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <new>
 #include <string>
 
+#include "../cpu/fp_env.h"
 #include "reprokit/reprokit.h"
 
 namespace rk::api {
@@ -19,6 +21,9 @@ rk_status ok();
 
 template <class Body>
 rk_status guarded(const char* function, Body&& body) noexcept {
+    // Round to nearest, no FTZ/DAZ for everything this call computes on this thread; the caller's environment
+    // (rounding mode, flush modes) is restored on return. Worker threads set it once (thread_pool.cpp).
+    const rk::cpu::CanonicalFpEnv canonical_fp;
     try {
         return body();
     } catch (const std::bad_alloc&) {
@@ -40,6 +45,12 @@ int32_t enum_value(const E& e) {
     std::memcpy(&v, &e, sizeof v);
     return v;
 }
+
+// A number for a message: the shortest decimal that reads back as exactly `v` (so a float argument prints as the
+// float it is, 0.1f as "0.1", and a double as the double it is), "nan", "inf" or "-inf". Every message formats its
+// numbers through these two.
+std::string format_number(double v);
+std::string format_number(float v);
 
 // Argument checks shared by every entry point. Each returns RK_STATUS_OK or records a message
 // naming the function and the argument.

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "errors.h"
 
@@ -24,7 +24,7 @@ inline bool overlaps(const Region& a, const Region& b) {
 }
 
 // Each written region must not overlap any other region (a region is not compared with itself).
-inline rk_status check_overlaps(const char* fn, std::initializer_list<Region> written, std::initializer_list<Region> all) {
+inline rk_status check_overlaps(const char* fn, const std::vector<Region>& written, const std::vector<Region>& all) {
     for (const Region& out : written)
         for (const Region& other : all)
             if (out.p != other.p || out.name != other.name)

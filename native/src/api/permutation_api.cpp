@@ -1,8 +1,8 @@
-// Random-access permutations (C API): validation, then independent positions on the context's threads.
+// Random-access permutations (C API): validation, then the context's backend.
 #include <string>
 
-#include "../core/permutation.h"
-#include "fill_dispatch.h"
+#include "context.h"
+#include "errors.h"
 
 using namespace rk::api;
 
@@ -24,21 +24,8 @@ extern "C" RK_API rk_status rk_permutation(rk_context* context, uint64_t n, uint
                                                         ") pass n = " + std::to_string(n));
         if (count == 0) return ok();
         if (rk_status s = check_not_null(fn, "out", out); s != RK_STATUS_OK) return s;
-        if (context->device == RK_DEVICE_CUDA) {
-            if (rk_status s = check_device_buffer(fn, context, "out", out); s != RK_STATUS_OK) return s;
-            const rk::cuda::PermutationArgs a{n, seed, subsequence, first, inverse, out, static_cast<uint64_t>(count)};
-            return cuda_run(fn, [&](rk::cuda::PluginError& e) {
-                return context->cuda->permutation(context->cuda_context, &a, &e);
-            });
-        }
-        rk::core::Permutation perm;
-        rk::core::permutation_init(perm, n, seed, subsequence);
-        rk::cpu::parallel_for(*context->pool, static_cast<uint64_t>(count), 1u << 12, kPieceAlign,
-                              [&](uint64_t begin, uint64_t end) {
-                                  for (uint64_t k = begin; k < end; ++k)
-                                      out[k] = inverse ? rk::core::permutation_invert(perm, first + k)
-                                                       : rk::core::permutation_apply(perm, first + k);
-                              });
-        return ok();
+        if (rk_status s = check_data(fn, context, "out", out); s != RK_STATUS_OK) return s;
+        const rk::backend::PermutationArgs a{n, seed, subsequence, first, inverse, out, static_cast<uint64_t>(count)};
+        return run_op(fn, [&](rk::backend::OpError& e) { return context->ops->permutation(context->impl, &a, &e); });
     });
 }

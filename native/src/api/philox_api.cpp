@@ -3,8 +3,7 @@
 
 #include "../core/philox.h"
 #include "../core/uniform.h"
-#include "../cpu/fp_env.h"
-#include "fill_dispatch.h"
+#include "fill_entry.h"
 
 using namespace rk::api;
 
@@ -27,19 +26,13 @@ extern "C" RK_API rk_status rk_philox4x32(uint32_t rounds, const uint32_t counte
 extern "C" RK_API rk_status rk_philox_fill_u32(rk_context* context, const rk_philox_stream* stream, uint32_t* out,
                                                int64_t count) {
     return run_fill("rk_philox_fill_u32", context, stream, out, count, no_params,
-                    [&](const rk::core::PhiloxStream& s, uint64_t first, uint32_t* dst, uint64_t n) {
-                        context->kernels->fill_u32(s, first, dst, n);
-                    },
-                    [] { return cuda_fill(rk::cuda::FillKind::kU32); });
+                    [] { return fill_of(rk::backend::FillKind::kU32); });
 }
 
 extern "C" RK_API rk_status rk_philox_fill_uniform(rk_context* context, const rk_philox_stream* stream, float* out,
                                                    int64_t count) {
     return run_fill("rk_philox_fill_uniform", context, stream, out, count, no_params,
-                    [&](const rk::core::PhiloxStream& s, uint64_t first, float* dst, uint64_t n) {
-                        context->kernels->fill_uniform(s, first, dst, n);
-                    },
-                    [] { return cuda_fill(rk::cuda::FillKind::kUniform); });
+                    [] { return fill_of(rk::backend::FillKind::kUniform); });
 }
 
 extern "C" RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* out, int64_t count) {
@@ -49,7 +42,6 @@ extern "C" RK_API rk_status rk_uniform_from_words(const uint32_t* words, float* 
         if (count == 0) return ok();
         if (rk_status s = check_not_null(fn, "words", words); s != RK_STATUS_OK) return s;
         if (rk_status s = check_not_null(fn, "out", out); s != RK_STATUS_OK) return s;
-        rk::cpu::CanonicalFpEnv fp;
         for (int64_t i = 0; i < count; ++i) out[i] = rk::core::uniform_from_word(words[i]);
         return ok();
     });

@@ -1,40 +1,29 @@
-// Token sampling (C API, docs/sampling.md): validation of sizes, pointers and every row's parameters,
-// then the rows split across the context's threads (a row's result depends only on its own logits,
-// parameters and stream), each worker piece with its own scratch.
-#include <atomic>
+// Token sampling (C API, docs/sampling.md): validation of sizes, pointers and every row's parameters, then the
+// context's backend; the first failing row is reported with its logit, read from the context's memory.
 #include <cmath>
-#include <cstdio>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "../core/sampling.h"
-#include "cuda_backend.h"
-#include "fill_dispatch.h"
+#include "fill_entry.h"
 #include "overlap.h"
 
 using namespace rk::api;
 
 namespace {
 
-std::string num(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
 std::string row_prefix(const char* fn, int64_t row) { return std::string(fn) + ": row " + std::to_string(row) + ": "; }
 
 rk_status check_params(const char* fn, int64_t row, const rk_sampling_params& p) {
     std::string what;
     if (!(p.temperature >= 0.0f) || std::isinf(p.temperature))
-        what = "params[" + std::to_string(row) + "].temperature must be finite and >= 0 (got " + num(p.temperature) + ")";
+        what = "params[" + std::to_string(row) + "].temperature must be finite and >= 0 (got " + format_number(p.temperature) + ")";
     else if (p.top_k < 0)
         what = "params[" + std::to_string(row) + "].top_k must be >= 0 (got " + std::to_string(p.top_k) + ")";
     else if (!(p.top_p > 0.0 && p.top_p <= 1.0))
-        what = "params[" + std::to_string(row) + "].top_p must be in (0, 1] (got " + num(p.top_p) + ")";
+        what = "params[" + std::to_string(row) + "].top_p must be in (0, 1] (got " + format_number(p.top_p) + ")";
     else if (!(p.min_p >= 0.0 && p.min_p < 1.0))
-        what = "params[" + std::to_string(row) + "].min_p must be in [0, 1) (got " + num(p.min_p) + ")";
+        what = "params[" + std::to_string(row) + "].min_p must be in [0, 1) (got " + format_number(p.min_p) + ")";
     else
         return RK_STATUS_OK;
     return fail(RK_STATUS_INVALID_ARGUMENT, row_prefix(fn, row) + what);
@@ -52,60 +41,35 @@ rk_status row_error(const char* fn, int64_t row, const rk::core::SampleResult& r
             break;
         case SampleError::kNoFiniteLogit: what = "no finite logit (every logit is -Inf)"; break;
         case SampleError::kScaledOverflow:
-            what = at + " / temperature overflows to +Inf (logit " + num(logit) + ", temperature " +
-                   num(temperature) + ")";
+            what = at + " / temperature overflows to +Inf (logit " + format_number(logit) + ", temperature " +
+                   format_number(temperature) + ")";
             break;
         case SampleError::kNoFiniteScaled:
-            what = "every finite logit / temperature overflows to -Inf (temperature " + num(temperature) + ")";
+            what = "every finite logit / temperature overflows to -Inf (temperature " + format_number(temperature) + ")";
             break;
         default: what = "internal error"; break;
     }
     return fail(RK_STATUS_INVALID_ARGUMENT, row_prefix(fn, row) + what);
 }
 
-struct PieceError {
-    int64_t row = -1;
-    rk::core::SampleResult result{};
-};
-
-// The CUDA path: device buffers checked, parameters and streams passed as host arrays, the first failing row
-// reported as on the CPU.
-rk_status sample_cuda(const char* fn, rk_context* context, const float* logits, int64_t batch, int64_t vocab,
-                      int64_t row_stride, const rk_sampling_params* params, const rk_philox_stream* streams,
-                      int32_t* tokens, float* probs, float* logprobs, int32_t* kept_counts) {
-    for (const auto& [name, p] : {std::pair<const char*, const void*>{"logits", logits}, {"tokens", tokens},
-                                  {"probs", probs}, {"logprobs", logprobs}, {"kept_counts", kept_counts}})
-        if (rk_status s = check_device_buffer(fn, context, name, p); s != RK_STATUS_OK) return s;
-    std::vector<rk::core::SampleParams> p(static_cast<size_t>(batch));
-    std::vector<rk::core::PhiloxStream> st(static_cast<size_t>(batch));
-    for (int64_t r = 0; r < batch; ++r) {
-        p[r] = rk::core::SampleParams{params[r].temperature, params[r].top_k, params[r].top_p, params[r].min_p};
-        st[r] = to_core(streams[r]);
-    }
-    const rk::cuda::SampleArgs a{logits, batch, static_cast<uint32_t>(vocab), row_stride, p.data(), st.data(),
-                                 tokens, probs, logprobs, kept_counts};
-    int64_t failed_row = -1;
-    rk::cuda::SampleRowStatus failed{};
-    if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) {
-            return context->cuda->sample(context->cuda_context, &a, &failed_row, &failed, &e);
-        });
-        s != RK_STATUS_OK)
-        return s;
-    if (failed_row < 0) return ok();
+// The backend's report of the first failing row as a recorded error; the logit it names is read from the
+// context's memory (host or device).
+rk_status failed_row(const char* fn, rk_context* context, const float* logits, int64_t row_stride,
+                     const rk_sampling_params* params, const rk::backend::SampleFailure& failed) {
     rk::core::SampleResult res{};
-    res.error = static_cast<rk::core::SampleError>(failed.error);
-    res.error_index = failed.error_index;
+    res.error = static_cast<rk::core::SampleError>(failed.status.error);
+    res.error_index = failed.status.error_index;
     float logit = 0.0f;
     if (res.error_index >= 0) {
-        const float* at = logits + failed_row * row_stride + res.error_index;
-        if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) {
-                return context->cuda->copy(context->cuda_context, &logit, at, sizeof logit,
-                                           rk::cuda::CopyKind::kDeviceToHost, 0, &e);
+        const float* at = logits + failed.row * row_stride + res.error_index;
+        if (rk_status s = run_op(fn, [&](rk::backend::OpError& e) {
+                return context->ops->copy(context->impl, &logit, at, sizeof logit, rk::backend::CopyKind::kDeviceToHost,
+                                          0, &e);
             });
             s != RK_STATUS_OK)
             return s;
     }
-    return row_error(fn, failed_row, res, logit, params[failed_row].temperature);
+    return row_error(fn, failed.row, res, logit, params[failed.row].temperature);
 }
 
 }  // namespace
@@ -152,54 +116,26 @@ extern "C" RK_API rk_status rk_sample(rk_context* context, const float* logits, 
             s != RK_STATUS_OK)
             return s;
 
-        if (context->device == RK_DEVICE_CUDA)
-            return sample_cuda(fn, context, logits, batch, vocab, row_stride, params, streams, tokens, probs, logprobs,
-                               kept_counts);
+        for (const auto& [name, p] : {std::pair<const char*, const void*>{"logits", logits}, {"tokens", tokens},
+                                      {"probs", probs}, {"logprobs", logprobs}, {"kept_counts", kept_counts}})
+            if (rk_status s = check_data(fn, context, name, p); s != RK_STATUS_OK) return s;
 
-        // One scratch per worker piece, allocated here (never inside a worker, where an exception could
-        // not reach guarded()); pieces claim them in any order, which changes nothing in the results.
-        const uint32_t v = static_cast<uint32_t>(vocab);
-        const int slots = static_cast<int>(std::min<int64_t>(batch, context->pool->size()));
-        const uint64_t bytes = rk::core::sample_scratch_bytes(v);
-        std::vector<std::unique_ptr<unsigned char[]>> buffers(static_cast<size_t>(slots));
-        std::vector<PieceError> errors(static_cast<size_t>(slots));
-        for (auto& b : buffers) b.reset(new unsigned char[bytes]);
-        std::atomic<int> next_slot{0};
-
-        rk::cpu::parallel_for(
-            *context->pool, static_cast<uint64_t>(batch), 1, 1, [&](uint64_t begin, uint64_t end) {
-                const int slot = next_slot.fetch_add(1);
-                const rk::core::SampleScratch scratch = rk::core::sample_scratch_carve(buffers[slot].get(), v);
-                for (uint64_t r = begin; r < end; ++r) {
-                    const rk_sampling_params& q = params[r];
-                    const rk::core::SampleParams p{q.temperature, q.top_k, q.top_p, q.min_p};
-                    const rk_philox_stream& st = streams[r];
-                    rk::core::SampleResult res;
-                    context->kernels->sample_row(logits + r * static_cast<uint64_t>(row_stride), v, p,
-                                                 rk::core::PhiloxStream{st.seed, st.subsequence, st.offset},
-                                                 scratch, res);
-                    if (res.error != rk::core::SampleError::kNone) {  // rows after it in this piece are skipped
-                        errors[slot] = PieceError{static_cast<int64_t>(r), res};
-                        return;
-                    }
-                    tokens[r] = res.token;
-                    if (probs) probs[r] = res.prob;
-                    if (logprobs) logprobs[r] = res.logprob;
-                    if (kept_counts) kept_counts[r] = res.kept;
-                }
-            });
-
-        // Pieces are contiguous and stop at their first failing row, so the smallest recorded row is the
-        // first failing row of the batch, whatever the thread count.
-        const PieceError* first = nullptr;
-        for (const PieceError& e : errors)
-            if (e.row >= 0 && (!first || e.row < first->row)) first = &e;
-        if (first) {
-            const float* row_logits = logits + first->row * row_stride;
-            return row_error(fn, first->row, first->result,
-                             first->result.error_index >= 0 ? row_logits[first->result.error_index] : 0.0f,
-                             params[first->row].temperature);
+        std::vector<rk::core::SampleParams> core_params(static_cast<size_t>(batch));
+        std::vector<rk::core::PhiloxStream> core_streams(static_cast<size_t>(batch));
+        for (int64_t r = 0; r < batch; ++r) {
+            const rk_sampling_params& q = params[r];
+            core_params[static_cast<size_t>(r)] = rk::core::SampleParams{q.temperature, q.top_k, q.top_p, q.min_p};
+            core_streams[static_cast<size_t>(r)] = to_core(streams[r]);
         }
+        const rk::backend::SampleArgs a{logits,      batch,       static_cast<uint32_t>(vocab), row_stride,
+                                        core_params.data(), core_streams.data(), tokens, probs, logprobs, kept_counts};
+        rk::backend::SampleFailure failed{-1, {}};
+        if (rk_status s = run_op(fn, [&](rk::backend::OpError& e) {
+                return context->ops->sample(context->impl, &a, &failed, &e);
+            });
+            s != RK_STATUS_OK)
+            return s;
+        if (failed.row >= 0) return failed_row(fn, context, logits, row_stride, params, failed);
         return ok();
     });
 }

@@ -19,7 +19,7 @@
 #include <type_traits>
 
 #include "../core/conv2d.h"
-#include "conv2d_plan.h"
+#include "conv2d_kernels.h"
 
 // Full unrolling of the small register-tile loops (GCC; other compilers unroll constant trip counts on their own).
 #if defined(__GNUC__) && !defined(__clang__)

@@ -1,20 +1,17 @@
-// Conv2d on the CPU: what the C API and the ISA kernels share.
+// Conv2d on the CPU, the plan of a call: which kernel path computes a (pass, algorithm) and where the workspace parts
+// live. The plan depends on the shape only (never on the ISA or the thread count); every path computes the canonical
+// functions of core/conv2d.h, so the choice of path never changes a bit.
 //
-// conv2d_plan.cpp (compiled without ISA flags) validates support, resolves Auto, sizes the workspace, packs and pads
-// operands and runs the threads; the ISA files (conv2d_scalar/avx2/avx512/neon.cpp, all from conv2d_impl.h) only
-// compute ranges of independent work units from prepared pointers. Every path computes the canonical functions of
-// core/conv2d.h, so the choice of path (which may depend on the ISA) never changes a bit; the workspace layout
-// depends on the shape only.
+// The CPU conv files: conv2d_plan (this), conv2d_scratch (scratch memory), conv2d_kernels.h (the ISA kernel table
+// and its arguments), conv2d_run (operand preparation and threading), conv2d_op.cpp (the backend operation), and the
+// ISA kernels (conv2d_impl.h, instantiated by conv2d_scalar/avx2/avx512/neon.cpp).
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
-#include <string>
 
 #include "../core/conv2d.h"
 #include "../core/int_math.h"
 #include "reprokit/reprokit.h"
-#include "thread_pool.h"
 
 namespace rk::cpu {
 
@@ -59,121 +56,10 @@ struct ConvPlan {
     int64_t bytes() const { return floats == 0 ? 0 : floats * 4 + 64; }
 };
 
-// Everything a kernel needs; fields a path does not use are left null / zero.
-struct ConvKernelArgs {
-    core::ConvGeometry g;
-    ConvPlan plan;
-    const float* x = nullptr;
-    const float* w = nullptr;
-    const float* bias = nullptr;
-    float* y = nullptr;
-    const float* dy = nullptr;
-    float* dx = nullptr;
-    float* dw = nullptr;
-    float* dbias = nullptr;
-
-    // Gemm paths: the operand read by broadcasts (padded x, or dy), its strides (in floats) and the tap offsets.
-    const float* a = nullptr;
-    int64_t a_img = 0, a_chan = 0, a_row = 0, a_col = 0;
-    const int64_t* taps = nullptr;  // forward: per kk = (c', r, s); backward weights: per kk, offsets of x~ taps
-    int64_t ntaps = 0;
-    const float* panel = nullptr;   // packed weights (forward: [g][kk][kgp]; backward data: [g][kk'][cgp])
-    int64_t positions_per_unit = 0;
-    int64_t units_per_image = 0;
-
-    // Backward data (gemm): column signatures. For input column w: sig_of_w[w], first_q[w] (q of its first valid
-    // tap); signature i has taps sig_taps[sig_start[i] .. sig_start[i+1]) as pairs (s, q - first_q) and columns
-    // sig_cols[sig_col_start[i] .. sig_col_start[i+1]).
-    const int32_t* sig_of_w = nullptr;
-    const int64_t* first_q = nullptr;
-    const int64_t* sig_start = nullptr;
-    const int64_t* sig_taps = nullptr;
-    const int64_t* sig_col_start = nullptr;
-    const int64_t* sig_cols = nullptr;
-    int64_t nsigs = 0;
-
-    // Backward weights (gemm / depthwise): dy transposed to [j][g][kgp] (depthwise: [j][kp]).
-    const float* dyt = nullptr;
-    int64_t tile_groups = 0;  // units per (group, channel block)
-
-    // Winograd / FFT: NHWC copy [n][hp][wp][cp], transformed weights, tiles per unit.
-    const float* xt = nullptr;
-    const float* u = nullptr;
-    int64_t tiles_per_unit = 0;
-};
-
-// One ISA's kernels. Each computes units [begin, end) of its pass; units are independent outputs.
-struct ConvKernels {
-    const char* name;
-    void (*forward_row)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*forward_gemm)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*forward_winograd2)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*forward_winograd4)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*forward_fft)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*fft_weights)(const ConvKernelArgs&, float* v, int64_t begin, int64_t end);
-    void (*backward_data_row)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*backward_data_gemm)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*backward_weights_gemm)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*backward_weights_depthwise)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    void (*backward_bias_t)(const ConvKernelArgs&, int64_t begin, int64_t end);
-    // Units (n, row i) of the NHWC copy [n][plan.hp][plan.wp][plan.cp] of x~ (rows from -pad_top, columns from
-    // -pad_left; channels past C are 0).
-    void (*nhwc_copy)(const ConvKernelArgs&, float* xt, int64_t begin, int64_t end);
-    // Winograd weight transforms into U (layout in conv2d_impl.h); units (g, c', block of kConvLanePad channels).
-    void (*winograd2_weights)(const ConvKernelArgs&, float* u, int64_t begin, int64_t end);
-    void (*winograd4_weights)(const ConvKernelArgs&, float* u, int64_t begin, int64_t end);
-    // dy transposed for the weight gradient (layout in conv2d_impl.h); units: blocks of kConvTransposeRows positions.
-    void (*transpose_dy)(const ConvKernelArgs&, float* dyt, int64_t begin, int64_t end);
-};
-
-const ConvKernels& conv_kernels_scalar();
-#if defined(RK_HAVE_X86_KERNELS)
-const ConvKernels& conv_kernels_avx2();
-const ConvKernels& conv_kernels_avx512();
-#endif
-#if defined(RK_HAVE_NEON_KERNELS)
-const ConvKernels& conv_kernels_neon();
-#endif
-// The kernels of a context's ISA (scalar for RK_ISA_SCALAR and for ISAs this build has no kernels for).
-const ConvKernels& conv_kernels(rk_isa isa);
-
-// Builds the geometry from a descriptor; "" if valid, else the reason (the caller adds the function name).
-// `status` receives RK_STATUS_INVALID_ARGUMENT or RK_STATUS_SIZE_OVERFLOW on failure.
-std::string conv_geometry(const rk_conv2d_desc& desc, core::ConvGeometry& g, rk_status& status);
-
-// Auto's rule (docs/conv.md): a pure function of the shape.
-rk_conv_algorithm conv_auto(const core::ConvGeometry& g);
-
-// "" if `algorithm` (not Auto) computes `pass` for this shape, else why not.
-std::string conv_unsupported_reason(const core::ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm algorithm);
-
 // The plan of a supported (pass, algorithm); algorithm already resolved (backward: RK_CONV_DIRECT).
 ConvPlan conv_plan(const core::ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm algorithm);
 
-const char* conv_algorithm_name(rk_conv_algorithm a);
-
-// Runs a pass. `workspace` is 64-byte aligned and holds plan.floats floats (or is null when plan.floats == 0).
-void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const core::ConvGeometry& g, const ConvPlan& plan,
-                      const float* x, const float* w, const float* bias, float* y, float* workspace);
-void conv_run_backward_data(const ConvKernels& k, ThreadPool& pool, const core::ConvGeometry& g, const ConvPlan& plan,
-                            const float* dy, const float* w, float* dx, float* workspace);
-void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const core::ConvGeometry& g,
-                               const ConvPlan& plan, const float* x, const float* dy, float* dw, float* dbias,
-                               float* workspace);
-
-// Scratch memory for kernels: 64-byte aligned, uninitialised, freed on destruction. Not a template, and defined out
-// of line, so that ISA-flagged files share no inline code with the others.
-class ConvScratch {
-public:
-    explicit ConvScratch(size_t bytes);
-    ~ConvScratch();
-    ConvScratch(const ConvScratch&) = delete;
-    ConvScratch& operator=(const ConvScratch&) = delete;
-    float* floats() const { return static_cast<float*>(p_); }
-    int64_t* ints() const { return static_cast<int64_t*>(p_); }
-
-private:
-    void* p_;
-};
+// The workspace bytes of a supported (pass, algorithm) on the CPU (0: none), or -1 when it passes the addressable size.
+int64_t conv_workspace_bytes(const core::ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm algorithm);
 
 }  // namespace rk::cpu

@@ -1,7 +1,8 @@
 // The CPU backend computes with IEEE round-to-nearest and gradual underflow, whatever the host
 // process set: a .NET host or another library may have enabled flush-to-zero (FTZ/DAZ) or changed
-// the rounding mode. Decision (docs/spec.md): every CPU computation runs under this guard, which
-// sets the canonical environment on entry and restores the caller's on exit, on each thread.
+// the rounding mode. Decision (docs/spec.md): every C API call runs under this guard (guarded() in
+// api/errors.h, the one place every entry point passes), which sets the canonical environment on entry
+// and restores the caller's on exit; the thread pool's workers set it once when they start.
 #pragma once
 
 #include <cstdint>

@@ -20,6 +20,9 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::worker_loop(int index) {
+    // The pool's own threads compute only ReproKit's pieces: the canonical environment for their whole life (the
+    // calling thread's piece runs under the C API's guard, errors.h).
+    const CanonicalFpEnv canonical_fp;
     uint64_t seen = 0;
     for (;;) {
         const std::function<void(int)>* task;
@@ -71,7 +74,6 @@ void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t
         const uint64_t begin = std::min<uint64_t>(n, per * static_cast<uint64_t>(p));
         const uint64_t end = std::min<uint64_t>(n, begin + per);
         if (begin >= end) return;
-        CanonicalFpEnv fp;
         fn(begin, end);
     });
 }

@@ -39,8 +39,8 @@ private:
 };
 
 // Splits [0, n) into at most pool.size() contiguous ranges (boundaries multiples of `align`,
-// at least `min_per_piece` elements each) and runs fn(begin, end) for each under the canonical
-// floating-point environment.
+// at least `min_per_piece` elements each) and runs fn(begin, end) for each (under the canonical floating-point
+// environment: the pool's threads set it, the caller's thread runs under the C API's guard).
 void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t align,
                   const std::function<void(uint64_t, uint64_t)>& fn);
 

@@ -1,7 +1,7 @@
-// libreprokit_cuda: the CUDA backend, loaded by libreprokit at run time (api/cuda_backend.cpp). It owns what
-// touches the CUDA runtime: devices, contexts (device + stream + scratch), memory, copies and launches. The
-// kernels and their launch shapes live in kernels/*.cuh, shared with the SIMT emulation tests; the arithmetic
-// lives in the core. Validation of arguments happens in the core's C API before a call gets here.
+// libreprokit_cuda: the CUDA backend, loaded by libreprokit at run time (api/cuda_plugin.cpp). It implements the
+// operation interface (backend/ops.h) and owns what touches the CUDA runtime: devices, contexts (device + stream +
+// scratch), memory, copies and launches. The kernels and their launch shapes live in kernels/*.cuh, shared with the
+// SIMT emulation tests; the arithmetic lives in the core. Arguments are validated by the C API before a call gets here.
 #include <cuda_runtime.h>
 
 #include <cstdio>
@@ -26,7 +26,7 @@ namespace {
 #define RK_STR(x) RK_STR2(x)
 constexpr const char* kVersion = RK_STR(RK_VERSION_MAJOR) "." RK_STR(RK_VERSION_MINOR) "." RK_STR(RK_VERSION_PATCH);
 
-int32_t set_error(PluginError* err, int32_t status, const char* what, cudaError_t e = cudaSuccess) {
+int32_t set_error(backend::OpError* err, int32_t status, const char* what, cudaError_t e = cudaSuccess) {
     if (err) {
         err->status = status;
         if (e != cudaSuccess)
@@ -62,6 +62,15 @@ int32_t status_of(cudaError_t e) {
         if (_e != cudaSuccess) return set_error(err, status_of(_e), (what), _e);  \
     } while (0)
 
+using backend::ConvArgs;
+using backend::CopyKind;
+using backend::DropoutArgs;
+using backend::FillArgs;
+using backend::PermutationArgs;
+using backend::SampleArgs;
+using backend::SampleFailure;
+using backend::SampleRowStatus;
+
 struct Context {
     int device = 0;
     cudaStream_t stream = nullptr;  // the caller's stream, or the legacy default stream
@@ -71,19 +80,19 @@ struct Context {
 
 Context* ctx_of(void* c) { return static_cast<Context*>(c); }
 
-int32_t activate(Context* c, PluginError* err) {
+int32_t activate(Context* c, backend::OpError* err) {
     RK_CUDA_TRY(cudaSetDevice(c->device), "cudaSetDevice");
     return RK_STATUS_OK;
 }
 
 // Launch errors (bad configuration, no kernel image for this GPU) surface here; execution errors surface at the
 // next synchronising call.
-int32_t after_launch(PluginError* err, const char* what) {
+int32_t after_launch(backend::OpError* err, const char* what) {
     RK_CUDA_TRY(cudaGetLastError(), what);
     return RK_STATUS_OK;
 }
 
-int32_t device_count(int32_t* count, PluginError* err) {
+int32_t device_count(int32_t* count, backend::OpError* err) {
     int n = 0;
     const cudaError_t e = cudaGetDeviceCount(&n);
     if (e == cudaErrorNoDevice) {
@@ -99,7 +108,7 @@ int32_t device_count(int32_t* count, PluginError* err) {
     return RK_STATUS_OK;
 }
 
-int32_t device_info(int32_t device, DeviceInfo* info, PluginError* err) {
+int32_t device_info(int32_t device, DeviceInfo* info, backend::OpError* err) {
     cudaDeviceProp prop{};
     RK_CUDA_TRY(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
     std::memset(info, 0, sizeof *info);
@@ -113,7 +122,7 @@ int32_t device_info(int32_t device, DeviceInfo* info, PluginError* err) {
     return RK_STATUS_OK;
 }
 
-int32_t context_create(int32_t device, void** out, PluginError* err) {
+int32_t context_create(int32_t device, void** out, backend::OpError* err) {
     int n = 0;
     if (int32_t s = device_count(&n, err); s != RK_STATUS_OK) return s;
     if (n == 0) return set_error(err, RK_STATUS_UNSUPPORTED, "no CUDA device is present (cudaGetDeviceCount: 0)");
@@ -141,7 +150,15 @@ void context_destroy(void* ctx) {
     delete c;
 }
 
-int32_t set_stream(void* ctx, void* stream, PluginError* err) {
+void describe(void* ctx, backend::ContextDescription* out) {
+    out->device = RK_DEVICE_CUDA;
+    out->device_index = ctx_of(ctx)->device;
+    out->isa = RK_ISA_AUTO;
+    out->num_threads = 0;
+    out->conv_kernels = "cuda";
+}
+
+int32_t set_stream(void* ctx, void* stream, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     // The scratch is used in stream order: finish the old stream's work before another stream may reuse it.
@@ -150,14 +167,14 @@ int32_t set_stream(void* ctx, void* stream, PluginError* err) {
     return RK_STATUS_OK;
 }
 
-int32_t synchronize(void* ctx, PluginError* err) {
+int32_t synchronize(void* ctx, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     RK_CUDA_TRY(cudaStreamSynchronize(c->stream), "cudaStreamSynchronize");
     return RK_STATUS_OK;
 }
 
-int32_t allocate(void* ctx, uint64_t bytes, void** out, PluginError* err) {
+int32_t allocate(void* ctx, uint64_t bytes, void** out, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     *out = nullptr;
@@ -172,14 +189,14 @@ int32_t allocate(void* ctx, uint64_t bytes, void** out, PluginError* err) {
     return RK_STATUS_OK;
 }
 
-int32_t release(void* ctx, void* p, PluginError* err) {
+int32_t release(void* ctx, void* p, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     RK_CUDA_TRY(cudaFree(p), "cudaFree");
     return RK_STATUS_OK;
 }
 
-int32_t copy(void* ctx, void* dst, const void* src, uint64_t bytes, CopyKind kind, int32_t async, PluginError* err) {
+int32_t copy(void* ctx, void* dst, const void* src, uint64_t bytes, CopyKind kind, int32_t async, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     const cudaMemcpyKind k = kind == CopyKind::kHostToDevice   ? cudaMemcpyHostToDevice
@@ -190,7 +207,7 @@ int32_t copy(void* ctx, void* dst, const void* src, uint64_t bytes, CopyKind kin
     return RK_STATUS_OK;
 }
 
-int32_t check_device_pointer(void* ctx, const void* p, const char* name, PluginError* err) {
+int32_t check_data(void* ctx, const void* p, const char* name, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     cudaPointerAttributes attr{};
     const cudaError_t e = cudaPointerGetAttributes(&attr, p);
@@ -217,7 +234,7 @@ int32_t check_device_pointer(void* ctx, const void* p, const char* name, PluginE
     return RK_STATUS_OK;
 }
 
-int32_t ensure_scratch(Context* c, size_t bytes, PluginError* err) {
+int32_t ensure_scratch(Context* c, size_t bytes, backend::OpError* err) {
     if (bytes <= c->scratch_bytes) return RK_STATUS_OK;
     RK_CUDA_TRY(cudaStreamSynchronize(c->stream), "cudaStreamSynchronize before growing the scratch");
     if (c->scratch) cudaFree(c->scratch);
@@ -228,28 +245,33 @@ int32_t ensure_scratch(Context* c, size_t bytes, PluginError* err) {
     return RK_STATUS_OK;
 }
 
-int32_t fill(void* ctx, const FillArgs* a, PluginError* err) {
+int32_t fill(void* ctx, const FillArgs* a, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     launch_fill(*a, c->stream);
     return after_launch(err, "launching the fill kernel");
 }
 
-int32_t permutation(void* ctx, const PermutationArgs* a, PluginError* err) {
+int32_t permutation(void* ctx, const PermutationArgs* a, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     launch_permutation(*a, c->stream);
     return after_launch(err, "launching the permutation kernel");
 }
 
-int32_t dropout(void* ctx, const DropoutArgs* a, PluginError* err) {
+int32_t dropout(void* ctx, const DropoutArgs* a, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     launch_dropout(*a, c->stream);
     return after_launch(err, "launching the dropout kernel");
 }
 
-int32_t conv(void* ctx, const ConvArgs* a, PluginError* err) {
+int32_t conv_workspace(void*, const ConvArgs*, int64_t* bytes, backend::OpError*) {
+    *bytes = 0;  // the device kernels need none
+    return RK_STATUS_OK;
+}
+
+int32_t conv(void* ctx, const ConvArgs* a, backend::OpError* err) {
     Context* c = ctx_of(ctx);
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     launch_conv(*a, c->stream);
@@ -258,9 +280,9 @@ int32_t conv(void* ctx, const ConvArgs* a, PluginError* err) {
 
 size_t align_up(size_t v) { return (v + 255) / 256 * 256; }
 
-int32_t sample(void* ctx, const SampleArgs* a, int64_t* failed_row, SampleRowStatus* failed_status, PluginError* err) {
+int32_t sample(void* ctx, const SampleArgs* a, SampleFailure* failed, backend::OpError* err) {
     Context* c = ctx_of(ctx);
-    *failed_row = -1;
+    failed->row = -1;
     if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
     const size_t b = static_cast<size_t>(a->batch);
     const size_t params_at = 0, streams_at = align_up(params_at + b * sizeof(core::SampleParams)),
@@ -298,8 +320,8 @@ int32_t sample(void* ctx, const SampleArgs* a, int64_t* failed_row, SampleRowSta
     if (e == cudaSuccess)
         for (size_t r = 0; r < b; ++r)
             if (host[r].error != 0) {
-                *failed_row = static_cast<int64_t>(r);
-                *failed_status = host[r];
+                failed->row = static_cast<int64_t>(r);
+                failed->status = host[r];
                 break;
             }
     delete[] host;
@@ -315,18 +337,8 @@ const PluginApi kApi = {
     device_count,
     device_info,
     context_create,
-    context_destroy,
-    set_stream,
-    synchronize,
-    allocate,
-    release,
-    copy,
-    check_device_pointer,
-    fill,
-    permutation,
-    dropout,
-    sample,
-    conv,
+    backend::Ops{context_destroy, describe, set_stream, synchronize, allocate, release, copy, check_data, fill,
+                 permutation, dropout, sample, conv_workspace, conv},
 };
 
 }  // namespace

@@ -37,7 +37,7 @@ std::map<uintptr_t, size_t>& allocations() {
     return *m;
 }
 
-int32_t set_error(PluginError* err, int32_t status, const char* what) {
+int32_t set_error(backend::OpError* err, int32_t status, const char* what) {
     if (err) {
         err->status = status;
         std::snprintf(err->message, sizeof err->message, "%s", what);
@@ -45,16 +45,25 @@ int32_t set_error(PluginError* err, int32_t status, const char* what) {
     return status;
 }
 
+using backend::ConvArgs;
+using backend::CopyKind;
+using backend::DropoutArgs;
+using backend::FillArgs;
+using backend::PermutationArgs;
+using backend::SampleArgs;
+using backend::SampleFailure;
+using backend::SampleRowStatus;
+
 struct Context {
     int device = 0;
 };
 
-int32_t device_count(int32_t* count, PluginError*) {
+int32_t device_count(int32_t* count, backend::OpError*) {
     *count = 1;
     return RK_STATUS_OK;
 }
 
-int32_t device_info(int32_t device, DeviceInfo* info, PluginError* err) {
+int32_t device_info(int32_t device, DeviceInfo* info, backend::OpError* err) {
     if (device != 0) return set_error(err, RK_STATUS_INVALID_ARGUMENT, "the emulated plugin has one device");
     std::memset(info, 0, sizeof *info);
     std::snprintf(info->name, sizeof info->name, "SIMT emulation on the CPU (test plugin)");
@@ -63,7 +72,7 @@ int32_t device_info(int32_t device, DeviceInfo* info, PluginError* err) {
     return RK_STATUS_OK;
 }
 
-int32_t context_create(int32_t device, void** out, PluginError* err) {
+int32_t context_create(int32_t device, void** out, backend::OpError* err) {
     if (device != 0) {
         char what[96];
         std::snprintf(what, sizeof what, "CUDA device %d does not exist (this machine has 1)", device);
@@ -74,10 +83,17 @@ int32_t context_create(int32_t device, void** out, PluginError* err) {
 }
 
 void context_destroy(void* ctx) { delete static_cast<Context*>(ctx); }
-int32_t set_stream(void*, void*, PluginError*) { return RK_STATUS_OK; }
-int32_t synchronize(void*, PluginError*) { return RK_STATUS_OK; }
+void describe(void*, backend::ContextDescription* out) {
+    out->device = RK_DEVICE_CUDA;
+    out->device_index = 0;
+    out->isa = RK_ISA_AUTO;
+    out->num_threads = 0;
+    out->conv_kernels = "cuda";
+}
+int32_t set_stream(void*, void*, backend::OpError*) { return RK_STATUS_OK; }
+int32_t synchronize(void*, backend::OpError*) { return RK_STATUS_OK; }
 
-int32_t allocate(void*, uint64_t bytes, void** out, PluginError* err) {
+int32_t allocate(void*, uint64_t bytes, void** out, backend::OpError* err) {
     void* p = ::operator new(bytes == 0 ? 1 : bytes, std::align_val_t{256}, std::nothrow);
     if (!p) return set_error(err, RK_STATUS_OUT_OF_MEMORY, "emulated device out of memory");
     std::lock_guard<std::mutex> lock(g_alloc_mutex);
@@ -86,7 +102,7 @@ int32_t allocate(void*, uint64_t bytes, void** out, PluginError* err) {
     return RK_STATUS_OK;
 }
 
-int32_t release(void*, void* p, PluginError* err) {
+int32_t release(void*, void* p, backend::OpError* err) {
     std::lock_guard<std::mutex> lock(g_alloc_mutex);
     if (allocations().erase(reinterpret_cast<uintptr_t>(p)) == 0)
         return set_error(err, RK_STATUS_INVALID_ARGUMENT, "cudaFree: invalid argument (not an allocation of this device)");
@@ -104,7 +120,7 @@ bool is_device(const void* p) {
     return addr < it->first + (it->second == 0 ? 1 : it->second);
 }
 
-int32_t check_device_pointer(void*, const void* p, const char* name, PluginError* err) {
+int32_t check_data(void*, const void* p, const char* name, backend::OpError* err) {
     if (is_device(p)) return RK_STATUS_OK;
     char what[240];
     std::snprintf(what, sizeof what,
@@ -114,13 +130,13 @@ int32_t check_device_pointer(void*, const void* p, const char* name, PluginError
     return set_error(err, RK_STATUS_INVALID_ARGUMENT, what);
 }
 
-int32_t copy(void*, void* dst, const void* src, uint64_t bytes, CopyKind, int32_t, PluginError*) {
+int32_t copy(void*, void* dst, const void* src, uint64_t bytes, CopyKind, int32_t, backend::OpError*) {
     std::memmove(dst, src, bytes);
     return RK_STATUS_OK;
 }
 
 template <class Launch>
-int32_t run(Launch launch, PluginError* err) {
+int32_t run(Launch launch, backend::OpError* err) {
     std::lock_guard<std::mutex> lock(g_launch_mutex);
     try {
         launch();
@@ -130,15 +146,19 @@ int32_t run(Launch launch, PluginError* err) {
     return RK_STATUS_OK;
 }
 
-int32_t fill(void*, const FillArgs* a, PluginError* err) { return run([&] { launch_fill(*a, nullptr); }, err); }
-int32_t permutation(void*, const PermutationArgs* a, PluginError* err) {
+int32_t fill(void*, const FillArgs* a, backend::OpError* err) { return run([&] { launch_fill(*a, nullptr); }, err); }
+int32_t permutation(void*, const PermutationArgs* a, backend::OpError* err) {
     return run([&] { launch_permutation(*a, nullptr); }, err);
 }
-int32_t dropout(void*, const DropoutArgs* a, PluginError* err) { return run([&] { launch_dropout(*a, nullptr); }, err); }
-int32_t conv(void*, const ConvArgs* a, PluginError* err) { return run([&] { launch_conv(*a, nullptr); }, err); }
+int32_t dropout(void*, const DropoutArgs* a, backend::OpError* err) { return run([&] { launch_dropout(*a, nullptr); }, err); }
+int32_t conv_workspace(void*, const ConvArgs*, int64_t* bytes, backend::OpError*) {
+    *bytes = 0;
+    return RK_STATUS_OK;
+}
+int32_t conv(void*, const ConvArgs* a, backend::OpError* err) { return run([&] { launch_conv(*a, nullptr); }, err); }
 
-int32_t sample(void*, const SampleArgs* a, int64_t* failed_row, SampleRowStatus* failed_status, PluginError* err) {
-    *failed_row = -1;
+int32_t sample(void*, const SampleArgs* a, SampleFailure* failed, backend::OpError* err) {
+    failed->row = -1;
     const size_t b = static_cast<size_t>(a->batch), blocks = sample_blocks(a->batch);
     std::vector<SampleRowStatus> status(b);
     std::vector<float> e(blocks * a->vocab);
@@ -148,17 +168,17 @@ int32_t sample(void*, const SampleArgs* a, int64_t* failed_row, SampleRowStatus*
     if (int32_t s = run([&] { launch_sample(d, nullptr); }, err); s != RK_STATUS_OK) return s;
     for (size_t r = 0; r < b; ++r)
         if (status[r].error != 0) {
-            *failed_row = static_cast<int64_t>(r);
-            *failed_status = status[r];
+            failed->row = static_cast<int64_t>(r);
+            failed->status = status[r];
             break;
         }
     return RK_STATUS_OK;
 }
 
 const PluginApi kApi = {
-    kPluginInterfaceVersion, sizeof(PluginApi), kVersion, "simt-emulation", device_count, device_info,
-    context_create, context_destroy, set_stream, synchronize, allocate, release, copy, check_device_pointer,
-    fill, permutation, dropout, sample, conv,
+    kPluginInterfaceVersion, sizeof(PluginApi), kVersion, "simt-emulation", device_count, device_info, context_create,
+    backend::Ops{context_destroy, describe, set_stream, synchronize, allocate, release, copy, check_data, fill,
+                 permutation, dropout, sample, conv_workspace, conv},
 };
 
 }  // namespace

@@ -10,10 +10,13 @@
 
 #include "../../core/conv2d.h"
 #include "../../core/lanes_scalar.h"
-#include "../cuda_ops.h"
+#include "../../backend/ops.h"
+#include "../../core/int_math.h"
 #include "device_compat.cuh"
 
 namespace rk::cuda {
+
+using backend::ConvArgs;
 
 // Logical (n, k, p, q) of output element `i` in NCHW order.
 __device__ inline void conv_unflatten(int64_t i, int64_t d1, int64_t d2, int64_t d3, int64_t& a, int64_t& b,
@@ -103,7 +106,7 @@ __global__ void conv_forward_winograd_kernel(ConvArgs a) {
     using Tile = W;
     constexpr int M = Tile::kM;
     const core::ConvGeometry& g = a.g;
-    const int64_t tp = (g.p + M - 1) / M, tq = (g.q + M - 1) / M, total = g.n * g.k * tp * tq;
+    const int64_t tp = core::ceil_div(g.p, M), tq = core::ceil_div(g.q, M), total = g.n * g.k * tp * tq;
     for (int64_t i = static_cast<int64_t>(global_thread()); i < total; i += static_cast<int64_t>(grid_threads())) {
         int64_t n, k, ti, tj;
         conv_unflatten(i, g.k, tp, tq, n, k, ti, tj);
@@ -120,7 +123,7 @@ __global__ void conv_forward_winograd_kernel(ConvArgs a) {
 __global__ void conv_forward_fft_kernel(ConvArgs a) {
     const core::ConvGeometry& g = a.g;
     const int64_t mh = 17 - g.r, mw = 17 - g.s;
-    const int64_t tp = (g.p + mh - 1) / mh, tq = (g.q + mw - 1) / mw, total = g.n * g.k * tp * tq;
+    const int64_t tp = core::ceil_div(g.p, mh), tq = core::ceil_div(g.q, mw), total = g.n * g.k * tp * tq;
     for (int64_t i = static_cast<int64_t>(global_thread()); i < total; i += static_cast<int64_t>(grid_threads())) {
         int64_t n, k, ti, tj;
         conv_unflatten(i, g.k, tp, tq, n, k, ti, tj);
@@ -159,41 +162,49 @@ __global__ void conv_backward_weights_kernel(ConvArgs a) {
     }
 }
 
-inline void launch_conv(const ConvArgs& a, cudaStream_t stream) {
+// The forward algorithms' launches; the backward passes are the direct canonical functions (RK_CONV_DIRECT).
+inline void launch_conv_forward(const ConvArgs& a, cudaStream_t stream) {
     const core::ConvGeometry& g = a.g;
-    switch (a.op) {
-        case ConvOp::kForwardDirect:
-            RK_LAUNCH(conv_forward_direct_kernel, grid_for(static_cast<uint64_t>(g.y_count())), kBlockThreads, stream)(a);
-            break;
-        case ConvOp::kForwardImplicitGemm: {
-            const uint64_t pos_tiles = (static_cast<uint64_t>(g.n * g.p * g.q) + kIgTile - 1) / kIgTile;
-            const uint64_t k_tiles = (static_cast<uint64_t>(g.kg) + kIgTile - 1) / kIgTile;
+    switch (a.algorithm) {
+        case RK_CONV_IMPLICIT_GEMM: {
+            const uint64_t pos_tiles = core::ceil_div(static_cast<uint64_t>(g.n * g.p * g.q), kIgTile);
+            const uint64_t k_tiles = core::ceil_div(static_cast<uint64_t>(g.kg), kIgTile);
             const dim3 grid(static_cast<unsigned>(pos_tiles < kMaxBlocks ? pos_tiles : kMaxBlocks),
                             static_cast<unsigned>(k_tiles < 65535 ? k_tiles : 65535),
                             static_cast<unsigned>(g.groups < 65535 ? g.groups : 65535));
             RK_LAUNCH(conv_forward_igemm_kernel, grid, dim3(16, 16), stream)(a);
             break;
         }
-        case ConvOp::kForwardWinograd2x3: {
-            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * ((g.p + 1) / 2) * ((g.q + 1) / 2));
+        case RK_CONV_WINOGRAD_2X3: {
+            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * core::ceil_div(g.p, 2) * core::ceil_div(g.q, 2));
             RK_LAUNCH(conv_forward_winograd_kernel<core::WinogradF2<core::ScalarLanes>>, grid_for(tiles, 128), 128, stream)(a);
             break;
         }
-        case ConvOp::kForwardWinograd4x3: {
-            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * ((g.p + 3) / 4) * ((g.q + 3) / 4));
+        case RK_CONV_WINOGRAD_4X3: {
+            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * core::ceil_div(g.p, 4) * core::ceil_div(g.q, 4));
             RK_LAUNCH(conv_forward_winograd_kernel<core::WinogradF4<core::ScalarLanes>>, grid_for(tiles, 128), 128, stream)(a);
             break;
         }
-        case ConvOp::kForwardFft: {
-            const int64_t mh = 17 - g.r, mw = 17 - g.s;
-            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * ((g.p + mh - 1) / mh) * ((g.q + mw - 1) / mw));
+        case RK_CONV_FFT: {
+            const int64_t mh = 17 - g.r, mw = 17 - g.s;  // outputs per 16 x 16 FFT tile
+            const uint64_t tiles = static_cast<uint64_t>(g.n * g.k * core::ceil_div(g.p, mh) * core::ceil_div(g.q, mw));
             RK_LAUNCH(conv_forward_fft_kernel, grid_for(tiles, 64), 64, stream)(a);
             break;
         }
-        case ConvOp::kBackwardData:
+        default:  // RK_CONV_DIRECT
+            RK_LAUNCH(conv_forward_direct_kernel, grid_for(static_cast<uint64_t>(g.y_count())), kBlockThreads, stream)(a);
+            break;
+    }
+}
+
+inline void launch_conv(const ConvArgs& a, cudaStream_t stream) {
+    const core::ConvGeometry& g = a.g;
+    switch (a.pass) {
+        case RK_CONV_PASS_FORWARD: launch_conv_forward(a, stream); break;
+        case RK_CONV_PASS_BACKWARD_DATA:
             RK_LAUNCH(conv_backward_data_kernel, grid_for(static_cast<uint64_t>(g.x_count())), kBlockThreads, stream)(a);
             break;
-        case ConvOp::kBackwardWeights:
+        case RK_CONV_PASS_BACKWARD_WEIGHTS:
             RK_LAUNCH(conv_backward_weights_kernel, grid_for(static_cast<uint64_t>(g.w_count() + (a.out1 ? g.k : 0))),
                       kBlockThreads, stream)(a);
             break;

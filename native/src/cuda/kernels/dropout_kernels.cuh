@@ -6,10 +6,14 @@
 #include "../../core/dropout.h"
 #include "../../core/lanes_scalar.h"
 #include "../../core/philox_stream.h"
-#include "../cuda_ops.h"
+#include "../../backend/ops.h"
 #include "device_compat.cuh"
 
 namespace rk::cuda {
+
+using backend::DropoutArgs;
+using backend::DropoutMode;
+using backend::MaskFormat;
 
 __device__ inline void dropout_element(const DropoutArgs& a, uint64_t i, bool keep) {
     if (a.x) a.y[i] = core::dropout_apply<core::ScalarLanes>(keep, a.x[i], a.scale);

@@ -8,10 +8,14 @@
 #include "../../core/permutation.h"
 #include "../../core/philox_stream.h"
 #include "../../core/uniform.h"
-#include "../cuda_ops.h"
+#include "../../backend/ops.h"
 #include "device_compat.cuh"
 
 namespace rk::cuda {
+
+using backend::FillArgs;
+using backend::FillKind;
+using backend::PermutationArgs;
 
 using L1 = core::ScalarLanes;
 
@@ -50,10 +54,15 @@ __global__ void fill_words_kernel(FillArgs a) {
     }
 }
 
+// Word pairs of a two-word fill: normal (elements 2j, 2j + 1) or int64 (element j).
+__host__ __device__ inline uint64_t fill_pairs(const FillArgs& a) {
+    return a.kind == FillKind::kNormal ? core::ceil_div(a.count, 2) : a.count;
+}
+
 // Two words per output pair: normal (elements 2j, 2j + 1 from words 2j, 2j + 1) and int64 (element j from
 // words 2j, 2j + 1). Thread j owns pair j; a pair that straddles two blocks generates both.
 __global__ void fill_pairs_kernel(FillArgs a) {
-    const uint64_t pairs = a.kind == FillKind::kNormal ? (a.count + 1) / 2 : a.count;
+    const uint64_t pairs = fill_pairs(a);
     for (uint64_t j = global_thread(); j < pairs; j += grid_threads()) {
         core::StreamCursor c = core::stream_cursor(a.stream, 2 * j);
         const core::Philox4x32Block b = core::stream_block(a.stream, c);
@@ -80,8 +89,7 @@ __global__ void fill_pairs_kernel(FillArgs a) {
 inline void launch_fill(const FillArgs& a, cudaStream_t stream) {
     if (a.count == 0) return;
     if (a.kind == FillKind::kNormal || a.kind == FillKind::kInt64) {
-        const uint64_t pairs = a.kind == FillKind::kNormal ? (a.count + 1) / 2 : a.count;
-        RK_LAUNCH(fill_pairs_kernel, grid_for(pairs), kBlockThreads, stream)(a);
+        RK_LAUNCH(fill_pairs_kernel, grid_for(fill_pairs(a)), kBlockThreads, stream)(a);
     } else {
         RK_LAUNCH(fill_words_kernel, grid_for(core::stream_blocks_spanned(a.stream, 0, a.count)), kBlockThreads, stream)(a);
     }

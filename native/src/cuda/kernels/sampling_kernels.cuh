@@ -12,10 +12,12 @@
 
 #include "../../core/lanes_scalar.h"
 #include "../../core/sampling.h"
-#include "../cuda_ops.h"
+#include "../../backend/ops.h"
 #include "device_compat.cuh"
 
 namespace rk::cuda {
+
+using backend::SampleRowStatus;
 
 using L1 = core::ScalarLanes;  // one GPU thread = one lane of the core's templates
 

@@ -1,5 +1,9 @@
-// Loading the CUDA plugin and the CUDA/memory entry points of the C API (docs/cuda.md).
-#include "cuda_backend.h"
+// The CUDA plugin (docs/cuda.md): loading libreprokit_cuda at run time, and the CUDA-only entry points of the C API
+// (device queries, context creation, streams). A CUDA context is then called through the plugin's operation table
+// like any other context.
+#include "../cuda/plugin_interface.h"
+#include "context.h"
+#include "errors.h"
 
 #if defined(_WIN32)
 #  define WIN32_LEAN_AND_MEAN
@@ -94,33 +98,12 @@ Loaded load() {
     return out;
 }
 
-}  // namespace
-
+// The plugin's table, or null with the reason in `why` (no plugin file, wrong version, ...). Loaded once.
 const rk::cuda::PluginApi* cuda_plugin(std::string& why) {
     static const Loaded loaded = load();
     why = loaded.why;
     return loaded.api;
 }
-
-rk_status cuda_fail(const char* function, int32_t status, const rk::cuda::PluginError& err) {
-    const rk_status s = status > RK_STATUS_OK && status <= RK_STATUS_INTERNAL ? static_cast<rk_status>(status)
-                                                                              : RK_STATUS_INTERNAL;
-    return fail(s, std::string(function) + ": " + std::string(err.message, strnlen(err.message, sizeof err.message)));
-}
-
-rk_status check_device_buffer(const char* function, rk_context* context, const char* name, const void* p) {
-    if (context->device != RK_DEVICE_CUDA || p == nullptr) return RK_STATUS_OK;
-    rk::cuda::PluginError err{};
-    const int32_t s = context->cuda->check_device_pointer(context->cuda_context, p, name, &err);
-    return s == RK_STATUS_OK ? RK_STATUS_OK : cuda_fail(function, s, err);
-}
-
-void cuda_context_release(rk_context& context) {
-    if (context.cuda && context.cuda_context) context.cuda->context_destroy(context.cuda_context);
-    context.cuda_context = nullptr;
-}
-
-namespace {
 
 rk_status require_plugin(const char* fn, const rk::cuda::PluginApi*& api) {
     std::string why;
@@ -131,6 +114,8 @@ rk_status require_plugin(const char* fn, const rk::cuda::PluginApi*& api) {
 }  // namespace
 }  // namespace rk::api
 
+using namespace rk::api;
+
 extern "C" RK_API rk_status rk_cuda_device_count(int32_t* out_count) {
     static const char* fn = "rk_cuda_device_count";
     return guarded(fn, [&]() -> rk_status {
@@ -138,7 +123,7 @@ extern "C" RK_API rk_status rk_cuda_device_count(int32_t* out_count) {
         *out_count = 0;
         const rk::cuda::PluginApi* api = nullptr;
         if (rk_status s = require_plugin(fn, api); s != RK_STATUS_OK) return s;
-        return cuda_run(fn, [&](rk::cuda::PluginError& e) { return api->device_count(out_count, &e); });
+        return run_op(fn, [&](rk::backend::OpError& e) { return api->device_count(out_count, &e); });
     });
 }
 
@@ -153,7 +138,7 @@ extern "C" RK_API rk_status rk_cuda_device_get_info(int32_t device, rk_cuda_devi
         const rk::cuda::PluginApi* api = nullptr;
         if (rk_status s = require_plugin(fn, api); s != RK_STATUS_OK) return s;
         int32_t count = 0;
-        if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) { return api->device_count(&count, &e); });
+        if (rk_status s = run_op(fn, [&](rk::backend::OpError& e) { return api->device_count(&count, &e); });
             s != RK_STATUS_OK)
             return s;
         if (device < 0 || device >= count)
@@ -161,7 +146,7 @@ extern "C" RK_API rk_status rk_cuda_device_get_info(int32_t device, rk_cuda_devi
                         std::string(fn) + ": CUDA device " + std::to_string(device) + " does not exist (" +
                             std::to_string(count) + " present)");
         rk::cuda::DeviceInfo d{};
-        if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) { return api->device_info(device, &d, &e); });
+        if (rk_status s = run_op(fn, [&](rk::backend::OpError& e) { return api->device_info(device, &d, &e); });
             s != RK_STATUS_OK)
             return s;
         info->compute_major = d.major;
@@ -184,17 +169,16 @@ extern "C" RK_API rk_status rk_cuda_context_create(int32_t device, rk_context** 
         *out_context = nullptr;
         const rk::cuda::PluginApi* api = nullptr;
         if (rk_status s = require_plugin(fn, api); s != RK_STATUS_OK) return s;
-        auto context = std::make_unique<rk_context>();
-        context->device = RK_DEVICE_CUDA;
-        context->device_index = device;
-        context->cuda = api;
-        if (rk_status s = cuda_run(fn, [&](rk::cuda::PluginError& e) {
-                return api->context_create(device, &context->cuda_context, &e);
-            });
+        void* impl = nullptr;
+        if (rk_status s = run_op(fn, [&](rk::backend::OpError& e) { return api->context_create(device, &impl, &e); });
             s != RK_STATUS_OK)
             return s;
-        register_context(context.get());
-        *out_context = context.release();
+        try {
+            *out_context = register_context(api->ops, impl);
+        } catch (...) {
+            api->ops.destroy(impl);
+            throw;
+        }
         return ok();
     });
 }
@@ -203,81 +187,6 @@ extern "C" RK_API rk_status rk_cuda_context_set_stream(rk_context* context, void
     static const char* fn = "rk_cuda_context_set_stream";
     return guarded(fn, [&]() -> rk_status {
         if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
-        if (context->device != RK_DEVICE_CUDA)
-            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": 'context' is a CPU context, not a CUDA context");
-        return cuda_run(fn, [&](rk::cuda::PluginError& e) {
-            return context->cuda->set_stream(context->cuda_context, stream, &e);
-        });
-    });
-}
-
-extern "C" RK_API rk_status rk_context_synchronize(rk_context* context) {
-    static const char* fn = "rk_context_synchronize";
-    return guarded(fn, [&]() -> rk_status {
-        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
-        if (context->device != RK_DEVICE_CUDA) return ok();
-        return cuda_run(fn, [&](rk::cuda::PluginError& e) { return context->cuda->synchronize(context->cuda_context, &e); });
-    });
-}
-
-extern "C" RK_API rk_status rk_device_alloc(rk_context* context, int64_t bytes, void** out_pointer) {
-    static const char* fn = "rk_device_alloc";
-    return guarded(fn, [&]() -> rk_status {
-        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
-        if (rk_status s = check_not_null(fn, "out_pointer", out_pointer); s != RK_STATUS_OK) return s;
-        *out_pointer = nullptr;
-        if (rk_status s = check_count(fn, "bytes", bytes, 1); s != RK_STATUS_OK) return s;
-        if (context->device == RK_DEVICE_CUDA)
-            return cuda_run(fn, [&](rk::cuda::PluginError& e) {
-                return context->cuda->allocate(context->cuda_context, static_cast<uint64_t>(bytes), out_pointer, &e);
-            });
-        const uint64_t rounded = (static_cast<uint64_t>(bytes) + 63) / 64 * 64;
-        void* p = ::operator new(rounded == 0 ? 64 : rounded, std::align_val_t{64}, std::nothrow);
-        if (p == nullptr)
-            return fail(RK_STATUS_OUT_OF_MEMORY, std::string(fn) + ": out of memory allocating " + std::to_string(bytes) + " bytes");
-        *out_pointer = p;
-        return ok();
-    });
-}
-
-extern "C" RK_API rk_status rk_device_free(rk_context* context, void* pointer) {
-    static const char* fn = "rk_device_free";
-    return guarded(fn, [&]() -> rk_status {
-        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
-        if (pointer == nullptr) return ok();
-        if (context->device == RK_DEVICE_CUDA)
-            return cuda_run(fn, [&](rk::cuda::PluginError& e) { return context->cuda->release(context->cuda_context, pointer, &e); });
-        ::operator delete(pointer, std::align_val_t{64});
-        return ok();
-    });
-}
-
-extern "C" RK_API rk_status rk_memcpy(rk_context* context, void* dst, const void* src, int64_t bytes, rk_copy_kind kind,
-                                      int32_t async) {
-    static const char* fn = "rk_memcpy";
-    return guarded(fn, [&]() -> rk_status {
-        if (rk_status s = check_context(fn, context); s != RK_STATUS_OK) return s;
-        if (rk_status s = check_count(fn, "bytes", bytes, 1); s != RK_STATUS_OK) return s;
-        const int32_t kind_value = enum_value(kind);  // any int from a C or C# caller
-        if (kind_value < RK_COPY_HOST_TO_DEVICE || kind_value > RK_COPY_DEVICE_TO_DEVICE)
-            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": kind " + std::to_string(kind_value) +
-                                                        " is not a valid rk_copy_kind");
-        if (async != 0 && async != 1)
-            return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": async must be 0 or 1 (got " + std::to_string(async) + ")");
-        if (bytes == 0) return ok();
-        if (rk_status s = check_not_null(fn, "dst", dst); s != RK_STATUS_OK) return s;
-        if (rk_status s = check_not_null(fn, "src", src); s != RK_STATUS_OK) return s;
-        if (context->device != RK_DEVICE_CUDA) {
-            std::memmove(dst, src, static_cast<size_t>(bytes));
-            return ok();
-        }
-        if (kind != RK_COPY_HOST_TO_DEVICE)
-            if (rk_status s = check_device_buffer(fn, context, "src", src); s != RK_STATUS_OK) return s;
-        if (kind != RK_COPY_DEVICE_TO_HOST)
-            if (rk_status s = check_device_buffer(fn, context, "dst", dst); s != RK_STATUS_OK) return s;
-        return cuda_run(fn, [&](rk::cuda::PluginError& e) {
-            return context->cuda->copy(context->cuda_context, dst, src, static_cast<uint64_t>(bytes),
-                                       static_cast<rk::cuda::CopyKind>(kind), async, &e);
-        });
+        return run_op(fn, [&](rk::backend::OpError& e) { return context->ops->set_stream(context->impl, stream, &e); });
     });
 }

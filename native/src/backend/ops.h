@@ -1,0 +1,154 @@
+// The device-neutral operation interface: one argument struct per operation, and the table of functions every
+// backend implements (docs/architecture.md).
+//
+// The C API validates a call, derives its per-call constants once (thresholds, scales, spans, the resolved conv
+// algorithm) and fills one of these structs; the context's backend runs it. The CPU backend (native/src/cpu) and the
+// CUDA plugin (native/src/cuda, loaded at run time) implement the same table, so no C API entry point branches on the
+// device. Everything here is plain data and C function pointers: the table crosses the plugin's shared-library
+// boundary, and the structs reach CUDA kernels by value. Pointers named "data" are the context's memory: host
+// memory on a CPU context, device memory of the context's device on a CUDA context.
+#pragma once
+
+#include <cstdint>
+
+#include "../core/conv2d.h"
+#include "../core/distributions.h"
+#include "../core/philox_stream.h"
+#include "../core/sampling.h"
+#include "reprokit/reprokit.h"
+
+namespace rk::backend {
+
+// A failed backend call: its rk_status and a message (without the C API function's name, which the caller adds).
+struct OpError {
+    int32_t status;
+    char message[512];
+};
+
+// ---- Stream fills and permutations ------------------------------------------------------------------------------
+
+enum class FillKind : int32_t { kU32, kUniform, kUniformRange, kNormal, kTruncatedNormal, kBernoulli, kInt64 };
+
+// One stream fill of `count` elements (element i is a pure function of (stream, i), docs/spec.md section 4).
+struct FillArgs {
+    FillKind kind;
+    core::PhiloxStream stream;
+    void* out;        // data: uint32_t, float, uint8_t or int64_t elements by kind
+    uint64_t count;
+    float a, b;       // uniform range: low, span = high - low; normal: mean, stddev
+    core::TruncatedNormalParams truncated;
+    uint64_t threshold;  // Bernoulli: floor(p * 2^32)
+    int64_t low;         // int64: low and span = high - low
+    uint64_t span;
+};
+
+// Permutation positions [first, first + count) of a validated permutation.
+struct PermutationArgs {
+    uint64_t n, seed, subsequence, first;
+    int32_t inverse;
+    uint64_t* out;  // data
+    uint64_t count;
+};
+
+// ---- Dropout ----------------------------------------------------------------------------------------------------
+
+enum class DropoutMode : int32_t {
+    kForward,    // y = keep ? x * scale : +0 (x and y may be null: mask only), the mask written when given
+    kApplyMask,  // y = mask ? x * scale : +0 from a stored mask (no random numbers)
+};
+enum class MaskFormat : int32_t { kNone = 0, kBytes = 1, kBits = 2 };  // = rk_mask_format
+
+struct DropoutArgs {
+    DropoutMode mode;
+    core::PhiloxStream stream;
+    uint64_t element_offset;  // stream word of element 0
+    uint64_t threshold;       // floor(p * 2^32); 2^32 drops everything
+    float scale;              // (float)(1 / (1 - p))
+    const float* x;           // data, or null (mask only)
+    float* y;                 // data, or null (mask only)
+    uint64_t count;
+    MaskFormat mask_format;
+    void* mask;               // data: bytes, or 32-bit words of bits (element i: bit i % 32 of word i / 32)
+};
+
+// ---- Token sampling ---------------------------------------------------------------------------------------------
+
+// `batch` rows (docs/sampling.md). Parameters and streams are host arrays, validated by the C API; logits and the
+// outputs are data. A row's failure is reported through SampleFailure, never as a call failure.
+struct SampleArgs {
+    const float* logits;  // data, batch rows of row_stride floats
+    int64_t batch;
+    uint32_t vocab;
+    int64_t row_stride;
+    const core::SampleParams* params;   // host, batch entries
+    const core::PhiloxStream* streams;  // host, batch entries
+    int32_t* tokens;                    // data
+    float* probs;                       // data or null
+    float* logprobs;                    // data or null
+    int32_t* kept_counts;               // data or null
+};
+
+// Per-row outcome (also written by the CUDA sampling kernel into device memory).
+struct SampleRowStatus {
+    int32_t error;  // core::SampleError
+    int32_t pad;
+    int64_t error_index;
+};
+
+// The first failing row of a sampling call (row -1: none), whatever the backend's split of the rows.
+struct SampleFailure {
+    int64_t row;
+    SampleRowStatus status;
+};
+
+// ---- Conv2d -----------------------------------------------------------------------------------------------------
+
+// One pass of one algorithm (resolved: never RK_CONV_AUTO; backward passes use RK_CONV_DIRECT) on a validated shape.
+struct ConvArgs {
+    rk_conv_pass pass;
+    rk_conv_algorithm algorithm;
+    core::ConvGeometry g;
+    const float* in0;   // forward: x; backward data: dy; backward weights: x
+    const float* in1;   // forward: w; backward data: w; backward weights: dy
+    const float* bias;  // forward only, or null
+    float* out0;        // forward: y; backward data: dx; backward weights: dw
+    float* out1;        // backward weights: dbias, or null
+    void* workspace;    // the caller's, at least conv_workspace bytes; null: the backend provides its own
+};
+
+// ---- The backend table --------------------------------------------------------------------------------------------
+
+enum class CopyKind : int32_t { kHostToDevice = 0, kDeviceToHost = 1, kDeviceToDevice = 2 };  // = rk_copy_kind
+
+// What rk_context_get_info reports, and the name of the conv kernel set (tests check that no ISA falls back silently).
+struct ContextDescription {
+    rk_device_kind device;
+    int32_t device_index;  // CUDA: the device; CPU: 0
+    rk_isa isa;            // CPU: the ISA; CUDA: RK_ISA_AUTO
+    int32_t num_threads;   // CPU: the pool's threads; CUDA: 0
+    const char* conv_kernels;  // "scalar", "avx2", "avx512", "neon", "cuda"
+};
+
+// Every function returns an rk_status value and fills *err when it fails. `impl` is the backend's context.
+struct Ops {
+    void (*destroy)(void* impl);  // never called from a finalizer thread by the bindings
+    void (*describe)(void* impl, ContextDescription* out);
+    int32_t (*set_stream)(void* impl, void* stream, OpError* err);
+    int32_t (*synchronize)(void* impl, OpError* err);
+    int32_t (*allocate)(void* impl, uint64_t bytes, void** out, OpError* err);
+    int32_t (*release)(void* impl, void* p, OpError* err);
+    int32_t (*copy)(void* impl, void* dst, const void* src, uint64_t bytes, CopyKind kind, int32_t async, OpError* err);
+    // RK_STATUS_OK when `p` (not null) is memory the context computes on; `name` is the argument, for the message.
+    int32_t (*check_data)(void* impl, const void* p, const char* name, OpError* err);
+
+    int32_t (*fill)(void* impl, const FillArgs* args, OpError* err);
+    int32_t (*permutation)(void* impl, const PermutationArgs* args, OpError* err);
+    int32_t (*dropout)(void* impl, const DropoutArgs* args, OpError* err);
+    // Synchronous: *failed receives the first failing row (row -1 when every row succeeded).
+    int32_t (*sample)(void* impl, const SampleArgs* args, SampleFailure* failed, OpError* err);
+    // The workspace bytes conv needs for `args` (pointers unused); negative fields are never passed.
+    int32_t (*conv_workspace)(void* impl, const ConvArgs* args, int64_t* bytes, OpError* err);
+    int32_t (*conv)(void* impl, const ConvArgs* args, OpError* err);
+};
+
+}  // namespace rk::backend

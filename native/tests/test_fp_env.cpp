@@ -1,32 +1,306 @@
-// The CPU backend computes under round-to-nearest without FTZ/DAZ whatever the caller's floating-point
-// environment, and restores the caller's environment afterwards.
+// The canonical floating-point environment on every call (docs/spec.md, "Floating-point environment"): whatever
+// rounding mode and flush-to-zero modes the calling thread has set, every operation -- its per-call constants
+// included (dropout's scale from p, a uniform range's width, truncated-normal parameters, sampling's temperature) --
+// returns the bits it returns under round-to-nearest with gradual underflow, and the caller's environment is back
+// when the call returns.
+//
+// The inputs are chosen so that a missing guard shows: subnormal data (DAZ reads it as 0, FTZ flushes subnormal
+// results), and constants whose rounding differs under round-toward-zero (1 - 1e-8, 1 / 0.9, 0.7 / ...).
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "test_helpers.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(_M_X64)
 #  include <immintrin.h>
+#  define RK_TEST_FP_ENV 1
+#elif defined(__aarch64__)
+#  define RK_TEST_FP_ENV 1
+#endif
 
+#if defined(RK_TEST_FP_ENV)
 namespace {
 
-TEST(FpEnv, HostFlushToZeroAndRoundingModeDoNotChangeResults) {
+// The calling thread's control word: MXCSR (x86-64) or FPCR (AArch64).
+uint64_t read_control() {
+#if defined(__x86_64__) || defined(_M_X64)
+    return _mm_getcsr() & ~0x3Fu;  // without the sticky exception flags, which any computation may set
+#else
+    uint64_t fpcr;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+    return fpcr;
+#endif
+}
+
+void write_control(uint64_t v) {
+#if defined(__x86_64__) || defined(_M_X64)
+    _mm_setcsr(static_cast<unsigned>(v) | (_mm_getcsr() & 0x3Fu));
+#else
+    __asm__ volatile("msr fpcr, %0" : : "r"(v));
+#endif
+}
+
+// Round toward zero with flush-to-zero: x86 MXCSR RC = 11, FTZ and DAZ; AArch64 FPCR RMode = RZ (11), FZ.
+uint64_t hostile(uint64_t canonical) {
+#if defined(__x86_64__) || defined(_M_X64)
+    return canonical | 0x6000u | 0x8000u | 0x0040u;
+#else
+    return canonical | (3ull << 22) | (1ull << 24);
+#endif
+}
+
+// Sets the hostile environment for its lifetime (restores the previous one even when an assertion returns early).
+class HostileFpEnv {
+public:
+    HostileFpEnv() : saved_(read_control()) { write_control(hostile(saved_)); }
+    ~HostileFpEnv() { write_control(saved_); }
+    HostileFpEnv(const HostileFpEnv&) = delete;
+    HostileFpEnv& operator=(const HostileFpEnv&) = delete;
+    uint64_t expected() const { return hostile(saved_); }
+
+private:
+    uint64_t saved_;
+};
+
+template <class T>
+std::vector<uint8_t> bytes_of(const std::vector<T>& v) {
+    std::vector<uint8_t> b(v.size() * sizeof(T));
+    if (!b.empty()) std::memcpy(b.data(), v.data(), b.size());
+    return b;
+}
+
+// Subnormal and ordinary values mixed: i-th value of a deterministic pattern.
+std::vector<float> mixed_data(size_t n, float subnormal_scale) {
+    std::vector<float> v(n);
+    for (size_t i = 0; i < n; ++i) {
+        const float ordinary = static_cast<float>(static_cast<int>(i % 23) - 11) * 0.0625f + 0.03125f;
+        v[i] = i % 3 == 0 ? ordinary * subnormal_scale : ordinary;
+    }
+    return v;
+}
+
+struct Call {
+    std::string name;
+    std::function<std::vector<uint8_t>(rk_context*)> run;  // fails the test on a non-OK status
+};
+
+#define RK_OK(expr) EXPECT_EQ((expr), RK_STATUS_OK) << #expr << ": " << rk_last_error_message()
+
+rk_conv2d_desc conv_desc(int64_t c, int64_t k, int64_t hw, int64_t rs, int32_t pad) {
+    rk_conv2d_desc d{};
+    d.struct_size = sizeof d;
+    d.layout = RK_LAYOUT_NCHW;
+    d.n = 2;
+    d.c = c;
+    d.h = d.w = hw;
+    d.k = k;
+    d.r = d.s = rs;
+    d.stride_h = d.stride_w = 1;
+    d.dilation_h = d.dilation_w = 1;
+    d.pad_top = d.pad_bottom = d.pad_left = d.pad_right = pad;
+    d.groups = 1;
+    return d;
+}
+
+// Every operation of the C API that computes floating-point values (and the integer ones, for completeness).
+std::vector<Call> every_operation() {
+    const rk_philox_stream s{0x1234, 5, 7};
+    const size_t n = 70001;  // several pieces on several threads, odd tails
+    std::vector<Call> calls;
+    calls.push_back({"fill_u32", [=](rk_context* c) {
+                         std::vector<uint32_t> o(n);
+                         RK_OK(rk_philox_fill_u32(c, &s, o.data(), static_cast<int64_t>(n)));
+                         return bytes_of(o);
+                     }});
+    calls.push_back({"fill_uniform", [=](rk_context* c) {
+                         std::vector<float> o(n);
+                         RK_OK(rk_philox_fill_uniform(c, &s, o.data(), static_cast<int64_t>(n)));
+                         return bytes_of(o);
+                     }});
+    calls.push_back({"fill_uniform_range", [=](rk_context* c) {  // width 1 - 1e-8: 1 to nearest, below 1 toward 0
+                         std::vector<float> o(n);
+                         RK_OK(rk_philox_fill_uniform_range(c, &s, 1e-8f, 1.0f, o.data(), static_cast<int64_t>(n)));
+                         return bytes_of(o);
+                     }});
+    calls.push_back({"fill_normal", [=](rk_context* c) {
+                         std::vector<float> o(n);
+                         RK_OK(rk_philox_fill_normal(c, &s, 0.1f, 1e-38f, o.data(), static_cast<int64_t>(n)));
+                         return bytes_of(o);
+                     }});
+    calls.push_back({"fill_truncated_normal", [=](rk_context* c) {
+                         std::vector<float> o(n);
+                         RK_OK(rk_philox_fill_truncated_normal(c, &s, 0.3f, 0.7f, -1.1f, 2.3f, o.data(),
+                                                               static_cast<int64_t>(n)));
+                         return bytes_of(o);
+                     }});
+    calls.push_back({"fill_bernoulli", [=](rk_context* c) {
+                         std::vector<uint8_t> o(n);
+                         RK_OK(rk_philox_fill_bernoulli(c, &s, 0.3, o.data(), static_cast<int64_t>(n)));
+                         return o;
+                     }});
+    calls.push_back({"fill_int64", [=](rk_context* c) {
+                         std::vector<int64_t> o(n);
+                         RK_OK(rk_philox_fill_int64(c, &s, -5, 1000003, o.data(), static_cast<int64_t>(n)));
+                         return bytes_of(o);
+                     }});
+    calls.push_back({"permutation", [=](rk_context* c) {
+                         std::vector<uint64_t> o(5000);
+                         RK_OK(rk_permutation(c, 1000003, 9, 2, 0, 17, o.data(), 5000));
+                         return bytes_of(o);
+                     }});
+    calls.push_back({"uniform_from_words", [=](rk_context*) {
+                         std::vector<uint32_t> w(1000);
+                         for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint32_t>(i * 2654435761u);
+                         std::vector<float> o(w.size());
+                         RK_OK(rk_uniform_from_words(w.data(), o.data(), static_cast<int64_t>(w.size())));
+                         return bytes_of(o);
+                     }});
+    calls.push_back({"dropout_scale", [=](rk_context*) {  // 1 / 0.9: rounds differently toward zero
+                         std::vector<float> o(1);
+                         RK_OK(rk_dropout_scale(0.1, o.data()));
+                         return bytes_of(o);
+                     }});
+    const std::vector<float> x = mixed_data(n, 1e-39f);
+    for (const rk_mask_format format : {RK_MASK_NONE, RK_MASK_BYTES, RK_MASK_BITS}) {
+        const std::string tag = std::to_string(static_cast<int>(format));
+        calls.push_back({"dropout_forward." + tag, [=](rk_context* c) {
+                             std::vector<float> y(n);
+                             std::vector<uint8_t> mask(n);
+                             RK_OK(rk_dropout_forward(c, &s, 0.1, 3, x.data(), y.data(), static_cast<int64_t>(n), format,
+                                                      format == RK_MASK_NONE ? nullptr : mask.data()));
+                             std::vector<uint8_t> out = bytes_of(y);
+                             out.insert(out.end(), mask.begin(), mask.end());
+                             return out;
+                         }});
+        calls.push_back({"dropout_backward." + tag, [=](rk_context* c) {
+                             std::vector<uint8_t> mask(n);
+                             if (format != RK_MASK_NONE) {
+                                 RK_OK(rk_dropout_mask(c, &s, 0.1, 3, static_cast<int64_t>(n), format, mask.data()));
+                             }
+                             std::vector<float> dx(n);
+                             RK_OK(rk_dropout_backward(c, &s, 0.1, 3, x.data(), dx.data(), static_cast<int64_t>(n),
+                                                       format, format == RK_MASK_NONE ? nullptr : mask.data()));
+                             return bytes_of(dx);
+                         }});
+    }
+    const int64_t batch = 6, vocab = 3001;
+    const std::vector<float> logits = mixed_data(static_cast<size_t>(batch * vocab), 1e-39f);
+    calls.push_back({"sample", [=](rk_context* c) {
+                         std::vector<rk_sampling_params> p(static_cast<size_t>(batch));
+                         std::vector<rk_philox_stream> st(static_cast<size_t>(batch));
+                         const rk_sampling_params kinds[] = {{0.7f, 0, 1.0, 0.0},  {0.7f, 40, 1.0, 0.0},
+                                                             {1.3f, 0, 0.9, 0.0},  {0.9f, 0, 1.0, 0.05},
+                                                             {0.3f, 0, 0.95, 0.01}, {0.0f, 0, 1.0, 0.0}};
+                         for (int64_t r = 0; r < batch; ++r) {
+                             p[static_cast<size_t>(r)] = kinds[r];
+                             st[static_cast<size_t>(r)] = rk_philox_stream{77, static_cast<uint64_t>(r), 4};
+                         }
+                         std::vector<int32_t> tokens(static_cast<size_t>(batch)), kept(static_cast<size_t>(batch));
+                         std::vector<float> probs(static_cast<size_t>(batch)), logprobs(static_cast<size_t>(batch));
+                         RK_OK(rk_sample(c, logits.data(), batch, vocab, vocab, p.data(), st.data(), tokens.data(),
+                                         probs.data(), logprobs.data(), kept.data()));
+                         std::vector<uint8_t> out = bytes_of(tokens);
+                         for (const auto& part : {bytes_of(probs), bytes_of(logprobs), bytes_of(kept)})
+                             out.insert(out.end(), part.begin(), part.end());
+                         return out;
+                     }});
+    const rk_conv_algorithm algorithms[] = {RK_CONV_DIRECT, RK_CONV_IMPLICIT_GEMM, RK_CONV_WINOGRAD_2X3,
+                                            RK_CONV_WINOGRAD_4X3, RK_CONV_FFT};
+    const rk_conv2d_desc d = conv_desc(16, 16, 12, 3, 1);
+    const auto cx = mixed_data(static_cast<size_t>(d.n * d.c * d.h * d.w), 1e-39f);
+    const auto cw = mixed_data(static_cast<size_t>(d.k * d.c * d.r * d.s), 1e-3f);
+    const auto cb = mixed_data(static_cast<size_t>(d.k), 1e-39f);
+    const auto dy = mixed_data(static_cast<size_t>(d.n * d.k * 12 * 12), 1e-39f);
+    for (const rk_conv_algorithm algo : algorithms) {
+        calls.push_back({"conv2d_forward." + std::to_string(static_cast<int>(algo)), [=](rk_context* c) {
+                             std::vector<float> y(static_cast<size_t>(d.n * d.k * 12 * 12));
+                             RK_OK(rk_conv2d_forward(c, &d, algo, cx.data(), cw.data(), cb.data(), y.data(), nullptr, 0,
+                                                     nullptr));
+                             return bytes_of(y);
+                         }});
+    }
+    calls.push_back({"conv2d_backward", [=](rk_context* c) {
+                         std::vector<float> dx(cx.size()), dw(cw.size()), db(static_cast<size_t>(d.k));
+                         RK_OK(rk_conv2d_backward_data(c, &d, dy.data(), cw.data(), dx.data(), nullptr, 0));
+                         RK_OK(rk_conv2d_backward_weights(c, &d, cx.data(), dy.data(), dw.data(), db.data(), nullptr, 0));
+                         std::vector<uint8_t> out = bytes_of(dx);
+                         for (const auto& part : {bytes_of(dw), bytes_of(db)}) out.insert(out.end(), part.begin(), part.end());
+                         return out;
+                     }});
+    return calls;
+}
+
+// Every operation, on every ISA and 1 and 3 threads, called with the hostile environment set, returns the bits it
+// returns under the canonical environment, and leaves the hostile environment as it found it.
+TEST(FpEnv, EveryOperationIgnoresTheCallersRoundingAndFlushModes) {
+    const std::vector<Call> calls = every_operation();
+    for (rk_isa isa : rk::test::supported_isas())
+        for (int threads : {1, 3}) {
+            rk::test::Context ctx(isa, threads);
+            for (const Call& call : calls) {
+                const std::vector<uint8_t> reference = call.run(ctx.get());
+                std::vector<uint8_t> got;
+                uint64_t after = 0, expected = 0;
+                {
+                    HostileFpEnv env;
+                    expected = env.expected();
+                    got = call.run(ctx.get());
+                    after = read_control();
+                }
+                const std::string where = std::string(rk_isa_name(isa)) + " x" + std::to_string(threads) + " " + call.name;
+                EXPECT_EQ(after, expected) << where << ": the caller's floating-point environment was not restored";
+                ASSERT_EQ(got.size(), reference.size()) << where;
+                size_t differ = 0;
+                for (size_t i = 0; i < got.size(); ++i) differ += got[i] != reference[i];
+                EXPECT_EQ(differ, 0u) << where << ": " << differ << " of " << got.size()
+                                      << " output bytes change under round-toward-zero with flush-to-zero";
+            }
+        }
+}
+
+// The golden suite under the hostile environment: every digest equals the recorded one.
+TEST(FpEnv, GoldenDigestsHoldUnderTheHostileEnvironment) {
     for (rk_isa isa : rk::test::supported_isas()) {
         rk::test::Context ctx(isa, 2);
-        const rk_philox_stream s{42, 0, 0};
-        const auto reference = rk::test::fill_uniform(ctx.get(), s, 200003);
-        const unsigned int saved = _mm_getcsr();
-        // FTZ + DAZ + round toward zero: a hostile host environment.
-        const unsigned int hostile = (saved | 0x8040u | 0x6000u);
-        _mm_setcsr(hostile);
-        std::vector<float> got(reference.size());
-        const rk_status status = rk_philox_fill_uniform(ctx.get(), &s, got.data(), static_cast<int64_t>(got.size()));
-        const unsigned int after = _mm_getcsr();
-        _mm_setcsr(saved);
-        ASSERT_EQ(status, RK_STATUS_OK);
-        EXPECT_EQ(after & ~0x3Fu, hostile & ~0x3Fu) << "the caller's MXCSR was not restored";
-        for (size_t i = 0; i < got.size(); ++i)
-            ASSERT_EQ(rk::test::float_bits(got[i]), rk::test::float_bits(reference[i])) << rk_isa_name(isa) << " " << i;
+        HostileFpEnv env;
+        for (int32_t i = 0; i < rk_golden_case_count(); ++i) {
+            char name[128], expected[65], got[65];
+            ASSERT_EQ(rk_golden_case_info(i, name, sizeof name, expected, sizeof expected), RK_STATUS_OK);
+            ASSERT_EQ(rk_golden_case_run(ctx.get(), i, got, sizeof got), RK_STATUS_OK) << rk_last_error_message();
+            EXPECT_STREQ(got, expected) << rk_isa_name(isa) << " " << name;
+            EXPECT_EQ(read_control(), env.expected()) << name << ": the caller's environment was not restored";
+        }
     }
+}
+
+// Plain float arithmetic, in a function the compiler cannot move across the environment changes (without
+// -frounding-math it may otherwise compute it before the control word is written).
+#if defined(__clang__)
+__attribute__((noinline, optnone))
+#elif defined(__GNUC__)
+__attribute__((noinline, noipa))
+#endif
+void unguarded(float a, float b, float c, float& difference, float& product) {
+    difference = a - b;
+    product = c * 0.5f;
+}
+
+// The check itself: the hostile environment does change plain arithmetic that nothing guards, so the tests above
+// could fail.
+TEST(FpEnv, TheHostileEnvironmentChangesUnguardedArithmetic) {
+    float canonical_difference, canonical_product, hostile_difference, hostile_product;
+    unguarded(1.0f, 1e-8f, 1e-39f, canonical_difference, canonical_product);
+    {
+        HostileFpEnv env;
+        unguarded(1.0f, 1e-8f, 1e-39f, hostile_difference, hostile_product);
+    }
+    EXPECT_NE(rk::test::float_bits(canonical_difference), rk::test::float_bits(hostile_difference));
+    EXPECT_NE(rk::test::float_bits(canonical_product), rk::test::float_bits(hostile_product));
 }
 
 }  // namespace

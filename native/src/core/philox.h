@@ -3,7 +3,7 @@
 // The round is a template over an "ops" type so that the scalar backend, the CUDA kernels and the
 // SIMD kernels (whose ops act on 8 or 16 lanes at once) all run this same sequence of operations.
 // An ops type provides: `vec` (the lane type), `mulhilo(a, M, &hi, &lo)` for a constant multiplier,
-// `bxor(a, b)`, `add_const(a, k)` and `splat(k)`.
+// `bxor(a, b)` and `splat(k)` (the round keys are bumped as scalars, then splatted).
 #pragma once
 
 #include <cstdint>

@@ -109,15 +109,15 @@ rk_status staged(rk_context* c, Op op) {
 }
 
 // Inputs with the values that break careless code: NaN, infinities, signed zeros, subnormals, extremes.
-std::vector<float> hostile_data(rk_context* c, int64_t n) {
-    std::vector<float> x(static_cast<size_t>(n));
+rk_status hostile_data(rk_context* c, int64_t n, std::vector<float>& x) {
+    x.assign(static_cast<size_t>(n), 0.0f);
     const rk_philox_stream s{0xDA7A, 0, 0};
-    staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 10.0f, st.out(x), n); });
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 10.0f, st.out(x), n); }));
     const float specials[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
                               -std::numeric_limits<float>::infinity(), -0.0f, 0.0f, 1e-45f, -1e-45f, 1e-40f,
                               std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(), 1.17549435e-38f};
     for (size_t i = 0; i < sizeof specials / sizeof specials[0] && i * 7 < x.size(); ++i) x[i * 7] = specials[i];
-    return x;
+    return RK_STATUS_OK;
 }
 
 rk_status u32_words(rk_context* c, std::vector<uint8_t>& out) {
@@ -197,7 +197,8 @@ rk_status permutations(rk_context* c, std::vector<uint8_t>& out) {
 
 rk_status dropout(rk_context* c, std::vector<uint8_t>& out) {
     const int64_t n = 70001;
-    const std::vector<float> x = hostile_data(c, n);
+    std::vector<float> x;
+    RK_TRY(hostile_data(c, n, x));
     std::vector<float> y(n);
     std::vector<uint8_t> bytes(n);
     std::vector<uint32_t> bits((n + 31) / 32);
@@ -237,7 +238,8 @@ rk_status conv_case(rk_context* c, const rk_conv2d_desc& d, std::vector<uint8_t>
     int64_t p = 0, q = 0;
     RK_TRY(rk_conv2d_output_shape(&d, &p, &q));
     const int64_t xn = d.n * d.c * d.h * d.w, wn = d.k * (d.c / d.groups) * d.r * d.s, yn = d.n * d.k * p * q;
-    std::vector<float> x = hostile_data(c, xn), w(static_cast<size_t>(wn)), b(static_cast<size_t>(d.k)), y(static_cast<size_t>(yn));
+    std::vector<float> x, w(static_cast<size_t>(wn)), b(static_cast<size_t>(d.k)), y(static_cast<size_t>(yn));
+    RK_TRY(hostile_data(c, xn, x));
     // Finite inputs for the arithmetic cases (hostile values would make every output NaN).
     for (float& v : x) if (!std::isfinite(v)) v = 0.5f;
     const rk_philox_stream s{0xC0, 1, 0};

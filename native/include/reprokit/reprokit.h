@@ -452,7 +452,8 @@ RK_API rk_status rk_conv2d_output_shape(const rk_conv2d_desc* desc, int64_t* out
  * pure function of the shape); an algorithm that does not support the shape or pass returns RK_STATUS_UNSUPPORTED with
  * a message saying why (never a silent fallback). Backward passes accept RK_CONV_AUTO, RK_CONV_DIRECT and
  * RK_CONV_IMPLICIT_GEMM and report RK_CONV_DIRECT. *out_chosen and *out_workspace_bytes (either may be null) receive
- * the algorithm and the workspace bytes the call needs (0 if none); the size depends on the shape only.
+ * the algorithm and the workspace bytes the call needs on a CPU context (0 if none); the size depends on the shape only.
+ * A CUDA context needs no workspace (it ignores one passed to it).
  */
 RK_API rk_status rk_conv2d_query(const rk_conv2d_desc* desc, rk_conv_pass pass, rk_conv_algorithm requested,
                                  rk_conv_algorithm* out_chosen, int64_t* out_workspace_bytes);

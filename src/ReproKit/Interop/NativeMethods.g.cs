@@ -437,7 +437,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "rk_conv2d_output_shape")]
     internal static partial RkStatus rk_conv2d_output_shape(RkConv2dDesc* desc, long* out_p, long* out_q);
 
-    /// <summary>Resolves an algorithm for a pass and reports its workspace. RK_CONV_AUTO resolves by the rule of docs/conv.md (a pure function of the shape); an algorithm that does not support the shape or pass returns RK_STATUS_UNSUPPORTED with a message saying why (never a silent fallback). Backward passes accept RK_CONV_AUTO, RK_CONV_DIRECT and RK_CONV_IMPLICIT_GEMM and report RK_CONV_DIRECT. *out_chosen and *out_workspace_bytes (either may be null) receive the algorithm and the workspace bytes the call needs (0 if none); the size depends on the shape only.</summary>
+    /// <summary>Resolves an algorithm for a pass and reports its workspace. RK_CONV_AUTO resolves by the rule of docs/conv.md (a pure function of the shape); an algorithm that does not support the shape or pass returns RK_STATUS_UNSUPPORTED with a message saying why (never a silent fallback). Backward passes accept RK_CONV_AUTO, RK_CONV_DIRECT and RK_CONV_IMPLICIT_GEMM and report RK_CONV_DIRECT. *out_chosen and *out_workspace_bytes (either may be null) receive the algorithm and the workspace bytes the call needs on a CPU context (0 if none); the size depends on the shape only. A CUDA context needs no workspace (it ignores one passed to it).</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_conv2d_query")]
     internal static partial RkStatus rk_conv2d_query(RkConv2dDesc* desc, RkConvPass pass, RkConvAlgorithm requested, RkConvAlgorithm* out_chosen, long* out_workspace_bytes);
 

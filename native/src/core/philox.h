@@ -1,13 +1,15 @@
 // Philox4x32-R block function (Salmon et al., SC'11; Random123), written once for every backend.
 //
 // The round is a template over an "ops" type so that the scalar backend, the CUDA kernels and the
-// SIMD kernels (whose ops act on 8 or 16 lanes at once) all run this same sequence of operations.
+// SIMD kernels (whose ops act on 8 or 16 lanes at once) all run this same sequence of operations; the lanes types
+// (core/lanes_scalar.h, cpu/lanes_<isa>.h) are such ops types, ScalarLanes the reference one.
 // An ops type provides: `vec` (the lane type), `mulhilo(a, M, &hi, &lo)` for a constant multiplier,
 // `bxor(a, b)` and `splat(k)` (the round keys are bumped as scalars, then splatted).
 #pragma once
 
 #include <cstdint>
 
+#include "lanes_scalar.h"
 #include "rk_platform.h"
 
 namespace rk::core {
@@ -60,18 +62,6 @@ RK_HD void philox4x32_rounds_sets(typename Ops::vec (&c)[N][4], uint32_t key0, u
     }
 }
 
-// Scalar lane ops: the reference instantiation (host and CUDA device).
-struct ScalarOps {
-    using vec = uint32_t;
-    RK_HD static void mulhilo(uint32_t a, uint32_t m, uint32_t& hi, uint32_t& lo) {
-        const uint64_t p = static_cast<uint64_t>(a) * m;
-        hi = static_cast<uint32_t>(p >> 32);
-        lo = static_cast<uint32_t>(p);
-    }
-    RK_HD static uint32_t bxor(uint32_t a, uint32_t b) { return a ^ b; }
-    RK_HD static uint32_t splat(uint32_t k) { return k; }
-};
-
 struct Philox4x32Block {
     uint32_t w[4];
 };
@@ -80,7 +70,7 @@ struct Philox4x32Block {
 RK_HD Philox4x32Block philox4x32(const uint32_t counter[4], const uint32_t key[2],
                                  int rounds = kPhiloxDefaultRounds) {
     uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
-    philox4x32_rounds<ScalarOps>(c0, c1, c2, c3, key[0], key[1], rounds);
+    philox4x32_rounds<ScalarLanes>(c0, c1, c2, c3, key[0], key[1], rounds);
     Philox4x32Block b;
     b.w[0] = c0;
     b.w[1] = c1;

@@ -201,7 +201,7 @@ public static class Conv2d
         Check(y.Length, descriptor.OutputLength, nameof(y));
         RkConv2dDesc d = descriptor.ToNative();
         RkConvAlgorithm chosen;
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* px = x)
         fixed (float* pw = w)
         fixed (float* pb = bias)
@@ -229,7 +229,7 @@ public static class Conv2d
         Check(w.Length, descriptor.WeightLength, nameof(w));
         Check(dx.Length, descriptor.InputLength, nameof(dx));
         RkConv2dDesc d = descriptor.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* pdy = dy)
         fixed (float* pw = w)
         fixed (float* pdx = dx)
@@ -260,7 +260,7 @@ public static class Conv2d
         }
 
         RkConv2dDesc d = descriptor.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* px = x)
         fixed (float* pdy = dy)
         fixed (float* pdw = dw)

@@ -14,7 +14,7 @@ public static unsafe class CudaOperations
     public static void FillUInt32(PhiloxStream stream, DeviceBuffer<uint> destination)
     {
         RkPhiloxStream s = stream.ToNative();
-        using (CpuContext.HandleLease lease = destination.Context.Lease())
+        using (ContextLease lease = destination.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_u32(lease.Raw, &s, (uint*)destination.Pointer, destination.Length), nameof(destination));
         }
@@ -24,7 +24,7 @@ public static unsafe class CudaOperations
     public static void FillUniform(PhiloxStream stream, DeviceBuffer<float> destination)
     {
         RkPhiloxStream s = stream.ToNative();
-        using (CpuContext.HandleLease lease = destination.Context.Lease())
+        using (ContextLease lease = destination.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_uniform(lease.Raw, &s, (float*)destination.Pointer, destination.Length), nameof(destination));
         }
@@ -34,7 +34,7 @@ public static unsafe class CudaOperations
     public static void FillUniform(PhiloxStream stream, DeviceBuffer<float> destination, float low, float high)
     {
         RkPhiloxStream s = stream.ToNative();
-        using (CpuContext.HandleLease lease = destination.Context.Lease())
+        using (ContextLease lease = destination.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_uniform_range(lease.Raw, &s, low, high, (float*)destination.Pointer, destination.Length), nameof(low));
         }
@@ -44,7 +44,7 @@ public static unsafe class CudaOperations
     public static void FillNormal(PhiloxStream stream, DeviceBuffer<float> destination, float mean = 0f, float standardDeviation = 1f)
     {
         RkPhiloxStream s = stream.ToNative();
-        using (CpuContext.HandleLease lease = destination.Context.Lease())
+        using (ContextLease lease = destination.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_normal(lease.Raw, &s, mean, standardDeviation, (float*)destination.Pointer, destination.Length), nameof(standardDeviation));
         }
@@ -64,7 +64,7 @@ public static unsafe class CudaOperations
         SameLength(x.Length, y.Length, nameof(y));
         var (format, mask) = MaskOf(x.Length, byteMask, packedMask);
         RkPhiloxStream s = stream.ToNative();
-        using (CpuContext.HandleLease lease = x.Context.Lease())
+        using (ContextLease lease = x.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_dropout_forward(lease.Raw, &s, p, elementOffset, (float*)x.Pointer, (float*)y.Pointer, x.Length, format, (void*)mask), nameof(p));
         }
@@ -77,7 +77,7 @@ public static unsafe class CudaOperations
         SameLength(dy.Length, dx.Length, nameof(dx));
         var (format, mask) = MaskOf(dy.Length, byteMask, packedMask);
         RkPhiloxStream s = stream.ToNative();
-        using (CpuContext.HandleLease lease = dy.Context.Lease())
+        using (ContextLease lease = dy.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_dropout_backward(lease.Raw, &s, p, elementOffset, (float*)dy.Pointer, (float*)dx.Pointer, dy.Length, format, (void*)mask), nameof(p));
         }
@@ -121,7 +121,7 @@ public static unsafe class CudaOperations
         fixed (RkSamplingParams* p = nativeParams)
         fixed (RkPhiloxStream* s = nativeStreams)
         {
-            using (CpuContext.HandleLease lease = logits.Context.Lease())
+            using (ContextLease lease = logits.Context.Lease())
             {
                 NativeErrors.Check(NativeMethods.rk_sample(lease.Raw, (float*)logits.Pointer, batch, vocabulary, vocabulary, p, s,
                 (int*)tokens.Pointer, (float*)(probabilities?.Pointer ?? 0), (float*)(logProbabilities?.Pointer ?? 0),
@@ -137,7 +137,7 @@ public static unsafe class CudaOperations
         ArgumentNullException.ThrowIfNull(descriptor);
         RkConv2dDesc d = descriptor.ToNative();
         RkConvAlgorithm chosen = RkConvAlgorithm.Auto;
-        using (CpuContext.HandleLease lease = x.Context.Lease())
+        using (ContextLease lease = x.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_conv2d_forward(lease.Raw, &d, (RkConvAlgorithm)algorithm, (float*)x.Pointer, (float*)w.Pointer,
             (float*)(bias?.Pointer ?? 0), (float*)y.Pointer, null, 0, &chosen), nameof(descriptor));
@@ -150,7 +150,7 @@ public static unsafe class CudaOperations
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         RkConv2dDesc d = descriptor.ToNative();
-        using (CpuContext.HandleLease lease = dy.Context.Lease())
+        using (ContextLease lease = dy.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_conv2d_backward_data(lease.Raw, &d, (float*)dy.Pointer, (float*)w.Pointer, (float*)dx.Pointer, null, 0), nameof(descriptor));
         }
@@ -162,7 +162,7 @@ public static unsafe class CudaOperations
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         RkConv2dDesc d = descriptor.ToNative();
-        using (CpuContext.HandleLease lease = x.Context.Lease())
+        using (ContextLease lease = x.Context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_conv2d_backward_weights(lease.Raw, &d, (float*)x.Pointer, (float*)dy.Pointer, (float*)dw.Pointer,
             (float*)(dbias?.Pointer ?? 0), null, 0), nameof(descriptor));
@@ -175,7 +175,7 @@ public static unsafe class CudaOperations
         ArgumentNullException.ThrowIfNull(context);
         var (name, expected) = ReproKit.Golden.Info(index);
         byte* digest = stackalloc byte[65];
-        using (CpuContext.HandleLease lease = context.Lease())
+        using (ContextLease lease = context.Lease())
         {
             NativeErrors.Check(NativeMethods.rk_golden_case_run(lease.Raw, index, digest, 65), nameof(index));
         }

@@ -14,7 +14,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
 {
     private readonly CudaContext _context;
     private readonly bool _owned;
-    private readonly CpuContext.HandleLease _lease;
+    private readonly ContextLease _lease;
     private nint _pointer;
     private int _disposed;
 
@@ -168,7 +168,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
 
     private void Copy(void* dst, void* src, RkCopyKind kind, bool async)
     {
-        using CpuContext.HandleLease lease = _context.Lease();
+        using ContextLease lease = _context.Lease();
         NativeErrors.Check(NativeMethods.rk_memcpy(lease.Raw, dst, src, checked(Length * sizeof(T)), kind, async ? 1 : 0));
     }
 }

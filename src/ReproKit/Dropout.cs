@@ -139,7 +139,7 @@ public static class Dropout
     public static unsafe void Mask(Span<byte> mask, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null)
     {
         RkPhiloxStream native = stream.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (byte* m = mask)
         {
             NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, mask.Length, RkMaskFormat.Bytes, m), nameof(p));
@@ -158,7 +158,7 @@ public static class Dropout
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         CheckSameLength(PackedMaskLength(count), packedMask.Length, nameof(packedMask));
         RkPhiloxStream native = stream.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (uint* m = packedMask)
         {
             NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, count, RkMaskFormat.Bits, m), nameof(p));
@@ -169,7 +169,7 @@ public static class Dropout
         RkMaskFormat format, Span<byte> mask, CpuContext? context)
     {
         RkPhiloxStream native = stream.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* px = x)
         fixed (float* py = y)
         fixed (byte* pm = mask)
@@ -182,7 +182,7 @@ public static class Dropout
         RkMaskFormat format, ReadOnlySpan<byte> mask, CpuContext? context)
     {
         RkPhiloxStream native = stream.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* pdy = dy)
         fixed (float* pdx = dx)
         fixed (byte* pm = mask)

@@ -77,7 +77,7 @@ public sealed class Permutation
                 $"Positions {first} .. {first}+{destination.Length} pass the permutation's size {Count}.");
         }
 
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (ulong* d = destination)
         {
             NativeErrors.Check(NativeMethods.rk_permutation(lease.Raw, Count, Seed, Subsequence, inverse ? 1 : 0, first, d, destination.Length), nameof(destination));

@@ -42,7 +42,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillUInt32(Span<uint> destination, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (uint* p = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_u32(lease.Raw, &native, p, destination.Length), nameof(destination));
@@ -59,7 +59,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillUniform(Span<float> destination, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* p = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_uniform(lease.Raw, &native, p, destination.Length), nameof(destination));
@@ -78,7 +78,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillUniform(Span<float> destination, float low, float high, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* p = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_uniform_range(lease.Raw, &native, low, high, p, destination.Length), nameof(low));
@@ -98,7 +98,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillNormal(Span<float> destination, float mean = 0f, float standardDeviation = 1f, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* p = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_normal(lease.Raw, &native, mean, standardDeviation, p, destination.Length), nameof(standardDeviation));
@@ -119,7 +119,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillTruncatedNormal(Span<float> destination, float mean, float standardDeviation, float a, float b, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* p = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_truncated_normal(lease.Raw, &native, mean, standardDeviation, a, b, p, destination.Length), nameof(standardDeviation));
@@ -137,7 +137,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillBernoulli(Span<byte> destination, double p, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (byte* d = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_bernoulli(lease.Raw, &native, p, d, destination.Length), nameof(p));
@@ -157,7 +157,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillInt64(Span<long> destination, long low, long high, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (long* d = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_int64(lease.Raw, &native, low, high, d, destination.Length), nameof(high));

@@ -81,7 +81,7 @@ public static class Sampler
         }
 
         ReadOnlySpan<RkPhiloxStream> nativeStreams = MemoryMarshal.Cast<PhiloxStream, RkPhiloxStream>(streams);
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* l = logits)
         fixed (RkSamplingParams* p = nativeParams)
         fixed (RkPhiloxStream* s = nativeStreams)

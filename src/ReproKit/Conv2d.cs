@@ -191,14 +191,10 @@ public static class Conv2d
         Span<float> y, ConvAlgorithm algorithm = ConvAlgorithm.Auto, Span<byte> workspace = default, CpuContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        Check(x.Length, descriptor.InputLength, nameof(x));
-        Check(w.Length, descriptor.WeightLength, nameof(w));
-        if (!bias.IsEmpty)
-        {
-            Check(bias.Length, descriptor.K, nameof(bias));
-        }
-
-        Check(y.Length, descriptor.OutputLength, nameof(y));
+        ArgumentChecks.Length(x.Length, descriptor.InputLength, nameof(x), InputReason);
+        ArgumentChecks.Length(w.Length, descriptor.WeightLength, nameof(w), WeightReason);
+        ArgumentChecks.OptionalLength(bias.Length, descriptor.K, nameof(bias), BiasReason);
+        ArgumentChecks.Length(y.Length, descriptor.OutputLength, nameof(y), OutputReason);
         RkConv2dDesc d = descriptor.ToNative();
         RkConvAlgorithm chosen;
         using ContextLease lease = (context ?? CpuContext.Shared).Lease();
@@ -225,9 +221,9 @@ public static class Conv2d
         Span<byte> workspace = default, CpuContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        Check(dy.Length, descriptor.OutputLength, nameof(dy));
-        Check(w.Length, descriptor.WeightLength, nameof(w));
-        Check(dx.Length, descriptor.InputLength, nameof(dx));
+        ArgumentChecks.Length(dy.Length, descriptor.OutputLength, nameof(dy), OutputReason);
+        ArgumentChecks.Length(w.Length, descriptor.WeightLength, nameof(w), WeightReason);
+        ArgumentChecks.Length(dx.Length, descriptor.InputLength, nameof(dx), InputReason);
         RkConv2dDesc d = descriptor.ToNative();
         using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* pdy = dy)
@@ -251,13 +247,10 @@ public static class Conv2d
         Span<byte> workspace = default, CpuContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        Check(x.Length, descriptor.InputLength, nameof(x));
-        Check(dy.Length, descriptor.OutputLength, nameof(dy));
-        Check(dw.Length, descriptor.WeightLength, nameof(dw));
-        if (!dbias.IsEmpty)
-        {
-            Check(dbias.Length, descriptor.K, nameof(dbias));
-        }
+        ArgumentChecks.Length(x.Length, descriptor.InputLength, nameof(x), InputReason);
+        ArgumentChecks.Length(dy.Length, descriptor.OutputLength, nameof(dy), OutputReason);
+        ArgumentChecks.Length(dw.Length, descriptor.WeightLength, nameof(dw), WeightReason);
+        ArgumentChecks.OptionalLength(dbias.Length, descriptor.K, nameof(dbias), BiasReason);
 
         RkConv2dDesc d = descriptor.ToNative();
         using ContextLease lease = (context ?? CpuContext.Shared).Lease();
@@ -271,11 +264,9 @@ public static class Conv2d
         }
     }
 
-    private static void Check(long actual, long expected, string name)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"'{name}' has {actual} elements; this convolution needs {expected}.", name);
-        }
-    }
+    // Where each buffer's length comes from, for the messages of ArgumentChecks.
+    internal const string InputReason = "N * C * H * W of the descriptor";
+    internal const string WeightReason = "K * C / groups * R * S of the descriptor";
+    internal const string OutputReason = "N * K * P * Q of the descriptor";
+    internal const string BiasReason = "one per output channel";
 }

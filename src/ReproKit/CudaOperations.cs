@@ -61,8 +61,8 @@ public static unsafe class CudaOperations
     public static void DropoutForward(DeviceBuffer<float> x, DeviceBuffer<float> y, double p, PhiloxStream stream, ulong elementOffset = 0,
         DeviceBuffer<byte>? byteMask = null, DeviceBuffer<uint>? packedMask = null)
     {
-        SameLength(x.Length, y.Length, nameof(y));
-        var (format, mask) = MaskOf(x.Length, byteMask, packedMask);
+        ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
+        var (format, mask) = MaskOf(x.Length, nameof(x), byteMask, packedMask);
         RkPhiloxStream s = stream.ToNative();
         using (ContextLease lease = x.Context.Lease())
         {
@@ -74,8 +74,8 @@ public static unsafe class CudaOperations
     public static void DropoutBackward(DeviceBuffer<float> dy, DeviceBuffer<float> dx, double p, PhiloxStream stream, ulong elementOffset = 0,
         DeviceBuffer<byte>? byteMask = null, DeviceBuffer<uint>? packedMask = null)
     {
-        SameLength(dy.Length, dx.Length, nameof(dx));
-        var (format, mask) = MaskOf(dy.Length, byteMask, packedMask);
+        ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
+        var (format, mask) = MaskOf(dy.Length, nameof(dy), byteMask, packedMask);
         RkPhiloxStream s = stream.ToNative();
         using (ContextLease lease = dy.Context.Lease())
         {
@@ -97,17 +97,22 @@ public static unsafe class CudaOperations
             throw new ArgumentException($"{batch} rows of {vocabulary} logits need {(long)batch * vocabulary} elements; the buffer has {logits.Length}.", nameof(logits));
         }
 
-        if (parameters.Length != batch || streams.Length != batch || tokens.Length != batch)
+        ArgumentChecks.Length(parameters.Length, batch, nameof(parameters), Sampler.OnePerRow);
+        ArgumentChecks.Length(streams.Length, batch, nameof(streams), Sampler.OnePerRow);
+        ArgumentChecks.Length(tokens.Length, batch, nameof(tokens), Sampler.OnePerRow);
+        if (probabilities is not null)
         {
-            throw new ArgumentException($"parameters ({parameters.Length}), streams ({streams.Length}) and tokens ({tokens.Length}) must each have batch = {batch} entries.", nameof(parameters));
+            ArgumentChecks.Length(probabilities.Length, batch, nameof(probabilities), Sampler.OnePerRow);
         }
 
-        foreach (var (b, name) in new[] { (probabilities?.Length, nameof(probabilities)), (logProbabilities?.Length, nameof(logProbabilities)), (keptCounts?.Length, nameof(keptCounts)) })
+        if (logProbabilities is not null)
         {
-            if (b is long n && n != batch)
-            {
-                throw new ArgumentException($"{name} must have batch = {batch} entries (has {n}).", name);
-            }
+            ArgumentChecks.Length(logProbabilities.Length, batch, nameof(logProbabilities), Sampler.OnePerRow);
+        }
+
+        if (keptCounts is not null)
+        {
+            ArgumentChecks.Length(keptCounts.Length, batch, nameof(keptCounts), Sampler.OnePerRow);
         }
 
         var nativeParams = new RkSamplingParams[batch];
@@ -182,31 +187,24 @@ public static unsafe class CudaOperations
         return new GoldenResult(name, expected, System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)digest)!);
     }
 
-    private static void SameLength(long a, long b, string name)
+    // The mask of a dropout call: at most one of the two, with one byte or one bit per element of the data.
+    private static (RkMaskFormat Format, nint Pointer) MaskOf(long count, string dataName, DeviceBuffer<byte>? byteMask, DeviceBuffer<uint>? packedMask)
     {
-        if (a != b)
+        if (byteMask is not null && packedMask is not null)
         {
-            throw new ArgumentException($"The buffers differ in length ({a} and {b}).", name);
-        }
-    }
-
-    private static (RkMaskFormat Format, nint Pointer) MaskOf(long count, DeviceBuffer<byte>? bytes, DeviceBuffer<uint>? bits)
-    {
-        if (bytes is not null && bits is not null)
-        {
-            throw new ArgumentException("Give a byte mask or a packed mask, not both.", nameof(bits));
+            throw new ArgumentException("Give a byte mask or a packed mask, not both.", nameof(packedMask));
         }
 
-        if (bytes is not null)
+        if (byteMask is not null)
         {
-            SameLength(count, bytes.Length, nameof(bytes));
-            return (RkMaskFormat.Bytes, bytes.Pointer);
+            ArgumentChecks.Length(byteMask.Length, count, nameof(byteMask), $"one byte per element of '{dataName}'");
+            return (RkMaskFormat.Bytes, byteMask.Pointer);
         }
 
-        if (bits is not null)
+        if (packedMask is not null)
         {
-            SameLength((count + 31) / 32, bits.Length, nameof(bits));
-            return (RkMaskFormat.Bits, bits.Pointer);
+            ArgumentChecks.Length(packedMask.Length, (count + 31) / 32, nameof(packedMask), $"one bit per element of '{dataName}'");
+            return (RkMaskFormat.Bits, packedMask.Pointer);
         }
 
         return (RkMaskFormat.None, 0);

@@ -84,7 +84,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
     /// <summary>Copies <paramref name="source"/> (exactly <see cref="Length"/> elements) to the device and waits.</summary>
     public void CopyFrom(ReadOnlySpan<T> source)
     {
-        CheckLength(source.Length, nameof(source));
+        ArgumentChecks.Length(source.Length, Length, nameof(source), "the device buffer's length");
         fixed (T* s = source)
         {
             Copy((void*)Pointer, s, RkCopyKind.HostToDevice, async: false);
@@ -94,7 +94,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
     /// <summary>Copies the buffer to <paramref name="destination"/> (exactly <see cref="Length"/> elements), after the work queued before it.</summary>
     public void CopyTo(Span<T> destination)
     {
-        CheckLength(destination.Length, nameof(destination));
+        ArgumentChecks.Length(destination.Length, Length, nameof(destination), "the device buffer's length");
         fixed (T* d = destination)
         {
             Copy(d, (void*)Pointer, RkCopyKind.DeviceToHost, async: false);
@@ -155,14 +155,6 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
         if (hostPointer == 0 && Length > 0)
         {
             throw new ArgumentNullException(nameof(hostPointer));
-        }
-    }
-
-    private void CheckLength(int length, string name)
-    {
-        if (length != Length)
-        {
-            throw new ArgumentException($"The span holds {length} elements but the device buffer {Length}.", name);
         }
     }
 

@@ -39,7 +39,7 @@ public static class Dropout
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, double p, PhiloxStream stream, ulong elementOffset = 0,
         bool training = true, CpuContext? context = null)
     {
-        CheckSameLength(x.Length, y.Length, nameof(y));
+        ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
         if (!training)
         {
             CheckProbability(p);
@@ -70,8 +70,8 @@ public static class Dropout
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<byte> mask, double p, PhiloxStream stream, ulong elementOffset = 0,
         CpuContext? context = null)
     {
-        CheckSameLength(x.Length, y.Length, nameof(y));
-        CheckSameLength(x.Length, mask.Length, nameof(mask));
+        ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
+        ArgumentChecks.Length(mask.Length, x.Length, nameof(mask), "one byte per element of 'x'");
         Run(x, y, p, stream, elementOffset, RkMaskFormat.Bytes, mask, context);
     }
 
@@ -86,8 +86,8 @@ public static class Dropout
     public static void ForwardPacked(ReadOnlySpan<float> x, Span<float> y, Span<uint> packedMask, double p, PhiloxStream stream,
         ulong elementOffset = 0, CpuContext? context = null)
     {
-        CheckSameLength(x.Length, y.Length, nameof(y));
-        CheckSameLength(PackedMaskLength(x.Length), packedMask.Length, nameof(packedMask));
+        ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
+        ArgumentChecks.Length(packedMask.Length, PackedMaskLength(x.Length), nameof(packedMask), "one bit per element of 'x'");
         Run(x, y, p, stream, elementOffset, RkMaskFormat.Bits, System.Runtime.InteropServices.MemoryMarshal.AsBytes(packedMask), context);
     }
 
@@ -100,7 +100,7 @@ public static class Dropout
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null)
     {
-        CheckSameLength(dy.Length, dx.Length, nameof(dx));
+        ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
         RunBackward(dy, dx, p, stream, elementOffset, RkMaskFormat.None, ReadOnlySpan<byte>.Empty, context);
     }
 
@@ -112,8 +112,8 @@ public static class Dropout
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<byte> mask, double p, CpuContext? context = null)
     {
-        CheckSameLength(dy.Length, dx.Length, nameof(dx));
-        CheckSameLength(dy.Length, mask.Length, nameof(mask));
+        ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
+        ArgumentChecks.Length(mask.Length, dy.Length, nameof(mask), "one byte per element of 'dy'");
         RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bytes, mask, context);
     }
 
@@ -125,8 +125,8 @@ public static class Dropout
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static void BackwardPacked(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<uint> packedMask, double p, CpuContext? context = null)
     {
-        CheckSameLength(dy.Length, dx.Length, nameof(dx));
-        CheckSameLength(PackedMaskLength(dy.Length), packedMask.Length, nameof(packedMask));
+        ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
+        ArgumentChecks.Length(packedMask.Length, PackedMaskLength(dy.Length), nameof(packedMask), "one bit per element of 'dy'");
         RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bits, System.Runtime.InteropServices.MemoryMarshal.AsBytes(packedMask), context);
     }
 
@@ -156,7 +156,7 @@ public static class Dropout
     public static unsafe void MaskPacked(Span<uint> packedMask, int count, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        CheckSameLength(PackedMaskLength(count), packedMask.Length, nameof(packedMask));
+        ArgumentChecks.Length(packedMask.Length, PackedMaskLength(count), nameof(packedMask), "one bit per element of 'count'");
         RkPhiloxStream native = stream.ToNative();
         using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (uint* m = packedMask)
@@ -188,14 +188,6 @@ public static class Dropout
         fixed (byte* pm = mask)
         {
             NativeErrors.Check(NativeMethods.rk_dropout_backward(lease.Raw, &native, p, elementOffset, pdy, pdx, dy.Length, format, pm), nameof(p));
-        }
-    }
-
-    private static void CheckSameLength(int expected, int actual, string name)
-    {
-        if (expected != actual)
-        {
-            throw new ArgumentException($"'{name}' has {actual} elements; {expected} are needed.", name);
         }
     }
 

@@ -65,12 +65,12 @@ public static class Sampler
             throw new ArgumentException($"{batch} rows of {vocabulary} logits with stride {rowStride} need {(long)(batch - 1) * rowStride + vocabulary} elements; the span has {logits.Length}.", nameof(logits));
         }
 
-        CheckLength(parameters.Length, batch, nameof(parameters));
-        CheckLength(streams.Length, batch, nameof(streams));
-        CheckLength(tokens.Length, batch, nameof(tokens));
-        CheckOptional(probabilities.Length, batch, nameof(probabilities));
-        CheckOptional(logProbabilities.Length, batch, nameof(logProbabilities));
-        CheckOptional(keptCounts.Length, batch, nameof(keptCounts));
+        ArgumentChecks.Length(parameters.Length, batch, nameof(parameters), OnePerRow);
+        ArgumentChecks.Length(streams.Length, batch, nameof(streams), OnePerRow);
+        ArgumentChecks.Length(tokens.Length, batch, nameof(tokens), OnePerRow);
+        ArgumentChecks.OptionalLength(probabilities.Length, batch, nameof(probabilities), OnePerRow);
+        ArgumentChecks.OptionalLength(logProbabilities.Length, batch, nameof(logProbabilities), OnePerRow);
+        ArgumentChecks.OptionalLength(keptCounts.Length, batch, nameof(keptCounts), OnePerRow);
         CheckNoOverlap(logits, streams, tokens, probabilities, logProbabilities, keptCounts);
 
         // Small batches use the stack; no managed allocation per call up to 64 rows.
@@ -141,21 +141,8 @@ public static class Sampler
         }
     }
 
-    private static void CheckLength(int actual, int expected, string name)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"'{name}' has {actual} entries; the batch has {expected} rows.", name);
-        }
-    }
-
-    private static void CheckOptional(int actual, int expected, string name)
-    {
-        if (actual != 0 && actual != expected)
-        {
-            throw new ArgumentException($"'{name}' has {actual} entries; pass {expected} (one per row) or none.", name);
-        }
-    }
+    // Where the per-row arguments' length comes from, for the messages of ArgumentChecks.
+    internal const string OnePerRow = "one per row of the batch";
 }
 
 /// <summary>
@@ -184,10 +171,7 @@ public sealed class GenerationStreams
     /// <param name="destination">Receives one stream per request.</param>
     public void NextStep(ReadOnlySpan<long> requestIds, Span<PhiloxStream> destination)
     {
-        if (destination.Length != requestIds.Length)
-        {
-            throw new ArgumentException($"'destination' has {destination.Length} entries for {requestIds.Length} requests.", nameof(destination));
-        }
+        ArgumentChecks.Length(destination.Length, requestIds.Length, nameof(destination), "one per request");
 
         for (int i = 0; i < requestIds.Length; i++)
         {

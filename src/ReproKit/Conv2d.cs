@@ -94,6 +94,7 @@ public sealed record Conv2dDescriptor(long N, long C, long H, long W, long K, lo
             ReproKitLibrary.EnsureLoaded();
             RkConv2dDesc d = ToNative();
             long p, q;
+            // The descriptor is the parameter of every method that validates through this property (Conv2d's, CudaOperations').
             NativeErrors.Check(NativeMethods.rk_conv2d_output_shape(&d, &p, &q), "descriptor");
             return (p, q);
         }
@@ -173,7 +174,8 @@ public static class Conv2d
         RkConv2dDesc d = descriptor.ToNative();
         RkConvAlgorithm chosen;
         long bytes;
-        NativeErrors.Check(NativeMethods.rk_conv2d_query(&d, (RkConvPass)pass, (RkConvAlgorithm)requested, &chosen, &bytes), nameof(descriptor));
+        NativeErrors.Check(NativeMethods.rk_conv2d_query(&d, (RkConvPass)pass, (RkConvAlgorithm)requested, &chosen, &bytes), nameof(descriptor),
+            ("pass", nameof(pass)), ("algorithm", nameof(requested)), ("desc", nameof(descriptor)));
         return ((ConvAlgorithm)chosen, bytes);
     }
 
@@ -204,7 +206,9 @@ public static class Conv2d
         fixed (float* py = y)
         fixed (byte* ws = workspace)
         {
-            NativeErrors.Check(NativeMethods.rk_conv2d_forward(lease.Raw, &d, (RkConvAlgorithm)algorithm, px, pw, pb, py, ws, workspace.Length, &chosen), nameof(descriptor));
+            NativeErrors.Check(NativeMethods.rk_conv2d_forward(lease.Raw, &d, (RkConvAlgorithm)algorithm, px, pw, pb, py, ws, workspace.Length, &chosen), nameof(descriptor),
+                ("y", nameof(y)), ("workspace", nameof(workspace)), ("x", nameof(x)), ("w", nameof(w)), ("bias", nameof(bias)),
+                ("workspace_bytes", nameof(workspace)), ("algorithm", nameof(algorithm)), ("desc", nameof(descriptor)));
         }
 
         return (ConvAlgorithm)chosen;
@@ -231,7 +235,9 @@ public static class Conv2d
         fixed (float* pdx = dx)
         fixed (byte* ws = workspace)
         {
-            NativeErrors.Check(NativeMethods.rk_conv2d_backward_data(lease.Raw, &d, pdy, pw, pdx, ws, workspace.Length), nameof(descriptor));
+            NativeErrors.Check(NativeMethods.rk_conv2d_backward_data(lease.Raw, &d, pdy, pw, pdx, ws, workspace.Length), nameof(descriptor),
+                ("dx", nameof(dx)), ("workspace", nameof(workspace)), ("dy", nameof(dy)), ("w", nameof(w)),
+                ("workspace_bytes", nameof(workspace)), ("desc", nameof(descriptor)));
         }
     }
 
@@ -260,7 +266,9 @@ public static class Conv2d
         fixed (float* pdb = dbias)
         fixed (byte* ws = workspace)
         {
-            NativeErrors.Check(NativeMethods.rk_conv2d_backward_weights(lease.Raw, &d, px, pdy, pdw, pdb, ws, workspace.Length), nameof(descriptor));
+            NativeErrors.Check(NativeMethods.rk_conv2d_backward_weights(lease.Raw, &d, px, pdy, pdw, pdb, ws, workspace.Length), nameof(descriptor),
+                ("dw", nameof(dw)), ("dbias", nameof(dbias)), ("workspace", nameof(workspace)), ("x", nameof(x)), ("dy", nameof(dy)),
+                ("workspace_bytes", nameof(workspace)), ("desc", nameof(descriptor)));
         }
     }
 

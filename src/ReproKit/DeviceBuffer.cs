@@ -158,6 +158,8 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
         }
     }
 
+    // A native argument error here is about this buffer's own memory (a FromPointer of host memory or of another
+    // device), which no parameter holds: its ParamName is null.
     private void Copy(void* dst, void* src, RkCopyKind kind, bool async)
     {
         using ContextLease lease = _context.Lease();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ReproKit.Interop;
 
 namespace ReproKit;
@@ -23,7 +24,12 @@ public static class Dropout
 
     /// <summary>Length in 32-bit words of a bit-packed mask of <paramref name="count"/> elements.</summary>
     /// <param name="count">Number of elements.</param>
-    public static int PackedMaskLength(int count) => checked((int)(((long)count + 31) / 32));
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    public static int PackedMaskLength(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return (int)(((long)count + 31) / 32);
+    }
 
     /// <summary>
     /// Dropout forward without storing a mask (backward regenerates it). With <paramref name="training"/> false this is the
@@ -47,7 +53,7 @@ public static class Dropout
             return;
         }
 
-        Run(x, y, p, stream, elementOffset, RkMaskFormat.None, Span<byte>.Empty, context);
+        Run(x, y, p, stream, elementOffset, RkMaskFormat.None, Span<byte>.Empty, context, nameof(x), nameof(y), nameof(y));
     }
 
     /// <summary>Dropout forward in place.</summary>
@@ -57,7 +63,7 @@ public static class Dropout
     /// <param name="elementOffset">Global index of <c>data[0]</c>.</param>
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static void ForwardInPlace(Span<float> data, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null) =>
-        Run(data, data, p, stream, elementOffset, RkMaskFormat.None, Span<byte>.Empty, context);
+        Run(data, data, p, stream, elementOffset, RkMaskFormat.None, Span<byte>.Empty, context, nameof(data), nameof(data), nameof(data));
 
     /// <summary>Dropout forward that also stores the keep mask, one byte per element (1 kept, 0 dropped).</summary>
     /// <param name="x">Input.</param>
@@ -72,7 +78,7 @@ public static class Dropout
     {
         ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
         ArgumentChecks.Length(mask.Length, x.Length, nameof(mask), "one byte per element of 'x'");
-        Run(x, y, p, stream, elementOffset, RkMaskFormat.Bytes, mask, context);
+        Run(x, y, p, stream, elementOffset, RkMaskFormat.Bytes, mask, context, nameof(x), nameof(y), nameof(mask));
     }
 
     /// <summary>Dropout forward that also stores a bit-packed mask: element i is bit i % 32 of <c>packedMask[i / 32]</c>.</summary>
@@ -88,7 +94,7 @@ public static class Dropout
     {
         ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
         ArgumentChecks.Length(packedMask.Length, PackedMaskLength(x.Length), nameof(packedMask), "one bit per element of 'x'");
-        Run(x, y, p, stream, elementOffset, RkMaskFormat.Bits, System.Runtime.InteropServices.MemoryMarshal.AsBytes(packedMask), context);
+        Run(x, y, p, stream, elementOffset, RkMaskFormat.Bits, MemoryMarshal.AsBytes(packedMask), context, nameof(x), nameof(y), nameof(packedMask));
     }
 
     /// <summary>Backward by regenerating the mask from the stream (no mask memory, as FlashAttention does): <c>dx = keep ? dy * scale : +0</c>.</summary>
@@ -101,7 +107,7 @@ public static class Dropout
     public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null)
     {
         ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
-        RunBackward(dy, dx, p, stream, elementOffset, RkMaskFormat.None, ReadOnlySpan<byte>.Empty, context);
+        RunBackward(dy, dx, p, stream, elementOffset, RkMaskFormat.None, ReadOnlySpan<byte>.Empty, context, nameof(dy), nameof(dx), nameof(dx));
     }
 
     /// <summary>Backward from a stored byte mask (nonzero = kept).</summary>
@@ -114,7 +120,7 @@ public static class Dropout
     {
         ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
         ArgumentChecks.Length(mask.Length, dy.Length, nameof(mask), "one byte per element of 'dy'");
-        RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bytes, mask, context);
+        RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bytes, mask, context, nameof(dy), nameof(dx), nameof(mask));
     }
 
     /// <summary>Backward from a stored bit-packed mask.</summary>
@@ -127,7 +133,7 @@ public static class Dropout
     {
         ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
         ArgumentChecks.Length(packedMask.Length, PackedMaskLength(dy.Length), nameof(packedMask), "one bit per element of 'dy'");
-        RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bits, System.Runtime.InteropServices.MemoryMarshal.AsBytes(packedMask), context);
+        RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bits, MemoryMarshal.AsBytes(packedMask), context, nameof(dy), nameof(dx), nameof(packedMask));
     }
 
     /// <summary>Only the keep mask, one byte per element.</summary>
@@ -142,7 +148,8 @@ public static class Dropout
         using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (byte* m = mask)
         {
-            NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, mask.Length, RkMaskFormat.Bytes, m), nameof(p));
+            NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, mask.Length, RkMaskFormat.Bytes, m), nameof(p),
+                ("mask", nameof(mask)), ("p", nameof(p)), ("element_offset", nameof(elementOffset)), ("count", nameof(mask)));
         }
     }
 
@@ -161,12 +168,15 @@ public static class Dropout
         using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (uint* m = packedMask)
         {
-            NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, count, RkMaskFormat.Bits, m), nameof(p));
+            NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, count, RkMaskFormat.Bits, m), nameof(p),
+                ("mask", nameof(packedMask)), ("p", nameof(p)), ("element_offset", nameof(elementOffset)), ("count", nameof(count)));
         }
     }
 
+    // The public method's names of x, y and the mask travel with them, so that an error the native checks find (an
+    // overlap, a device pointer) names the caller's parameter; p and elementOffset have the same names everywhere.
     private static unsafe void Run(ReadOnlySpan<float> x, Span<float> y, double p, PhiloxStream stream, ulong elementOffset,
-        RkMaskFormat format, Span<byte> mask, CpuContext? context)
+        RkMaskFormat format, Span<byte> mask, CpuContext? context, string xName, string yName, string maskName)
     {
         RkPhiloxStream native = stream.ToNative();
         using ContextLease lease = (context ?? CpuContext.Shared).Lease();
@@ -174,12 +184,13 @@ public static class Dropout
         fixed (float* py = y)
         fixed (byte* pm = mask)
         {
-            NativeErrors.Check(NativeMethods.rk_dropout_forward(lease.Raw, &native, p, elementOffset, px, py, x.Length, format, pm), nameof(p));
+            NativeErrors.Check(NativeMethods.rk_dropout_forward(lease.Raw, &native, p, elementOffset, px, py, x.Length, format, pm), nameof(p),
+                ("y", yName), ("mask", maskName), ("x", xName), ("p", nameof(p)), ("element_offset", nameof(elementOffset)), ("count", xName));
         }
     }
 
     private static unsafe void RunBackward(ReadOnlySpan<float> dy, Span<float> dx, double p, PhiloxStream stream, ulong elementOffset,
-        RkMaskFormat format, ReadOnlySpan<byte> mask, CpuContext? context)
+        RkMaskFormat format, ReadOnlySpan<byte> mask, CpuContext? context, string dyName, string dxName, string maskName)
     {
         RkPhiloxStream native = stream.ToNative();
         using ContextLease lease = (context ?? CpuContext.Shared).Lease();
@@ -187,7 +198,8 @@ public static class Dropout
         fixed (float* pdx = dx)
         fixed (byte* pm = mask)
         {
-            NativeErrors.Check(NativeMethods.rk_dropout_backward(lease.Raw, &native, p, elementOffset, pdy, pdx, dy.Length, format, pm), nameof(p));
+            NativeErrors.Check(NativeMethods.rk_dropout_backward(lease.Raw, &native, p, elementOffset, pdy, pdx, dy.Length, format, pm), nameof(p),
+                ("dx", dxName), ("mask", maskName), ("dy", dyName), ("p", nameof(p)), ("element_offset", nameof(elementOffset)), ("count", dyName));
         }
     }
 

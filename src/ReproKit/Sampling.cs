@@ -50,9 +50,33 @@ public static class Sampler
     /// <param name="context">The CPU context; null for the shared one.</param>
     /// <param name="rowStride">Distance between rows in elements; 0 means <paramref name="vocabulary"/>.</param>
     /// <exception cref="ArgumentException">A length is wrong, a parameter is out of range, or a row holds NaN / +Inf / no finite logit (the message names the row).</exception>
-    public static unsafe void Sample(ReadOnlySpan<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
+    public static void Sample(ReadOnlySpan<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
         ReadOnlySpan<PhiloxStream> streams, Span<int> tokens, Span<float> probabilities = default, Span<float> logProbabilities = default,
-        Span<int> keptCounts = default, CpuContext? context = null, int rowStride = 0)
+        Span<int> keptCounts = default, CpuContext? context = null, int rowStride = 0) =>
+        SampleRows(logits, batch, vocabulary, parameters, streams, tokens, probabilities, logProbabilities, keptCounts, context, rowStride,
+            nameof(vocabulary), nameof(streams));
+
+    /// <summary>Samples one row.</summary>
+    /// <param name="logits">The row's logits (1 to 2^21 - 1 of them).</param>
+    /// <param name="parameters">Its parameters.</param>
+    /// <param name="stream">Its stream (words offset and offset + 1 are read).</param>
+    /// <param name="context">The CPU context; null for the shared one.</param>
+    /// <exception cref="ArgumentException">The row is empty or too long, a parameter is out of range, or the row holds NaN / +Inf / no finite logit.</exception>
+    public static SampledToken SampleOne(ReadOnlySpan<float> logits, SamplingParams parameters, PhiloxStream stream, CpuContext? context = null)
+    {
+        Span<int> token = stackalloc int[1];
+        Span<float> prob = stackalloc float[1];
+        Span<float> logprob = stackalloc float[1];
+        Span<int> kept = stackalloc int[1];
+        // The vocabulary is the row's length, and the one stream is the parameter 'stream'.
+        SampleRows(logits, 1, logits.Length, [parameters], [stream], token, prob, logprob, kept, context, 0, nameof(logits), nameof(stream));
+        return new SampledToken(token[0], prob[0], logprob[0], kept[0]);
+    }
+
+    // Sample, with the names under which the public method took the vocabulary and the streams (SampleOne has neither).
+    private static unsafe void SampleRows(ReadOnlySpan<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
+        ReadOnlySpan<PhiloxStream> streams, Span<int> tokens, Span<float> probabilities, Span<float> logProbabilities,
+        Span<int> keptCounts, CpuContext? context, int rowStride, string vocabularyName, string streamsName)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         if (rowStride == 0)
@@ -60,13 +84,16 @@ public static class Sampler
             rowStride = vocabulary;
         }
 
-        if (batch > 0 && (long)(batch - 1) * rowStride + vocabulary > logits.Length)
+        // The length of the logits only means something for a valid vocabulary and stride; the native checks report
+        // those (below), before they read any logit.
+        bool shapeValid = vocabulary is >= 1 and <= MaxVocabulary && rowStride >= vocabulary;
+        if (shapeValid && batch > 0 && (long)(batch - 1) * rowStride + vocabulary > logits.Length)
         {
             throw new ArgumentException($"{batch} rows of {vocabulary} logits with stride {rowStride} need {(long)(batch - 1) * rowStride + vocabulary} elements; the span has {logits.Length}.", nameof(logits));
         }
 
         ArgumentChecks.Length(parameters.Length, batch, nameof(parameters), OnePerRow);
-        ArgumentChecks.Length(streams.Length, batch, nameof(streams), OnePerRow);
+        ArgumentChecks.Length(streams.Length, batch, streamsName, OnePerRow);
         ArgumentChecks.Length(tokens.Length, batch, nameof(tokens), OnePerRow);
         ArgumentChecks.OptionalLength(probabilities.Length, batch, nameof(probabilities), OnePerRow);
         ArgumentChecks.OptionalLength(logProbabilities.Length, batch, nameof(logProbabilities), OnePerRow);
@@ -90,23 +117,13 @@ public static class Sampler
         fixed (float* lp = logProbabilities)
         fixed (int* kc = keptCounts)
         {
-            NativeErrors.Check(NativeMethods.rk_sample(lease.Raw, l, batch, vocabulary, rowStride, p, s, t, pr, lp, kc), nameof(logits));
+            // rk_sample's argument names, outputs first (see NativeErrors). Row errors name "params[R]..." or
+            // "logits[R][I]"; the others ("no finite logit") fall back to logits.
+            NativeErrors.Check(NativeMethods.rk_sample(lease.Raw, l, batch, vocabulary, rowStride, p, s, t, pr, lp, kc), nameof(logits),
+                ("tokens", nameof(tokens)), ("probs", nameof(probabilities)), ("logprobs", nameof(logProbabilities)),
+                ("kept_counts", nameof(keptCounts)), ("params", nameof(parameters)), ("streams", streamsName), ("logits", nameof(logits)),
+                ("vocab", vocabularyName), ("row_stride", nameof(rowStride)), ("batch", nameof(batch)));
         }
-    }
-
-    /// <summary>Samples one row.</summary>
-    /// <param name="logits">The row's logits.</param>
-    /// <param name="parameters">Its parameters.</param>
-    /// <param name="stream">Its stream (words offset and offset + 1 are read).</param>
-    /// <param name="context">The CPU context; null for the shared one.</param>
-    public static SampledToken SampleOne(ReadOnlySpan<float> logits, SamplingParams parameters, PhiloxStream stream, CpuContext? context = null)
-    {
-        Span<int> token = stackalloc int[1];
-        Span<float> prob = stackalloc float[1];
-        Span<float> logprob = stackalloc float[1];
-        Span<int> kept = stackalloc int[1];
-        Sample(logits, 1, logits.Length, [parameters], [stream], token, prob, logprob, kept, context);
-        return new SampledToken(token[0], prob[0], logprob[0], kept[0]);
     }
 
     // The rows run in parallel, so an output that overlaps an input or another output would be a data race (and

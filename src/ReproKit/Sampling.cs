@@ -34,7 +34,11 @@ public readonly record struct SampledToken(int Token, float Probability, float L
 /// </summary>
 public static class Sampler
 {
-    /// <summary>Largest vocabulary size plus one: V must be below 2^21.</summary>
+    /// <summary>
+    /// The largest vocabulary size, 2^21 - 1: a row holds 1 to 2^21 - 1 logits (the C API's <c>1 &lt;= vocab &lt; 2^21</c>;
+    /// the core's <c>kSampleMaxVocab</c> = 2^21 is the exclusive bound, so that a row's integer weights, each at most 2^43,
+    /// sum to less than 2^64).
+    /// </summary>
     public const int MaxVocabulary = (1 << 21) - 1;
 
     /// <summary>Samples one token per row of <paramref name="logits"/> (<paramref name="batch"/> rows, row r at <c>r * rowStride</c>).</summary>

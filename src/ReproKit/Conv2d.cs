@@ -94,6 +94,7 @@ public sealed record Conv2dDescriptor(long N, long C, long H, long W, long K, lo
             ReproKitLibrary.EnsureLoaded();
             RkConv2dDesc d = ToNative();
             long p, q;
+            // The descriptor is the parameter of every method that validates through this property (Conv2d's, CudaOperations').
             NativeErrors.Check(NativeMethods.rk_conv2d_output_shape(&d, &p, &q), "descriptor");
             return (p, q);
         }
@@ -173,7 +174,8 @@ public static class Conv2d
         RkConv2dDesc d = descriptor.ToNative();
         RkConvAlgorithm chosen;
         long bytes;
-        NativeErrors.Check(NativeMethods.rk_conv2d_query(&d, (RkConvPass)pass, (RkConvAlgorithm)requested, &chosen, &bytes), nameof(descriptor));
+        NativeErrors.Check(NativeMethods.rk_conv2d_query(&d, (RkConvPass)pass, (RkConvAlgorithm)requested, &chosen, &bytes), nameof(descriptor),
+            ("pass", nameof(pass)), ("algorithm", nameof(requested)), ("desc", nameof(descriptor)));
         return ((ConvAlgorithm)chosen, bytes);
     }
 
@@ -191,24 +193,22 @@ public static class Conv2d
         Span<float> y, ConvAlgorithm algorithm = ConvAlgorithm.Auto, Span<byte> workspace = default, CpuContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        Check(x.Length, descriptor.InputLength, nameof(x));
-        Check(w.Length, descriptor.WeightLength, nameof(w));
-        if (!bias.IsEmpty)
-        {
-            Check(bias.Length, descriptor.K, nameof(bias));
-        }
-
-        Check(y.Length, descriptor.OutputLength, nameof(y));
+        ArgumentChecks.Length(x.Length, descriptor.InputLength, nameof(x), InputReason);
+        ArgumentChecks.Length(w.Length, descriptor.WeightLength, nameof(w), WeightReason);
+        ArgumentChecks.OptionalLength(bias.Length, descriptor.K, nameof(bias), BiasReason);
+        ArgumentChecks.Length(y.Length, descriptor.OutputLength, nameof(y), OutputReason);
         RkConv2dDesc d = descriptor.ToNative();
         RkConvAlgorithm chosen;
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* px = x)
         fixed (float* pw = w)
         fixed (float* pb = bias)
         fixed (float* py = y)
         fixed (byte* ws = workspace)
         {
-            NativeErrors.Check(NativeMethods.rk_conv2d_forward(lease.Raw, &d, (RkConvAlgorithm)algorithm, px, pw, pb, py, ws, workspace.Length, &chosen), nameof(descriptor));
+            NativeErrors.Check(NativeMethods.rk_conv2d_forward(lease.Raw, &d, (RkConvAlgorithm)algorithm, px, pw, pb, py, ws, workspace.Length, &chosen), nameof(descriptor),
+                ("y", nameof(y)), ("workspace", nameof(workspace)), ("x", nameof(x)), ("w", nameof(w)), ("bias", nameof(bias)),
+                ("workspace_bytes", nameof(workspace)), ("algorithm", nameof(algorithm)), ("desc", nameof(descriptor)));
         }
 
         return (ConvAlgorithm)chosen;
@@ -225,17 +225,19 @@ public static class Conv2d
         Span<byte> workspace = default, CpuContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        Check(dy.Length, descriptor.OutputLength, nameof(dy));
-        Check(w.Length, descriptor.WeightLength, nameof(w));
-        Check(dx.Length, descriptor.InputLength, nameof(dx));
+        ArgumentChecks.Length(dy.Length, descriptor.OutputLength, nameof(dy), OutputReason);
+        ArgumentChecks.Length(w.Length, descriptor.WeightLength, nameof(w), WeightReason);
+        ArgumentChecks.Length(dx.Length, descriptor.InputLength, nameof(dx), InputReason);
         RkConv2dDesc d = descriptor.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* pdy = dy)
         fixed (float* pw = w)
         fixed (float* pdx = dx)
         fixed (byte* ws = workspace)
         {
-            NativeErrors.Check(NativeMethods.rk_conv2d_backward_data(lease.Raw, &d, pdy, pw, pdx, ws, workspace.Length), nameof(descriptor));
+            NativeErrors.Check(NativeMethods.rk_conv2d_backward_data(lease.Raw, &d, pdy, pw, pdx, ws, workspace.Length), nameof(descriptor),
+                ("dx", nameof(dx)), ("workspace", nameof(workspace)), ("dy", nameof(dy)), ("w", nameof(w)),
+                ("workspace_bytes", nameof(workspace)), ("desc", nameof(descriptor)));
         }
     }
 
@@ -251,31 +253,28 @@ public static class Conv2d
         Span<byte> workspace = default, CpuContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        Check(x.Length, descriptor.InputLength, nameof(x));
-        Check(dy.Length, descriptor.OutputLength, nameof(dy));
-        Check(dw.Length, descriptor.WeightLength, nameof(dw));
-        if (!dbias.IsEmpty)
-        {
-            Check(dbias.Length, descriptor.K, nameof(dbias));
-        }
+        ArgumentChecks.Length(x.Length, descriptor.InputLength, nameof(x), InputReason);
+        ArgumentChecks.Length(dy.Length, descriptor.OutputLength, nameof(dy), OutputReason);
+        ArgumentChecks.Length(dw.Length, descriptor.WeightLength, nameof(dw), WeightReason);
+        ArgumentChecks.OptionalLength(dbias.Length, descriptor.K, nameof(dbias), BiasReason);
 
         RkConv2dDesc d = descriptor.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* px = x)
         fixed (float* pdy = dy)
         fixed (float* pdw = dw)
         fixed (float* pdb = dbias)
         fixed (byte* ws = workspace)
         {
-            NativeErrors.Check(NativeMethods.rk_conv2d_backward_weights(lease.Raw, &d, px, pdy, pdw, pdb, ws, workspace.Length), nameof(descriptor));
+            NativeErrors.Check(NativeMethods.rk_conv2d_backward_weights(lease.Raw, &d, px, pdy, pdw, pdb, ws, workspace.Length), nameof(descriptor),
+                ("dw", nameof(dw)), ("dbias", nameof(dbias)), ("workspace", nameof(workspace)), ("x", nameof(x)), ("dy", nameof(dy)),
+                ("workspace_bytes", nameof(workspace)), ("desc", nameof(descriptor)));
         }
     }
 
-    private static void Check(long actual, long expected, string name)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"'{name}' has {actual} elements; this convolution needs {expected}.", name);
-        }
-    }
+    // Where each buffer's length comes from, for the messages of ArgumentChecks.
+    internal const string InputReason = "N * C * H * W of the descriptor";
+    internal const string WeightReason = "K * C / groups * R * S of the descriptor";
+    internal const string OutputReason = "N * K * P * Q of the descriptor";
+    internal const string BiasReason = "one per output channel";
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ReproKit.Interop;
 
 namespace ReproKit;
@@ -13,32 +12,15 @@ public sealed record CpuContextOptions(CpuIsa Isa = CpuIsa.Auto, int Threads = 0
 /// either. Thread-safe: several threads may call operations on one context at once. Dispose it to stop its threads.
 /// </summary>
 /// <remarks>
-/// <para>
-/// Lifetime of the native handle. Every operation leases the handle for the duration of its native call
-/// (<see cref="Lease"/>: <c>SafeHandle.DangerousAddRef</c> / <c>DangerousRelease</c>). <see cref="Dispose"/> marks the
-/// handle closed; the native context is destroyed only when the last lease ends. So when one thread disposes a context
-/// while others use it, each call either completes normally (it held a lease before the disposal) or throws
-/// <see cref="ObjectDisposedException"/> (it asked for a lease after): the native library never sees a destroyed
-/// handle. Disposing twice does nothing.
-/// </para>
-/// <para>
-/// Finalizers. No ReproKit type has a finalizer of its own; the only finalizer is the handle's (the critical finalizer
-/// of <see cref="SafeHandle"/>), which runs when an undisposed context becomes unreachable, and it calls nothing in the
-/// native library but the handle's release function. This is a rule for every future handle type too: a finalizer
-/// runs on the finalizer thread, at an arbitrary time, in arbitrary order with other finalizers, and possibly during
-/// process exit after the native runtime has begun to shut down, so it must not run operations, query state or take
-/// locks that user threads may hold. A CPU context may be released there (destroying it only joins idle worker threads
-/// and frees memory). A GPU context must not be: destroying a CUDA context or freeing device memory needs the context
-/// current on the calling thread, takes driver locks that a user thread may hold (a deadlock on the finalizer thread
-/// stops every finalizer in the process), and fails or crashes once the driver has been unloaded at exit. Handles
-/// created with <c>deferFinalizerRelease</c> therefore never release on the finalizer thread: a release that does not
-/// come from <see cref="Dispose"/> only queues the raw handle (<see cref="DeferredRelease"/>), and the queue is drained
-/// on an ordinary thread, at the next context creation.
-/// </para>
+/// Every operation leases the native handle for the duration of its native call, and <see cref="Dispose"/> destroys the
+/// native context only when the last lease ends: when one thread disposes a context while others use it, each call
+/// either completes normally or throws <see cref="ObjectDisposedException"/>, and the native library never sees a
+/// destroyed handle. An undisposed context is released by its handle's finalizer. The rules, shared with
+/// <see cref="CudaContext"/>, are in <c>ContextHandle</c>'s remarks (src/ReproKit/ContextHandle.cs) and docs/errors.md.
 /// </remarks>
 public sealed class CpuContext : IDisposable
 {
-    private static readonly Lazy<CpuContext> SharedContext = new(() => new CpuContext(new CpuContextOptions(), isShared: true));
+    private static readonly Lazy<CpuContext> SharedContext = new(() => new CpuContext(new CpuContextOptions(), isShared: true, deferFinalizerRelease: false));
 
     private readonly ContextHandle _handle;
     private readonly bool _isShared;
@@ -48,18 +30,15 @@ public sealed class CpuContext : IDisposable
     /// <exception cref="ArgumentException">The options are invalid (negative threads, an unknown ISA, a bad environment variable).</exception>
     /// <exception cref="ReproKitException">The ISA is not supported on this machine (status <see cref="ReproKitStatus.Unsupported"/>).</exception>
     public CpuContext(CpuContextOptions? options = null)
-        : this(options ?? new CpuContextOptions(), isShared: false)
+        : this(options ?? new CpuContextOptions(), isShared: false, deferFinalizerRelease: false)
     {
     }
 
-    /// <summary>Creates a context whose handle releases as a future GPU context's must (tests of the deferred path).</summary>
-    internal CpuContext(CpuContextOptions options, bool isShared, bool deferFinalizerRelease)
-        : this(options, isShared)
-    {
-        _handle.DeferFinalizerRelease = deferFinalizerRelease;
-    }
-
-    private unsafe CpuContext(CpuContextOptions options, bool isShared)
+    /// <summary>
+    /// Creates a context whose handle, with <paramref name="deferFinalizerRelease"/>, releases as a <see cref="CudaContext"/>'s
+    /// does: never on the finalizer thread (tests of the deferred path, which CUDA contexts take).
+    /// </summary>
+    internal unsafe CpuContext(CpuContextOptions options, bool isShared, bool deferFinalizerRelease = false)
     {
         if (options.Threads < 0)
         {
@@ -81,7 +60,7 @@ public sealed class CpuContext : IDisposable
         };
         nint raw;
         NativeErrors.Check(NativeMethods.rk_cpu_context_create(&native, &raw), nameof(options));
-        _handle = new ContextHandle(raw);
+        _handle = new ContextHandle(raw, nameof(CpuContext), deferFinalizerRelease);
         _isShared = isShared;
 
         var info = new RkContextInfo { StructSize = (uint)sizeof(RkContextInfo) };
@@ -107,10 +86,7 @@ public sealed class CpuContext : IDisposable
     {
         if (!_isShared)
         {
-            // Set before the handle is closed: the release (now, or when the last lease ends) comes from Dispose,
-            // on an ordinary thread, never from the finalizer.
-            _handle.DisposedExplicitly = true;
-            _handle.Dispose();
+            _handle.DisposeExplicitly();
         }
     }
 
@@ -118,94 +94,6 @@ public sealed class CpuContext : IDisposable
     internal nint DangerousRawHandle => _handle.DangerousGetHandle();
 
     /// <summary>Adds a reference to the native handle for the duration of a call; dispose the lease afterwards.</summary>
-    internal HandleLease Lease()
-    {
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw new ObjectDisposedException(nameof(CpuContext), "The CpuContext has been disposed.");
-        }
-
-        return new HandleLease(_handle);
-    }
-
-    /// <summary>A counted reference to a live context handle (a struct: no allocation per call); CUDA contexts use it too.</summary>
-    internal readonly struct HandleLease : IDisposable
-    {
-        private readonly SafeHandle _handle;
-
-        internal HandleLease(SafeHandle handle) => _handle = handle;
-
-        internal nint Raw => _handle.DangerousGetHandle();
-
-        public void Dispose() => _handle.DangerousRelease();
-    }
-
-    private sealed class ContextHandle : SafeHandle
-    {
-        private volatile bool _disposedExplicitly;
-
-        public ContextHandle(nint raw)
-            : base(0, ownsHandle: true) => SetHandle(raw);
-
-        public override bool IsInvalid => handle == 0;
-
-        /// <summary>Whether a release that does not come from Dispose must be queued instead of run (GPU contexts).</summary>
-        internal bool DeferFinalizerRelease { get; set; }
-
-        /// <summary>Set by <see cref="CpuContext.Dispose"/> before it closes the handle.</summary>
-        internal bool DisposedExplicitly
-        {
-            get => _disposedExplicitly;
-            set => _disposedExplicitly = value;
-        }
-
-        // Runs once: from Dispose (or from the last lease's release after Dispose) on a user thread, or from the
-        // critical finalizer when the context was never disposed. It calls only the native release function.
-        protected override bool ReleaseHandle()
-        {
-            if (DeferFinalizerRelease && !_disposedExplicitly)
-            {
-                DeferredRelease.Enqueue(handle);
-                return true;
-            }
-
-            return NativeMethods.rk_context_destroy(handle) == RkStatus.Ok;
-        }
-    }
-}
-
-/// <summary>
-/// Native context handles whose release must not run on the finalizer thread (see <see cref="CpuContext"/>'s remarks):
-/// the finalizer only queues them, and <see cref="Drain"/> destroys them later on an ordinary thread.
-/// </summary>
-internal static class DeferredRelease
-{
-    private static readonly System.Collections.Concurrent.ConcurrentQueue<nint> Pending = new();
-
-    /// <summary>Number of handles waiting to be released.</summary>
-    internal static int Count => Pending.Count;
-
-    /// <summary>Queues a handle (called from a finalizer: no native call, no lock, no allocation beyond the queue's).</summary>
-    internal static void Enqueue(nint handle) => Pending.Enqueue(handle);
-
-    /// <summary>Whether a handle is waiting in the queue.</summary>
-    internal static bool Contains(nint handle) => Pending.Contains(handle);
-
-    /// <summary>Destroys every queued handle; returns how many. Call only from an ordinary (non-finalizer) thread.</summary>
-    internal static int Drain()
-    {
-        int released = 0;
-        while (Pending.TryDequeue(out nint handle))
-        {
-            _ = NativeMethods.rk_context_destroy(handle);
-            released++;
-        }
-
-        return released;
-    }
+    /// <exception cref="ObjectDisposedException">The context has been disposed.</exception>
+    internal ContextLease Lease() => _handle.Lease();
 }

@@ -59,13 +59,14 @@ public static class CudaDevices
 /// A context on one CUDA device. Operations through <see cref="CudaOperations"/> take <see cref="DeviceBuffer{T}"/>s of
 /// this context and queue their work on its stream (the default stream until <see cref="SetStream"/>); call
 /// <see cref="Synchronize"/> or copy a buffer back to wait. Results are bit-identical to the CPU backend's.
-/// Thread-safe like <see cref="CpuContext"/>. Dispose it explicitly: a CUDA context is never released from the finalizer
-/// thread (a finalizer may run after the CUDA driver is gone); an undisposed context is queued and released at the next
+/// Thread-safe like <see cref="CpuContext"/>, with the same lifetime rules (leases, disposal while other threads call).
+/// Dispose it explicitly: a CUDA context is never released from the finalizer thread (a finalizer may run after the
+/// CUDA driver is gone); an undisposed context is queued and released at the next <see cref="CpuContext"/> or
 /// <see cref="CudaContext"/> creation.
 /// </summary>
 public sealed class CudaContext : IDisposable
 {
-    private readonly CudaContextHandle _handle;
+    private readonly ContextHandle _handle;
 
     /// <summary>Creates a context on device <paramref name="device"/>.</summary>
     /// <exception cref="ReproKitException">CUDA is unavailable here (status <see cref="ReproKitStatus.Unsupported"/>; the message says why).</exception>
@@ -76,7 +77,7 @@ public sealed class CudaContext : IDisposable
         DeferredRelease.Drain();
         nint raw;
         NativeErrors.Check(NativeMethods.rk_cuda_context_create(device, &raw), nameof(device));
-        _handle = new CudaContextHandle(raw);
+        _handle = new ContextHandle(raw, nameof(CudaContext), deferFinalizerRelease: true);
         try
         {
             Device = CudaDevices.Info(device);
@@ -97,14 +98,14 @@ public sealed class CudaContext : IDisposable
     /// </summary>
     public unsafe void SetStream(nint stream)
     {
-        using CpuContext.HandleLease lease = Lease();
+        using ContextLease lease = Lease();
         NativeErrors.Check(NativeMethods.rk_cuda_context_set_stream(lease.Raw, (void*)stream), nameof(stream));
     }
 
     /// <summary>Waits until every operation and asynchronous copy queued on this context is done.</summary>
     public void Synchronize()
     {
-        using CpuContext.HandleLease lease = Lease();
+        using ContextLease lease = Lease();
         NativeErrors.Check(NativeMethods.rk_context_synchronize(lease.Raw));
     }
 
@@ -122,52 +123,12 @@ public sealed class CudaContext : IDisposable
     }
 
     /// <summary>Releases the context (after the last operation using it returns). Later calls throw <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose()
-    {
-        _handle.DisposedExplicitly = true;
-        _handle.Dispose();
-    }
+    public void Dispose() => _handle.DisposeExplicitly();
+
+    /// <summary>The raw handle, for tests that check the native side of the lifetime rules; no lease is taken.</summary>
+    internal nint DangerousRawHandle => _handle.DangerousGetHandle();
 
     /// <summary>A counted reference to the live native context for the duration of a call or a buffer's life.</summary>
-    internal CpuContext.HandleLease Lease()
-    {
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw new ObjectDisposedException(nameof(CudaContext), "The CudaContext has been disposed.");
-        }
-
-        return new CpuContext.HandleLease(_handle);
-    }
-
-    private sealed class CudaContextHandle : SafeHandle
-    {
-        private volatile bool _disposedExplicitly;
-
-        public CudaContextHandle(nint raw)
-            : base(0, ownsHandle: true) => SetHandle(raw);
-
-        public override bool IsInvalid => handle == 0;
-
-        internal bool DisposedExplicitly
-        {
-            set => _disposedExplicitly = value;
-        }
-
-        // From Dispose (or the last lease after it) on a user thread: destroy now. From the finalizer: only queue.
-        protected override bool ReleaseHandle()
-        {
-            if (!_disposedExplicitly)
-            {
-                DeferredRelease.Enqueue(handle);
-                return true;
-            }
-
-            return NativeMethods.rk_context_destroy(handle) == RkStatus.Ok;
-        }
-    }
+    /// <exception cref="ObjectDisposedException">The context has been disposed.</exception>
+    internal ContextLease Lease() => _handle.Lease();
 }

@@ -37,10 +37,7 @@ public static class DataSplits
     /// <param name="epoch">The epoch.</param>
     public static void Shuffle<T>(ReadOnlySpan<T> source, Span<T> destination, ulong seed, ulong epoch = 0)
     {
-        if (source.Length != destination.Length)
-        {
-            throw new ArgumentException($"The destination has {destination.Length} elements; the source has {source.Length}.", nameof(destination));
-        }
+        ArgumentChecks.Length(destination.Length, source.Length, nameof(destination), "as many as 'source'");
 
         if (source.Overlaps(destination))
         {

@@ -14,7 +14,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
 {
     private readonly CudaContext _context;
     private readonly bool _owned;
-    private readonly CpuContext.HandleLease _lease;
+    private readonly ContextLease _lease;
     private nint _pointer;
     private int _disposed;
 
@@ -84,7 +84,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
     /// <summary>Copies <paramref name="source"/> (exactly <see cref="Length"/> elements) to the device and waits.</summary>
     public void CopyFrom(ReadOnlySpan<T> source)
     {
-        CheckLength(source.Length, nameof(source));
+        ArgumentChecks.Length(source.Length, Length, nameof(source), "the device buffer's length");
         fixed (T* s = source)
         {
             Copy((void*)Pointer, s, RkCopyKind.HostToDevice, async: false);
@@ -94,7 +94,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
     /// <summary>Copies the buffer to <paramref name="destination"/> (exactly <see cref="Length"/> elements), after the work queued before it.</summary>
     public void CopyTo(Span<T> destination)
     {
-        CheckLength(destination.Length, nameof(destination));
+        ArgumentChecks.Length(destination.Length, Length, nameof(destination), "the device buffer's length");
         fixed (T* d = destination)
         {
             Copy(d, (void*)Pointer, RkCopyKind.DeviceToHost, async: false);
@@ -158,17 +158,11 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
         }
     }
 
-    private void CheckLength(int length, string name)
-    {
-        if (length != Length)
-        {
-            throw new ArgumentException($"The span holds {length} elements but the device buffer {Length}.", name);
-        }
-    }
-
+    // A native argument error here is about this buffer's own memory (a FromPointer of host memory or of another
+    // device), which no parameter holds: its ParamName is null.
     private void Copy(void* dst, void* src, RkCopyKind kind, bool async)
     {
-        using CpuContext.HandleLease lease = _context.Lease();
+        using ContextLease lease = _context.Lease();
         NativeErrors.Check(NativeMethods.rk_memcpy(lease.Raw, dst, src, checked(Length * sizeof(T)), kind, async ? 1 : 0));
     }
 }

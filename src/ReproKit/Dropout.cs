@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ReproKit.Interop;
 
 namespace ReproKit;
@@ -23,7 +24,12 @@ public static class Dropout
 
     /// <summary>Length in 32-bit words of a bit-packed mask of <paramref name="count"/> elements.</summary>
     /// <param name="count">Number of elements.</param>
-    public static int PackedMaskLength(int count) => checked((int)(((long)count + 31) / 32));
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    public static int PackedMaskLength(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return (int)(((long)count + 31) / 32);
+    }
 
     /// <summary>
     /// Dropout forward without storing a mask (backward regenerates it). With <paramref name="training"/> false this is the
@@ -39,7 +45,7 @@ public static class Dropout
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, double p, PhiloxStream stream, ulong elementOffset = 0,
         bool training = true, CpuContext? context = null)
     {
-        CheckSameLength(x.Length, y.Length, nameof(y));
+        ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
         if (!training)
         {
             CheckProbability(p);
@@ -47,7 +53,7 @@ public static class Dropout
             return;
         }
 
-        Run(x, y, p, stream, elementOffset, RkMaskFormat.None, Span<byte>.Empty, context);
+        Run(x, y, p, stream, elementOffset, RkMaskFormat.None, Span<byte>.Empty, context, nameof(x), nameof(y), nameof(y));
     }
 
     /// <summary>Dropout forward in place.</summary>
@@ -57,7 +63,7 @@ public static class Dropout
     /// <param name="elementOffset">Global index of <c>data[0]</c>.</param>
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static void ForwardInPlace(Span<float> data, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null) =>
-        Run(data, data, p, stream, elementOffset, RkMaskFormat.None, Span<byte>.Empty, context);
+        Run(data, data, p, stream, elementOffset, RkMaskFormat.None, Span<byte>.Empty, context, nameof(data), nameof(data), nameof(data));
 
     /// <summary>Dropout forward that also stores the keep mask, one byte per element (1 kept, 0 dropped).</summary>
     /// <param name="x">Input.</param>
@@ -70,9 +76,9 @@ public static class Dropout
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<byte> mask, double p, PhiloxStream stream, ulong elementOffset = 0,
         CpuContext? context = null)
     {
-        CheckSameLength(x.Length, y.Length, nameof(y));
-        CheckSameLength(x.Length, mask.Length, nameof(mask));
-        Run(x, y, p, stream, elementOffset, RkMaskFormat.Bytes, mask, context);
+        ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
+        ArgumentChecks.Length(mask.Length, x.Length, nameof(mask), "one byte per element of 'x'");
+        Run(x, y, p, stream, elementOffset, RkMaskFormat.Bytes, mask, context, nameof(x), nameof(y), nameof(mask));
     }
 
     /// <summary>Dropout forward that also stores a bit-packed mask: element i is bit i % 32 of <c>packedMask[i / 32]</c>.</summary>
@@ -86,9 +92,9 @@ public static class Dropout
     public static void ForwardPacked(ReadOnlySpan<float> x, Span<float> y, Span<uint> packedMask, double p, PhiloxStream stream,
         ulong elementOffset = 0, CpuContext? context = null)
     {
-        CheckSameLength(x.Length, y.Length, nameof(y));
-        CheckSameLength(PackedMaskLength(x.Length), packedMask.Length, nameof(packedMask));
-        Run(x, y, p, stream, elementOffset, RkMaskFormat.Bits, System.Runtime.InteropServices.MemoryMarshal.AsBytes(packedMask), context);
+        ArgumentChecks.Length(y.Length, x.Length, nameof(y), "as many as 'x'");
+        ArgumentChecks.Length(packedMask.Length, PackedMaskLength(x.Length), nameof(packedMask), "one bit per element of 'x'");
+        Run(x, y, p, stream, elementOffset, RkMaskFormat.Bits, MemoryMarshal.AsBytes(packedMask), context, nameof(x), nameof(y), nameof(packedMask));
     }
 
     /// <summary>Backward by regenerating the mask from the stream (no mask memory, as FlashAttention does): <c>dx = keep ? dy * scale : +0</c>.</summary>
@@ -100,8 +106,8 @@ public static class Dropout
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null)
     {
-        CheckSameLength(dy.Length, dx.Length, nameof(dx));
-        RunBackward(dy, dx, p, stream, elementOffset, RkMaskFormat.None, ReadOnlySpan<byte>.Empty, context);
+        ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
+        RunBackward(dy, dx, p, stream, elementOffset, RkMaskFormat.None, ReadOnlySpan<byte>.Empty, context, nameof(dy), nameof(dx), nameof(dx));
     }
 
     /// <summary>Backward from a stored byte mask (nonzero = kept).</summary>
@@ -112,9 +118,9 @@ public static class Dropout
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<byte> mask, double p, CpuContext? context = null)
     {
-        CheckSameLength(dy.Length, dx.Length, nameof(dx));
-        CheckSameLength(dy.Length, mask.Length, nameof(mask));
-        RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bytes, mask, context);
+        ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
+        ArgumentChecks.Length(mask.Length, dy.Length, nameof(mask), "one byte per element of 'dy'");
+        RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bytes, mask, context, nameof(dy), nameof(dx), nameof(mask));
     }
 
     /// <summary>Backward from a stored bit-packed mask.</summary>
@@ -125,9 +131,9 @@ public static class Dropout
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static void BackwardPacked(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<uint> packedMask, double p, CpuContext? context = null)
     {
-        CheckSameLength(dy.Length, dx.Length, nameof(dx));
-        CheckSameLength(PackedMaskLength(dy.Length), packedMask.Length, nameof(packedMask));
-        RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bits, System.Runtime.InteropServices.MemoryMarshal.AsBytes(packedMask), context);
+        ArgumentChecks.Length(dx.Length, dy.Length, nameof(dx), "as many as 'dy'");
+        ArgumentChecks.Length(packedMask.Length, PackedMaskLength(dy.Length), nameof(packedMask), "one bit per element of 'dy'");
+        RunBackward(dy, dx, p, default, 0, RkMaskFormat.Bits, MemoryMarshal.AsBytes(packedMask), context, nameof(dy), nameof(dx), nameof(packedMask));
     }
 
     /// <summary>Only the keep mask, one byte per element.</summary>
@@ -139,10 +145,11 @@ public static class Dropout
     public static unsafe void Mask(Span<byte> mask, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null)
     {
         RkPhiloxStream native = stream.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (byte* m = mask)
         {
-            NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, mask.Length, RkMaskFormat.Bytes, m), nameof(p));
+            NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, mask.Length, RkMaskFormat.Bytes, m), nameof(p),
+                ("mask", nameof(mask)), ("p", nameof(p)), ("element_offset", nameof(elementOffset)), ("count", nameof(mask)));
         }
     }
 
@@ -156,46 +163,43 @@ public static class Dropout
     public static unsafe void MaskPacked(Span<uint> packedMask, int count, double p, PhiloxStream stream, ulong elementOffset = 0, CpuContext? context = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        CheckSameLength(PackedMaskLength(count), packedMask.Length, nameof(packedMask));
+        ArgumentChecks.Length(packedMask.Length, PackedMaskLength(count), nameof(packedMask), "one bit per element of 'count'");
         RkPhiloxStream native = stream.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (uint* m = packedMask)
         {
-            NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, count, RkMaskFormat.Bits, m), nameof(p));
+            NativeErrors.Check(NativeMethods.rk_dropout_mask(lease.Raw, &native, p, elementOffset, count, RkMaskFormat.Bits, m), nameof(p),
+                ("mask", nameof(packedMask)), ("p", nameof(p)), ("element_offset", nameof(elementOffset)), ("count", nameof(count)));
         }
     }
 
+    // The public method's names of x, y and the mask travel with them, so that an error the native checks find (an
+    // overlap, a device pointer) names the caller's parameter; p and elementOffset have the same names everywhere.
     private static unsafe void Run(ReadOnlySpan<float> x, Span<float> y, double p, PhiloxStream stream, ulong elementOffset,
-        RkMaskFormat format, Span<byte> mask, CpuContext? context)
+        RkMaskFormat format, Span<byte> mask, CpuContext? context, string xName, string yName, string maskName)
     {
         RkPhiloxStream native = stream.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* px = x)
         fixed (float* py = y)
         fixed (byte* pm = mask)
         {
-            NativeErrors.Check(NativeMethods.rk_dropout_forward(lease.Raw, &native, p, elementOffset, px, py, x.Length, format, pm), nameof(p));
+            NativeErrors.Check(NativeMethods.rk_dropout_forward(lease.Raw, &native, p, elementOffset, px, py, x.Length, format, pm), nameof(p),
+                ("y", yName), ("mask", maskName), ("x", xName), ("p", nameof(p)), ("element_offset", nameof(elementOffset)), ("count", xName));
         }
     }
 
     private static unsafe void RunBackward(ReadOnlySpan<float> dy, Span<float> dx, double p, PhiloxStream stream, ulong elementOffset,
-        RkMaskFormat format, ReadOnlySpan<byte> mask, CpuContext? context)
+        RkMaskFormat format, ReadOnlySpan<byte> mask, CpuContext? context, string dyName, string dxName, string maskName)
     {
         RkPhiloxStream native = stream.ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* pdy = dy)
         fixed (float* pdx = dx)
         fixed (byte* pm = mask)
         {
-            NativeErrors.Check(NativeMethods.rk_dropout_backward(lease.Raw, &native, p, elementOffset, pdy, pdx, dy.Length, format, pm), nameof(p));
-        }
-    }
-
-    private static void CheckSameLength(int expected, int actual, string name)
-    {
-        if (expected != actual)
-        {
-            throw new ArgumentException($"'{name}' has {actual} elements; {expected} are needed.", name);
+            NativeErrors.Check(NativeMethods.rk_dropout_backward(lease.Raw, &native, p, elementOffset, pdy, pdx, dy.Length, format, pm), nameof(p),
+                ("dx", dxName), ("mask", maskName), ("dy", dyName), ("p", nameof(p)), ("element_offset", nameof(elementOffset)), ("count", dyName));
         }
     }
 

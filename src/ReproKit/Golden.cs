@@ -48,7 +48,7 @@ public static class Golden
     {
         var (name, expected) = Info(index);
         byte* digest = stackalloc byte[65];
-        using (CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease())
+        using (ContextLease lease = (context ?? CpuContext.Shared).Lease())
         {
             NativeErrors.Check(NativeMethods.rk_golden_case_run(lease.Raw, index, digest, 65), nameof(index));
         }

@@ -49,10 +49,7 @@ public static class MonteCarloDropout
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 2);
         ArgumentNullException.ThrowIfNull(pass);
-        if (mean.Length != variance.Length)
-        {
-            throw new ArgumentException($"'variance' has {variance.Length} elements; 'mean' has {mean.Length}.", nameof(variance));
-        }
+        ArgumentChecks.Length(variance.Length, mean.Length, nameof(variance), "as many as 'mean'");
 
         var output = new float[mean.Length];
         var m = new double[mean.Length];

@@ -41,8 +41,10 @@ public sealed class Permutation
 
     /// <summary>perm(i): the element at position <paramref name="index"/> of the permuted order.</summary>
     /// <param name="index">A position in [0, N).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below N.</exception>
     public ulong Apply(ulong index)
     {
+        CheckBelowCount(index, nameof(index));
         Span<ulong> one = stackalloc ulong[1];
         Fill(one, index);
         return one[0];
@@ -50,8 +52,10 @@ public sealed class Permutation
 
     /// <summary>perm⁻¹(j): the position at which element <paramref name="value"/> appears.</summary>
     /// <param name="value">An element in [0, N).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is not below N.</exception>
     public ulong Invert(ulong value)
     {
+        CheckBelowCount(value, nameof(value));
         Span<ulong> one = stackalloc ulong[1];
         FillInverse(one, value);
         return one[0];
@@ -61,26 +65,41 @@ public sealed class Permutation
     /// <param name="destination">Receives the images; first + its length must not exceed N.</param>
     /// <param name="first">First position.</param>
     /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="first"/> is above N, or <paramref name="destination"/> is longer than the positions from it.</exception>
     public void Fill(Span<ulong> destination, ulong first = 0, CpuContext? context = null) => Run(destination, first, inverse: false, context);
 
     /// <summary>Writes perm⁻¹(first + k) into <c>destination[k]</c>.</summary>
     /// <param name="destination">Receives the positions; first + its length must not exceed N.</param>
     /// <param name="first">First element.</param>
     /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="first"/> is above N, or <paramref name="destination"/> is longer than the elements from it.</exception>
     public void FillInverse(Span<ulong> destination, ulong first = 0, CpuContext? context = null) => Run(destination, first, inverse: true, context);
 
     private unsafe void Run(Span<ulong> destination, ulong first, bool inverse, CpuContext? context)
     {
-        if (first > Count || (ulong)destination.Length > Count - first)
+        if (first > Count)
         {
-            throw new ArgumentOutOfRangeException(nameof(first), first,
+            throw new ArgumentOutOfRangeException(nameof(first), first, $"'first' passes the permutation's size {Count}.");
+        }
+
+        if ((ulong)destination.Length > Count - first)
+        {
+            throw new ArgumentOutOfRangeException(nameof(destination), destination.Length,
                 $"Positions {first} .. {first}+{destination.Length} pass the permutation's size {Count}.");
         }
 
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (ulong* d = destination)
         {
             NativeErrors.Check(NativeMethods.rk_permutation(lease.Raw, Count, Seed, Subsequence, inverse ? 1 : 0, first, d, destination.Length), nameof(destination));
+        }
+    }
+
+    private void CheckBelowCount(ulong position, string paramName)
+    {
+        if (position >= Count)
+        {
+            throw new ArgumentOutOfRangeException(paramName, position, $"'{paramName}' must be below the permutation's size {Count}.");
         }
     }
 }

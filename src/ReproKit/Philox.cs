@@ -17,20 +17,9 @@ public static class Philox
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rounds"/> is outside [1, 16].</exception>
     public static unsafe void Block(ReadOnlySpan<uint> counter, ReadOnlySpan<uint> key, Span<uint> output, int rounds = DefaultRounds)
     {
-        if (counter.Length != 4)
-        {
-            throw new ArgumentException($"The counter has {counter.Length} words; Philox4x32 takes 4.", nameof(counter));
-        }
-
-        if (key.Length != 2)
-        {
-            throw new ArgumentException($"The key has {key.Length} words; Philox4x32 takes 2.", nameof(key));
-        }
-
-        if (output.Length != 4)
-        {
-            throw new ArgumentException($"The output has {output.Length} words; Philox4x32 produces 4.", nameof(output));
-        }
+        ArgumentChecks.Length(counter.Length, 4, nameof(counter), "Philox4x32's counter words");
+        ArgumentChecks.Length(key.Length, 2, nameof(key), "Philox4x32's key words");
+        ArgumentChecks.Length(output.Length, 4, nameof(output), "Philox4x32's output words");
 
         if (rounds is < 1 or > 16)
         {
@@ -55,11 +44,7 @@ public static class Philox
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     public static unsafe void UniformFromWords(ReadOnlySpan<uint> words, Span<float> destination)
     {
-        if (words.Length != destination.Length)
-        {
-            throw new ArgumentException(
-                $"The destination has {destination.Length} elements but there are {words.Length} words.", nameof(destination));
-        }
+        ArgumentChecks.Length(destination.Length, words.Length, nameof(destination), "one per element of 'words'");
 
         ReproKitLibrary.EnsureLoaded();
         fixed (uint* w = words)

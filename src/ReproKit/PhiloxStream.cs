@@ -42,7 +42,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillUInt32(Span<uint> destination, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (uint* p = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_u32(lease.Raw, &native, p, destination.Length), nameof(destination));
@@ -59,7 +59,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillUniform(Span<float> destination, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* p = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_uniform(lease.Raw, &native, p, destination.Length), nameof(destination));
@@ -74,14 +74,17 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     /// <param name="low">Lower bound (finite).</param>
     /// <param name="high">Upper bound (finite, at least <paramref name="low"/>).</param>
     /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
-    /// <exception cref="ArgumentException">A bound is not finite or <paramref name="low"/> &gt; <paramref name="high"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// A bound is not finite (on that bound), or <paramref name="low"/> &gt; <paramref name="high"/>, or the width overflows
+    /// float32 (on <paramref name="high"/>).
+    /// </exception>
     public unsafe void FillUniform(Span<float> destination, float low, float high, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* p = destination)
         {
-            NativeErrors.Check(NativeMethods.rk_philox_fill_uniform_range(lease.Raw, &native, low, high, p, destination.Length), nameof(low));
+            NativeErrors.Check(NativeMethods.rk_philox_fill_uniform_range(lease.Raw, &native, low, high, p, destination.Length), UniformRangeFault(low, high));
         }
     }
 
@@ -94,14 +97,15 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     /// <param name="mean">Mean (finite).</param>
     /// <param name="standardDeviation">Standard deviation (finite, not negative).</param>
     /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
-    /// <exception cref="ArgumentException">A parameter is out of its domain.</exception>
+    /// <exception cref="ArgumentException">A parameter is out of its domain (named by <see cref="ArgumentException.ParamName"/>).</exception>
     public unsafe void FillNormal(Span<float> destination, float mean = 0f, float standardDeviation = 1f, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* p = destination)
         {
-            NativeErrors.Check(NativeMethods.rk_philox_fill_normal(lease.Raw, &native, mean, standardDeviation, p, destination.Length), nameof(standardDeviation));
+            NativeErrors.Check(NativeMethods.rk_philox_fill_normal(lease.Raw, &native, mean, standardDeviation, p, destination.Length),
+                NormalFault(mean, standardDeviation));
         }
     }
 
@@ -115,14 +119,18 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     /// <param name="a">Lower cut-off (absolute, like PyTorch's).</param>
     /// <param name="b">Upper cut-off, greater than <paramref name="a"/>.</param>
     /// <param name="context">The CPU context to run on; null for <see cref="CpuContext.Shared"/>.</param>
-    /// <exception cref="ArgumentException">A parameter is out of its domain.</exception>
+    /// <exception cref="ArgumentException">
+    /// A parameter is out of its domain (named by <see cref="ArgumentException.ParamName"/>; an interval that is empty or
+    /// holds no probability mass in float32 is reported on <paramref name="b"/>).
+    /// </exception>
     public unsafe void FillTruncatedNormal(Span<float> destination, float mean, float standardDeviation, float a, float b, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* p = destination)
         {
-            NativeErrors.Check(NativeMethods.rk_philox_fill_truncated_normal(lease.Raw, &native, mean, standardDeviation, a, b, p, destination.Length), nameof(standardDeviation));
+            NativeErrors.Check(NativeMethods.rk_philox_fill_truncated_normal(lease.Raw, &native, mean, standardDeviation, a, b, p, destination.Length),
+                TruncatedNormalFault(mean, standardDeviation, a, b));
         }
     }
 
@@ -137,7 +145,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillBernoulli(Span<byte> destination, double p, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (byte* d = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_bernoulli(lease.Raw, &native, p, d, destination.Length), nameof(p));
@@ -157,7 +165,7 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public unsafe void FillInt64(Span<long> destination, long low, long high, CpuContext? context = null)
     {
         RkPhiloxStream native = ToNative();
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (long* d = destination)
         {
             NativeErrors.Check(NativeMethods.rk_philox_fill_int64(lease.Raw, &native, low, high, d, destination.Length), nameof(high));
@@ -182,4 +190,19 @@ public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ul
     public override string ToString() => $"Philox(seed=0x{Seed:x}, subsequence={Subsequence}, offset={Offset})";
 
     internal RkPhiloxStream ToNative() => new() { Seed = Seed, Subsequence = Subsequence, Offset = Offset };
+
+    // The native checks of the distributions' parameters cover several parameters in one message ("needs finite low <=
+    // high ..."); these name the one at fault, for the ArgumentException's ParamName (see NativeErrors). Each is the
+    // first parameter, in order, that is invalid on its own; a relation between them (low > high, a >= b, a width or an
+    // interval float32 cannot hold) is reported on the last one.
+    internal static string UniformRangeFault(float low, float high) => float.IsFinite(low) ? nameof(high) : nameof(low);
+
+    internal static string NormalFault(float mean, float standardDeviation) =>
+        float.IsFinite(mean) ? nameof(standardDeviation) : nameof(mean);
+
+    internal static string TruncatedNormalFault(float mean, float standardDeviation, float a, float b) =>
+        !float.IsFinite(mean) ? nameof(mean)
+        : !(float.IsFinite(standardDeviation) && standardDeviation > 0) ? nameof(standardDeviation)
+        : !float.IsFinite(a) ? nameof(a)
+        : nameof(b);
 }

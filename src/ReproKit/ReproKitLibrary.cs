@@ -60,7 +60,7 @@ public static class ReproKitLibrary
         }
 
         int supported;
-        NativeErrors.Check(NativeMethods.rk_cpu_isa_supported((RkIsa)isa, &supported));
+        NativeErrors.Check(NativeMethods.rk_cpu_isa_supported((RkIsa)isa, &supported), nameof(isa));
         return supported != 0;
     }
 

@@ -34,7 +34,11 @@ public readonly record struct SampledToken(int Token, float Probability, float L
 /// </summary>
 public static class Sampler
 {
-    /// <summary>Largest vocabulary size plus one: V must be below 2^21.</summary>
+    /// <summary>
+    /// The largest vocabulary size, 2^21 - 1: a row holds 1 to 2^21 - 1 logits (the C API's <c>1 &lt;= vocab &lt; 2^21</c>;
+    /// the core's <c>kSampleMaxVocab</c> = 2^21 is the exclusive bound, so that a row's integer weights, each at most 2^43,
+    /// sum to less than 2^64).
+    /// </summary>
     public const int MaxVocabulary = (1 << 21) - 1;
 
     /// <summary>Samples one token per row of <paramref name="logits"/> (<paramref name="batch"/> rows, row r at <c>r * rowStride</c>).</summary>
@@ -50,9 +54,33 @@ public static class Sampler
     /// <param name="context">The CPU context; null for the shared one.</param>
     /// <param name="rowStride">Distance between rows in elements; 0 means <paramref name="vocabulary"/>.</param>
     /// <exception cref="ArgumentException">A length is wrong, a parameter is out of range, or a row holds NaN / +Inf / no finite logit (the message names the row).</exception>
-    public static unsafe void Sample(ReadOnlySpan<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
+    public static void Sample(ReadOnlySpan<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
         ReadOnlySpan<PhiloxStream> streams, Span<int> tokens, Span<float> probabilities = default, Span<float> logProbabilities = default,
-        Span<int> keptCounts = default, CpuContext? context = null, int rowStride = 0)
+        Span<int> keptCounts = default, CpuContext? context = null, int rowStride = 0) =>
+        SampleRows(logits, batch, vocabulary, parameters, streams, tokens, probabilities, logProbabilities, keptCounts, context, rowStride,
+            nameof(vocabulary), nameof(streams));
+
+    /// <summary>Samples one row.</summary>
+    /// <param name="logits">The row's logits (1 to 2^21 - 1 of them).</param>
+    /// <param name="parameters">Its parameters.</param>
+    /// <param name="stream">Its stream (words offset and offset + 1 are read).</param>
+    /// <param name="context">The CPU context; null for the shared one.</param>
+    /// <exception cref="ArgumentException">The row is empty or too long, a parameter is out of range, or the row holds NaN / +Inf / no finite logit.</exception>
+    public static SampledToken SampleOne(ReadOnlySpan<float> logits, SamplingParams parameters, PhiloxStream stream, CpuContext? context = null)
+    {
+        Span<int> token = stackalloc int[1];
+        Span<float> prob = stackalloc float[1];
+        Span<float> logprob = stackalloc float[1];
+        Span<int> kept = stackalloc int[1];
+        // The vocabulary is the row's length, and the one stream is the parameter 'stream'.
+        SampleRows(logits, 1, logits.Length, [parameters], [stream], token, prob, logprob, kept, context, 0, nameof(logits), nameof(stream));
+        return new SampledToken(token[0], prob[0], logprob[0], kept[0]);
+    }
+
+    // Sample, with the names under which the public method took the vocabulary and the streams (SampleOne has neither).
+    private static unsafe void SampleRows(ReadOnlySpan<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
+        ReadOnlySpan<PhiloxStream> streams, Span<int> tokens, Span<float> probabilities, Span<float> logProbabilities,
+        Span<int> keptCounts, CpuContext? context, int rowStride, string vocabularyName, string streamsName)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         if (rowStride == 0)
@@ -60,17 +88,20 @@ public static class Sampler
             rowStride = vocabulary;
         }
 
-        if (batch > 0 && (long)(batch - 1) * rowStride + vocabulary > logits.Length)
+        // The length of the logits only means something for a valid vocabulary and stride; the native checks report
+        // those (below), before they read any logit.
+        bool shapeValid = vocabulary is >= 1 and <= MaxVocabulary && rowStride >= vocabulary;
+        if (shapeValid && batch > 0 && (long)(batch - 1) * rowStride + vocabulary > logits.Length)
         {
             throw new ArgumentException($"{batch} rows of {vocabulary} logits with stride {rowStride} need {(long)(batch - 1) * rowStride + vocabulary} elements; the span has {logits.Length}.", nameof(logits));
         }
 
-        CheckLength(parameters.Length, batch, nameof(parameters));
-        CheckLength(streams.Length, batch, nameof(streams));
-        CheckLength(tokens.Length, batch, nameof(tokens));
-        CheckOptional(probabilities.Length, batch, nameof(probabilities));
-        CheckOptional(logProbabilities.Length, batch, nameof(logProbabilities));
-        CheckOptional(keptCounts.Length, batch, nameof(keptCounts));
+        ArgumentChecks.Length(parameters.Length, batch, nameof(parameters), OnePerRow);
+        ArgumentChecks.Length(streams.Length, batch, streamsName, OnePerRow);
+        ArgumentChecks.Length(tokens.Length, batch, nameof(tokens), OnePerRow);
+        ArgumentChecks.OptionalLength(probabilities.Length, batch, nameof(probabilities), OnePerRow);
+        ArgumentChecks.OptionalLength(logProbabilities.Length, batch, nameof(logProbabilities), OnePerRow);
+        ArgumentChecks.OptionalLength(keptCounts.Length, batch, nameof(keptCounts), OnePerRow);
         CheckNoOverlap(logits, streams, tokens, probabilities, logProbabilities, keptCounts);
 
         // Small batches use the stack; no managed allocation per call up to 64 rows.
@@ -81,7 +112,7 @@ public static class Sampler
         }
 
         ReadOnlySpan<RkPhiloxStream> nativeStreams = MemoryMarshal.Cast<PhiloxStream, RkPhiloxStream>(streams);
-        using CpuContext.HandleLease lease = (context ?? CpuContext.Shared).Lease();
+        using ContextLease lease = (context ?? CpuContext.Shared).Lease();
         fixed (float* l = logits)
         fixed (RkSamplingParams* p = nativeParams)
         fixed (RkPhiloxStream* s = nativeStreams)
@@ -90,23 +121,13 @@ public static class Sampler
         fixed (float* lp = logProbabilities)
         fixed (int* kc = keptCounts)
         {
-            NativeErrors.Check(NativeMethods.rk_sample(lease.Raw, l, batch, vocabulary, rowStride, p, s, t, pr, lp, kc), nameof(logits));
+            // rk_sample's argument names, outputs first (see NativeErrors). Row errors name "params[R]..." or
+            // "logits[R][I]"; the others ("no finite logit") fall back to logits.
+            NativeErrors.Check(NativeMethods.rk_sample(lease.Raw, l, batch, vocabulary, rowStride, p, s, t, pr, lp, kc), nameof(logits),
+                ("tokens", nameof(tokens)), ("probs", nameof(probabilities)), ("logprobs", nameof(logProbabilities)),
+                ("kept_counts", nameof(keptCounts)), ("params", nameof(parameters)), ("streams", streamsName), ("logits", nameof(logits)),
+                ("vocab", vocabularyName), ("row_stride", nameof(rowStride)), ("batch", nameof(batch)));
         }
-    }
-
-    /// <summary>Samples one row.</summary>
-    /// <param name="logits">The row's logits.</param>
-    /// <param name="parameters">Its parameters.</param>
-    /// <param name="stream">Its stream (words offset and offset + 1 are read).</param>
-    /// <param name="context">The CPU context; null for the shared one.</param>
-    public static SampledToken SampleOne(ReadOnlySpan<float> logits, SamplingParams parameters, PhiloxStream stream, CpuContext? context = null)
-    {
-        Span<int> token = stackalloc int[1];
-        Span<float> prob = stackalloc float[1];
-        Span<float> logprob = stackalloc float[1];
-        Span<int> kept = stackalloc int[1];
-        Sample(logits, 1, logits.Length, [parameters], [stream], token, prob, logprob, kept, context);
-        return new SampledToken(token[0], prob[0], logprob[0], kept[0]);
     }
 
     // The rows run in parallel, so an output that overlaps an input or another output would be a data race (and
@@ -141,21 +162,8 @@ public static class Sampler
         }
     }
 
-    private static void CheckLength(int actual, int expected, string name)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"'{name}' has {actual} entries; the batch has {expected} rows.", name);
-        }
-    }
-
-    private static void CheckOptional(int actual, int expected, string name)
-    {
-        if (actual != 0 && actual != expected)
-        {
-            throw new ArgumentException($"'{name}' has {actual} entries; pass {expected} (one per row) or none.", name);
-        }
-    }
+    // Where the per-row arguments' length comes from, for the messages of ArgumentChecks.
+    internal const string OnePerRow = "one per row of the batch";
 }
 
 /// <summary>
@@ -184,10 +192,7 @@ public sealed class GenerationStreams
     /// <param name="destination">Receives one stream per request.</param>
     public void NextStep(ReadOnlySpan<long> requestIds, Span<PhiloxStream> destination)
     {
-        if (destination.Length != requestIds.Length)
-        {
-            throw new ArgumentException($"'destination' has {destination.Length} entries for {requestIds.Length} requests.", nameof(destination));
-        }
+        ArgumentChecks.Length(destination.Length, requestIds.Length, nameof(destination), "one per request");
 
         for (int i = 0; i < requestIds.Length; i++)
         {

@@ -80,6 +80,7 @@ public static class WeightInit
     {
         double std = KaimingStd(weights.Length, shape, a, mode, nonlinearity);
         float bound = (float)(Math.Sqrt(3.0) * std);
+        CheckScale(bound, nameof(a), a);
         stream.FillUniform(weights, -bound, bound, context);
         return bound;
     }
@@ -97,6 +98,7 @@ public static class WeightInit
         FanMode mode = FanMode.FanIn, Nonlinearity nonlinearity = Nonlinearity.LeakyRelu, CpuContext? context = null)
     {
         float std = (float)KaimingStd(weights.Length, shape, a, mode, nonlinearity);
+        CheckScale(std, nameof(a), a);
         stream.FillNormal(weights, 0f, std, context);
         return std;
     }
@@ -112,6 +114,7 @@ public static class WeightInit
     {
         double std = XavierStd(weights.Length, shape, gain);
         float bound = (float)(Math.Sqrt(3.0) * std);
+        CheckScale(bound, nameof(gain), gain);
         stream.FillUniform(weights, -bound, bound, context);
         return bound;
     }
@@ -126,12 +129,18 @@ public static class WeightInit
     public static float XavierNormal(Span<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double gain = 1.0, CpuContext? context = null)
     {
         float std = (float)XavierStd(weights.Length, shape, gain);
+        CheckScale(std, nameof(gain), gain);
         stream.FillNormal(weights, 0f, std, context);
         return std;
     }
 
     private static double KaimingStd(int length, ReadOnlySpan<long> shape, double a, FanMode mode, Nonlinearity nonlinearity)
     {
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Not a FanMode value.");
+        }
+
         var (fanIn, fanOut) = CheckedFans(length, shape);
         long fan = mode == FanMode.FanIn ? fanIn : fanOut;
         if (fan == 0)
@@ -151,6 +160,17 @@ public static class WeightInit
         }
 
         return gain * Math.Sqrt(2.0 / (fanIn + fanOut));
+    }
+
+    // The bound or standard deviation that the fill receives: a NaN, infinite or negative one can only come from the
+    // parameter that scales it (a NaN slope, a negative or huge gain), so that parameter is reported, not the fill's.
+    private static void CheckScale(float scale, string paramName, double value)
+    {
+        if (!(float.IsFinite(scale) && scale >= 0))
+        {
+            throw new ArgumentOutOfRangeException(paramName, value,
+                $"'{paramName}' gives a bound or standard deviation ({scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}) that is not a finite, non-negative float32.");
+        }
     }
 
     private static (long, long) CheckedFans(int length, ReadOnlySpan<long> shape)

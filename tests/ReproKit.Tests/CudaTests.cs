@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using ReproKit.Cli;
+using ReproKit.Interop;
 
 namespace ReproKit.Tests;
 
@@ -124,6 +126,33 @@ public class CudaTests
     }
 
     [Test]
+    public unsafe void AnUndisposedContextIsQueuedByTheFinalizerAndReleasedAtTheNextCreation()
+    {
+        // The path DisposalAndErrorTests checks with a deferring CpuContext, taken by a real CudaContext.
+        DeferredRelease.Drain();
+        nint raw = CreateAndDrop();
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        var info = new RkContextInfo { StructSize = (uint)sizeof(RkContextInfo) };
+        Assert.That(DeferredRelease.Contains(raw), Is.True, "the finalizer queued the handle");
+        Assert.That(NativeMethods.rk_context_get_info(raw, &info), Is.EqualTo(RkStatus.Ok), "and did not release it");
+        new CudaContext(0).Dispose();
+        Assert.That(DeferredRelease.Contains(raw), Is.False);
+        Assert.That(NativeMethods.rk_context_get_info(raw, &info), Is.EqualTo(RkStatus.InvalidHandle), "the next creation released it");
+
+        // Disposed explicitly, a CUDA context is released at once, on the disposing thread.
+        var disposed = new CudaContext(0);
+        nint raw2 = disposed.DangerousRawHandle;
+        disposed.Dispose();
+        Assert.That(DeferredRelease.Count, Is.Zero);
+        Assert.That(NativeMethods.rk_context_get_info(raw2, &info), Is.EqualTo(RkStatus.InvalidHandle));
+    }
+
+    [Test]
     public void CliVerifiesAndBenchmarksTheDevice()
     {
         var stdout = new StringWriter();
@@ -134,6 +163,18 @@ public class CudaTests
         Assert.That(CliApp.Run(["bench", "dropout", "--device", "cuda:0", "--count", "4096", "--repeat", "1", "--json"], bench, stderr), Is.Zero, stderr.ToString());
         Assert.That(bench.ToString(), Does.Contain("\"device\": \"cuda:0\""));
         Assert.That(CliApp.Run(["bench", "rand", "--device", "cuda", "--count", "64"], new StringWriter(), new StringWriter()), Is.EqualTo(CliApp.ExitUsage));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nint CreateAndDrop()
+    {
+        var context = new CudaContext(0);
+        using (DeviceBuffer<uint> words = context.Allocate<uint>(8))
+        {
+            CudaOperations.FillUInt32(new PhiloxStream(1), words);
+        }
+
+        return context.DangerousRawHandle;
     }
 }
 

@@ -280,7 +280,7 @@ public class DisposalAndErrorTests
         var big = new Conv2dDescriptor(256, 256, 256, 256, 1, 1, 1);
         Assert.That(big.InputLength, Is.EqualTo(1L << 32));
         Assert.That(Assert.Throws<ArgumentException>(() => Conv2d.Forward(big, new float[16], new float[big.WeightLength], default, new float[16]))!.Message,
-            Does.Contain("needs 4294967296"));
+            Does.Contain("4294967296 are needed"));
 
         Assert.Throws<ArgumentOutOfRangeException>(() => DataSplits.ShuffledIndices((long)Array.MaxLength + 1, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => DataSplits.ShuffledIndices(-1, 1));

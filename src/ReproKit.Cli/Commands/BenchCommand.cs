@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ReproKit.Cli.Bench;
 
 namespace ReproKit.Cli.Commands;
 
@@ -29,8 +29,6 @@ internal static class BenchCommand
         new("--algo", "A", "conv2d: one forward algorithm (auto|direct|implicit-gemm|winograd-2x3|winograd-4x3|fft)"),
         .. BackendOptions.Specs,
     ];
-
-    private sealed record Case(string Name, Action Run, Func<string> Digest);
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {
@@ -140,71 +138,7 @@ internal static class BenchCommand
             return SampleBench.Run(vocabs, batches, repeat, json, context, stdout);
         }
 
-        var stream = new PhiloxStream(Seed: 42);
-        var words = new uint[count];
-        var floats = new float[count];
-        var bytes = new byte[count];
-        var longs = new long[count];
-        var ulongs = new ulong[count];
-        var perm = new Permutation((ulong)count, 42);
-        var input = new float[count];
-        if (op == "dropout")
-        {
-            stream.FillNormal(input, 0f, 1f, context);
-        }
-
-        var packed = new uint[Dropout.PackedMaskLength(count)];
-        Case[] cases = op == "dropout"
-        ?
-        [
-            new("forward", () => Dropout.Forward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
-            new("forward+bits", () => Dropout.ForwardPacked(input, floats, packed, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
-            new("forward+bytes", () => Dropout.Forward(input, floats, bytes, 0.1, stream, context: context), () => OutputDigest.Sha256<byte>(bytes)),
-            new("backward-regen", () => Dropout.Backward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
-            new("backward-bits", () => Dropout.BackwardPacked(input, floats, packed, 0.1, context), () => OutputDigest.Sha256<float>(floats)),
-            new("mask-bits", () => Dropout.MaskPacked(packed, count, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
-        ]
-        :
-        [
-            new("u32", () => stream.FillUInt32(words, context), () => OutputDigest.Sha256<uint>(words)),
-            new("uniform", () => stream.FillUniform(floats, context), () => OutputDigest.Sha256<float>(floats)),
-            new("uniform-range", () => stream.FillUniform(floats, -0.5f, 0.5f, context), () => OutputDigest.Sha256<float>(floats)),
-            new("normal", () => stream.FillNormal(floats, 0f, 1f, context), () => OutputDigest.Sha256<float>(floats)),
-            new("truncnormal", () => stream.FillTruncatedNormal(floats, 0f, 1f, -2f, 2f, context), () => OutputDigest.Sha256<float>(floats)),
-            new("bernoulli", () => stream.FillBernoulli(bytes, 0.3, context), () => OutputDigest.Sha256<byte>(bytes)),
-            new("int", () => stream.FillInt64(longs, -1000, 1000, context), () => OutputDigest.Sha256<long>(longs)),
-            new("perm", () => perm.Fill(ulongs, 0, context), () => OutputDigest.Sha256<ulong>(ulongs)),
-        ];
-
-        var results = new List<(string Name, double Seconds, string Digest)>();
-        foreach (Case c in cases)
-        {
-            Progress.Step($"bench {op}: {c.Name}");
-            double best = BenchTiming.Best(repeat, c.Run);
-            results.Add((c.Name, best, c.Digest()));
-        }
-
-        Progress.Done();
-        if (json)
-        {
-            BenchTiming.WriteJson(stdout, op, context, results, (w, r) =>
-            {
-                w.WriteString("name", r.Name);
-                w.WriteNumber("seconds", r.Seconds);
-                w.WriteNumber("gvaluesPerSecond", count / r.Seconds / 1e9);
-                w.WriteString("sha256", r.Digest);
-            }, w => w.WriteNumber("count", count));
-            return CliApp.ExitOk;
-        }
-
-        stdout.WriteLine($"bench {op}: {count:N0} values, best of {repeat}; ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s); {ReproKitLibrary.CpuDescription}");
-        stdout.WriteLine($"{"case",-15} {"G values/s",10} {"ms",9}  sha256");
-        foreach (var (name, seconds, digest) in results)
-        {
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-15} {count / seconds / 1e9,10:F3} {seconds * 1e3,9:F2}  {digest[..16]}..."));
-        }
-
-        return CliApp.ExitOk;
+        return RandAndDropoutBench.Run(op, count, repeat, json, context, stdout);
     }
 
     private static int[] IntList(ArgReader args, string name, int[] defaults)

@@ -20,18 +20,18 @@ internal static class BenchReportCommand
     internal static int Run(ArgReader args, TextWriter stdout)
     {
         List<BenchInput> inputs = BenchResults.Load(args.Strings("files"));
-        List<BenchOpGroup> ops = BenchReport.Analyse(inputs);
+        List<BenchOpGroup> ops = BenchAnalysis.Analyse(inputs);
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         string html = args.String("--out")!;
-        File.WriteAllText(html, BenchReport.Html(inputs, ops), utf8);
+        File.WriteAllText(html, BenchHtml.Page(inputs, ops), utf8);
         stdout.WriteLine($"wrote {html}: {inputs.Count} file(s), {ops.Count} operation(s), {ops.Sum(o => o.Cases.Count)} case(s)");
         if (args.String("--svg") is { } svg)
         {
-            File.WriteAllText(svg, BenchReport.SvgFile(ops), utf8);
+            File.WriteAllText(svg, BenchSvg.Document(ops), utf8);
             stdout.WriteLine($"wrote {svg}");
         }
 
-        stdout.WriteLine(BenchReport.Summary(ops, inputs.Count));
-        return BenchReport.Failures(ops).Count == 0 ? CliApp.ExitOk : CliApp.ExitFailure;
+        stdout.WriteLine(BenchAnalysis.Summary(ops, inputs.Count));
+        return BenchAnalysis.Failures(ops).Count == 0 ? CliApp.ExitOk : CliApp.ExitFailure;
     }
 }

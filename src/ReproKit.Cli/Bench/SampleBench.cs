@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 
-namespace ReproKit.Cli.Commands;
+namespace ReproKit.Cli.Bench;
 
 /// <summary>
 /// <c>reprokit bench sample</c>: time per batch for each vocabulary size, batch size and parameter set, beside the time

@@ -1,6 +1,7 @@
 using System.Globalization;
+using ReproKit.Cli.Commands;
 
-namespace ReproKit.Cli.Commands;
+namespace ReproKit.Cli.Bench;
 
 /// <summary>
 /// <c>reprokit bench conv2d [--shape N,C,H,W,K,R,S[,stride,pad,dilation,groups]] [--algo A] [--json]</c>: GFLOP/s of

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace ReproKit.Cli.Commands;
+namespace ReproKit.Cli.Bench;
 
 /// <summary>What every bench command shares: the timing rule (one warm-up run, then the best of <c>repeat</c>) and the JSON envelope.</summary>
 internal static class BenchTiming

@@ -1,6 +1,7 @@
 using System.Globalization;
+using ReproKit.Cli.Commands;
 
-namespace ReproKit.Cli.Commands;
+namespace ReproKit.Cli.Bench;
 
 /// <summary>
 /// <c>reprokit bench &lt;op&gt; --device cuda:N</c>: the CPU benchmarks' cases on a CUDA device, with the same case names,

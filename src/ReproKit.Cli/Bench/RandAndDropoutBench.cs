@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace ReproKit.Cli.Bench;
+
+/// <summary>
+/// <c>reprokit bench rand</c> and <c>reprokit bench dropout</c> on the CPU: G values/s of each fill or dropout pass over
+/// <c>count</c> values, with the digest of each output.
+/// </summary>
+internal static class RandAndDropoutBench
+{
+    private sealed record Case(string Name, Action Run, Func<string> Digest);
+
+    /// <summary>Runs the cases of <paramref name="op"/> ("rand" or "dropout") and prints a table or the JSON envelope.</summary>
+    internal static int Run(string op, int count, int repeat, bool json, CpuContext context, TextWriter stdout)
+    {
+        var stream = new PhiloxStream(Seed: 42);
+        var words = new uint[count];
+        var floats = new float[count];
+        var bytes = new byte[count];
+        var longs = new long[count];
+        var ulongs = new ulong[count];
+        var perm = new Permutation((ulong)count, 42);
+        var input = new float[count];
+        if (op == "dropout")
+        {
+            stream.FillNormal(input, 0f, 1f, context);
+        }
+
+        var packed = new uint[Dropout.PackedMaskLength(count)];
+        Case[] cases = op == "dropout"
+        ?
+        [
+            new("forward", () => Dropout.Forward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
+            new("forward+bits", () => Dropout.ForwardPacked(input, floats, packed, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
+            new("forward+bytes", () => Dropout.Forward(input, floats, bytes, 0.1, stream, context: context), () => OutputDigest.Sha256<byte>(bytes)),
+            new("backward-regen", () => Dropout.Backward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
+            new("backward-bits", () => Dropout.BackwardPacked(input, floats, packed, 0.1, context), () => OutputDigest.Sha256<float>(floats)),
+            new("mask-bits", () => Dropout.MaskPacked(packed, count, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
+        ]
+        :
+        [
+            new("u32", () => stream.FillUInt32(words, context), () => OutputDigest.Sha256<uint>(words)),
+            new("uniform", () => stream.FillUniform(floats, context), () => OutputDigest.Sha256<float>(floats)),
+            new("uniform-range", () => stream.FillUniform(floats, -0.5f, 0.5f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("normal", () => stream.FillNormal(floats, 0f, 1f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("truncnormal", () => stream.FillTruncatedNormal(floats, 0f, 1f, -2f, 2f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("bernoulli", () => stream.FillBernoulli(bytes, 0.3, context), () => OutputDigest.Sha256<byte>(bytes)),
+            new("int", () => stream.FillInt64(longs, -1000, 1000, context), () => OutputDigest.Sha256<long>(longs)),
+            new("perm", () => perm.Fill(ulongs, 0, context), () => OutputDigest.Sha256<ulong>(ulongs)),
+        ];
+
+        var results = new List<(string Name, double Seconds, string Digest)>();
+        foreach (Case c in cases)
+        {
+            Progress.Step($"bench {op}: {c.Name}");
+            double best = BenchTiming.Best(repeat, c.Run);
+            results.Add((c.Name, best, c.Digest()));
+        }
+
+        Progress.Done();
+        if (json)
+        {
+            BenchTiming.WriteJson(stdout, op, context, results, (w, r) =>
+            {
+                w.WriteString("name", r.Name);
+                w.WriteNumber("seconds", r.Seconds);
+                w.WriteNumber("gvaluesPerSecond", count / r.Seconds / 1e9);
+                w.WriteString("sha256", r.Digest);
+            }, w => w.WriteNumber("count", count));
+            return CliApp.ExitOk;
+        }
+
+        stdout.WriteLine($"bench {op}: {count:N0} values, best of {repeat}; ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s); {ReproKitLibrary.CpuDescription}");
+        stdout.WriteLine($"{"case",-15} {"G values/s",10} {"ms",9}  sha256");
+        foreach (var (name, seconds, digest) in results)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-15} {count / seconds / 1e9,10:F3} {seconds * 1e3,9:F2}  {digest[..16]}..."));
+        }
+
+        return CliApp.ExitOk;
+    }
+}

@@ -129,13 +129,6 @@ struct SampleRow {
         for (uint32_t j = 0; j < W; ++j) s += a[j];
         return s;
     }
-    static float lane_max(F v) {
-        alignas(64) float a[W];
-        I::fstore(a, v);
-        float m = a[0];
-        for (uint32_t j = 1; j < W; ++j) m = a[j] > m ? a[j] : m;
-        return m;
-    }
     // The exact mass (sum of weights) of the lanes of e selected by `sel`, accumulated in 32-bit halves.
     struct MassAcc {
         U hi = I::usplat(0), lo = I::usplat(0), cnt = I::usplat(0);
@@ -204,7 +197,7 @@ struct SampleRow {
     // the k-th largest l: the buffer holds every value seen that is > theta, where at least k values seen
     // are >= theta; when it fills, theta becomes its k-th largest value and only the values above stay
     // (fewer than k, whatever the ties), so each element costs O(1) amortised.
-    struct TopK {
+    struct TopKFilter {
         float* buf;      // capacity cap: values
         uint32_t* idx;   // capacity cap: their indices (ascending)
         float* tmp;      // capacity cap (order keys)
@@ -216,11 +209,11 @@ struct SampleRow {
         float theta = -sampling_detail::kInf;
 
         // The k-th largest buffered value (k <= n).
-        float kth_largest() const {
+        float kth_largest_buffered() const {
             return sampling_detail::kth_largest_small(buf, n, k, reinterpret_cast<uint32_t*>(tmp));
         }
-        // Keeps the entries with value > t (strict) or >= t, in order.
-        void keep_at_least_above(float t, bool inclusive = false) {
+        // Keeps the entries with value > t (or >= t when inclusive), in order.
+        void keep_above(float t, bool inclusive = false) {
             uint32_t m = 0;
             for (uint32_t j = 0; j < n; ++j)
                 if (buf[j] > t || (inclusive && buf[j] == t)) idx[m] = idx[j], buf[m++] = buf[j];
@@ -247,9 +240,9 @@ struct SampleRow {
                 --left;
                 if (nn == cap) {  // cut: theta <- the k-th largest; keep the values above (fewer than k)
                     n = nn;
-                    theta = kth_largest();
+                    theta = kth_largest_buffered();
                     cut = true;
-                    keep_at_least_above(theta);
+                    keep_above(theta);
                     nn = n;
                     th = theta;
                     if (!(x > th)) return;
@@ -272,8 +265,8 @@ struct SampleRow {
         // When every kept logit (>= keep_from) is buffered, the kept list is the buffer cut to them.
         bool holds_all_from(float keep_from) const { return !gave_up && (!cut || keep_from > theta); }
         // The k-th largest logit, or -FLT_MAX when fewer than k logits are finite (every finite one is kept).
-        float kth() {
-            if (n >= k) return kth_largest();
+        float kth_largest_logit() {
+            if (n >= k) return kth_largest_buffered();
             return cut ? theta : sampling_detail::kLowest;
         }
     };
@@ -287,7 +280,7 @@ struct SampleRow {
     static constexpr uint32_t kGroupPathMaxVocab = 1u << 17;
     static constexpr uint32_t kAcc = kGroups / W;
     template <bool Filter>
-    static bool pass1(const float* l, uint32_t vocab, TopK* topk, core::SampleResult& out, float& lmax,
+    static bool pass1(const float* l, uint32_t vocab, TopKFilter* filter, core::SampleResult& out, float& lmax,
                       float* groups = nullptr) {
         using namespace sampling_detail;
         static_assert(kGroups % W == 0, "whole vectors per group step");
@@ -305,10 +298,10 @@ struct SampleRow {
             }
             bad = I::mor(bad, I::mnot(finite));  // NaN or +Inf
             if constexpr (Filter) {
-                const F th = I::fsplat(topk->theta);
+                const F th = I::fsplat(filter->theta);
                 M any = I::fgt(I::fload(l + i), th);
                 for (uint32_t q = 1; q < kAcc; ++q) any = I::mor(any, I::fgt(I::fload(l + i + q * W), th));
-                if (I::mask_bits(any)) topk->push_chunk(l, i, kGroups);
+                if (I::mask_bits(any)) filter->push_chunk(l, i, kGroups);
             }
         }
         float best = -kInf;
@@ -321,7 +314,7 @@ struct SampleRow {
             }
         }
         bool bad_any = I::mask_bits(bad) != 0;
-        if constexpr (Filter) topk->push_chunk(l, i, vocab - i);
+        if constexpr (Filter) filter->push_chunk(l, i, vocab - i);
         for (; i < vocab; ++i) {
             const float x = l[i];
             bad_any |= !(x < kInf);
@@ -712,13 +705,13 @@ struct SampleRow {
                     keep_from = t == sampling_detail::kLowest ? t : core::lowest_logit_with_same_scale(t, temp);
                 }
             } else if (k <= vocab / 16) {  // the filter, unless the order defeats it
-                TopK topk{sc.val, sc.idx, sc.dense, k, std::min(vocab, std::max(4 * k, 64u)), vocab / 8};
-                if (!pass1<true>(l, vocab, &topk, out, lmax) || !scaled_max(l, vocab, lmax, temp, out, m)) return;
-                t = topk.gave_up ? kth_largest_radix(l, vocab, k, sc.hist) : topk.kth();
+                TopKFilter filter{sc.val, sc.idx, sc.dense, k, std::min(vocab, std::max(4 * k, 64u)), vocab / 8};
+                if (!pass1<true>(l, vocab, &filter, out, lmax) || !scaled_max(l, vocab, lmax, temp, out, m)) return;
+                t = filter.gave_up ? kth_largest_radix(l, vocab, k, sc.hist) : filter.kth_largest_logit();
                 keep_from = t == sampling_detail::kLowest ? t : core::lowest_logit_with_same_scale(t, temp);
-                if (topk.holds_all_from(keep_from)) {
-                    topk.keep_at_least_above(keep_from, true);
-                    return kept_list(topk.n);
+                if (filter.holds_all_from(keep_from)) {
+                    filter.keep_above(keep_from, true);
+                    return kept_list(filter.n);
                 }
             } else {
                 if (!pass1<false>(l, vocab, nullptr, out, lmax) || !scaled_max(l, vocab, lmax, temp, out, m)) return;

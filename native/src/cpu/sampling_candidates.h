@@ -53,6 +53,15 @@ struct SampleCandidates {
         return n;
     }
 
+    // Keeps the entries of the list sc.idx / sc.val [0, n) (logits) with l >= keep_from, in order; returns
+    // their number.
+    static uint32_t keep_logits_from(const core::SampleScratch& sc, uint32_t n, float keep_from) {
+        uint32_t kept = 0;
+        for (uint32_t j = 0; j < n; ++j)
+            if (sc.val[j] >= keep_from) sc.idx[kept] = sc.idx[j], sc.val[kept++] = sc.val[j];
+        return kept;
+    }
+
     // The list of tokens with e >= theta (ascending) from a dense row, with e and w.
     static uint32_t gather(const float* e, uint32_t vocab, float theta, const core::SampleScratch& sc) {
         const F th = I::fsplat(theta);
@@ -111,6 +120,45 @@ struct SampleCandidates {
         uint32_t j = 0;
         while ((cum += sc.w[j]) <= r) ++j;
         sampling_detail::set_drawn(out, sc.idx[j], sc.w[j], mass, kept);
+    }
+
+    // ---- Rows sampled from a list -------------------------------------------------------------------
+
+    // The whole kept set of a top-k row as the list sc.idx / sc.val [0, n) (logits): e and w for it, the
+    // total W (top-p needs the mass of every top-k-kept token), then the list stage.
+    static void sample_logit_list(const core::SampleScratch& sc, uint32_t n, float m, const core::SampleParams& p,
+                                  const core::PhiloxStream& stream, core::SampleResult& out, uint8_t* kept_mask) {
+        exp_list(sc.val, n, p.temperature, m);
+        uint64_t total = 0;
+        for (uint32_t j = 0; j < n; ++j) total += sc.w[j] = core::sample_weight(sc.val[j]);
+        list_stage(sc, n, total, p, stream, out, kept_mask);
+    }
+
+    // Min-p without top-p: the list of the tokens whose e can reach min_p (and l >= keep_from, the top-k
+    // threshold; -Inf without top-k), then the list stage. W is not needed (p = 1), so e is computed for
+    // the candidates only.
+    static void sample_min_p_candidates(const float* l, uint32_t vocab, float m, float keep_from,
+                                        const core::SampleParams& p, const core::PhiloxStream& stream,
+                                        const core::SampleScratch& sc, core::SampleResult& out, uint8_t* kept_mask) {
+        const float temp = p.temperature;
+        // e >= fmin needs s - m >= ln(fmin) - 2^-22 (rk_expf is within 2^-23 relative for normal
+        // results); rk_logf(fmin) - 2^-10 is below that. Subnormal fmin: no bound. Top-k: l >= keep_from.
+        const float fmin = core::float_at_least(p.min_p);
+        const float bound = fmin >= 0x1p-126f ? core::sample_logprob(fmin) - 0x1p-10f : -sampling_detail::kInf;
+        const F t = I::fsplat(temp), mv = I::fsplat(m), bv = I::fsplat(bound), kf = I::fsplat(keep_from);
+        uint32_t n = 0, i = 0;
+        for (; i + W <= vocab; i += W) {
+            const F x = I::fload(l + i);
+            const M cand = I::mand(I::fge(I::fsub(core::sample_scale<I>(x, t), mv), bv), I::fge(x, kf));
+            const uint32_t bits = I::mask_bits(cand);
+            if (bits) sampling_detail::for_each_bit(bits, [&](uint32_t j) { sc.idx[n] = i + j, sc.val[n++] = l[i + j]; });
+        }
+        for (; i < vocab; ++i)
+            if (core::sample_scale<core::ScalarLanes>(l[i], temp) - m >= bound && l[i] >= keep_from)
+                sc.idx[n] = i, sc.val[n++] = l[i];
+        exp_list(sc.val, n, temp, m);
+        for (uint32_t j = 0; j < n; ++j) sc.w[j] = core::sample_weight(sc.val[j]);
+        list_stage(sc, n, 0, p, stream, out, kept_mask);
     }
 };
 

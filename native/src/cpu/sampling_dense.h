@@ -3,8 +3,8 @@
 // One vector pass computes e for every token and the exact weight mass of each block of kSampleBlock
 // tokens; without top-p the draw walks those block masses, then one block. With top-p, the crossing e
 // value comes from a radix selection on e's bits with weight-mass histograms, then the exact kept mass
-// of each block and the draw in one block. Weights are summed in 32-bit halves (core::
-// sample_weight_parts), exact and order-free, so the vector width and the block walk never reach a bit.
+// of each block and the draw in one block. Weights are summed exactly in 32-bit halves
+// (core::sample_weight_parts), so neither the vector width nor the order of the sums reaches a bit.
 #pragma once
 
 #include <algorithm>
@@ -84,6 +84,14 @@ struct SampleDense {
 
     // ---- Top-p ---------------------------------------------------------------------------------------
 
+    // The smallest float e that a token of weight >= the top-p crossing weight can have, for the mass
+    // target P = top_p_mass(p, W). Every such token has w >= v0 = floor((W - P) / positive) + 1: the
+    // tokens below v0 weigh at most positive * (v0 - 1) <= W - P, so mass(w >= v0) >= P.
+    static float top_p_candidate_floor(uint64_t target, uint64_t total, uint32_t positive) {
+        const uint64_t v0 = (total - target) / positive + 1;
+        return core::float_at_least(static_cast<double>(v0) * 0x1p-43);
+    }
+
     // One radix level over the e values in [lo, hi): the weight mass per digit (bits >> Shift) & 1023, in
     // four interleaved histograms of kDigits entries (so that equal digits do not chain their updates;
     // entry 1024 collects the lanes outside the range), merged into hist[0, 1024). Vectors with a lane
@@ -116,10 +124,7 @@ struct SampleDense {
                             const core::SampleParams& p, const core::PhiloxStream& stream,
                             const core::SampleScratch& sc, core::SampleResult& out, uint8_t* kept_mask) {
         const uint64_t target = core::top_p_mass(p.top_p, total);
-        // Every token of weight >= the crossing weight has w >= v0 = floor((W - P) / positive) + 1: the
-        // tokens below v0 weigh at most positive * (v0 - 1) <= W - P, so mass(w >= v0) >= P.
-        const uint64_t v0 = (total - target) / positive + 1;
-        const float theta = core::float_at_least(static_cast<double>(v0) * 0x1p-43);
+        const float theta = top_p_candidate_floor(target, total, positive);
         // Three levels of 10 bits of e's bits (e <= 1: bit 31 is 0).
         uint64_t need = target, above = 0;
         uint32_t prefix = 0;
@@ -193,6 +198,25 @@ struct SampleDense {
                 return true;
             }
         }
+    }
+
+    // ---- No filter -----------------------------------------------------------------------------------
+
+    // The draw over every token of a row that exp_dense processed (e, block masses, total W, positive
+    // weights): the block masses, then one block.
+    static void draw_unfiltered(const float* e, uint32_t vocab, const uint64_t* blocks, uint64_t total,
+                                uint32_t positive, const core::PhiloxStream& stream, core::SampleResult& out,
+                                uint8_t* kept_mask) {
+        if (kept_mask)
+            for (uint32_t i = 0; i < vocab; ++i) kept_mask[i] = core::sample_weight(e[i]) != 0;
+        const uint64_t r = core::sample_draw_target(core::sample_draw_word(stream), total);
+        uint64_t cum = 0;
+        uint32_t blk = 0;
+        while (cum + blocks[blk] <= r) cum += blocks[blk++];
+        uint32_t i = blk * core::kSampleBlock;
+        uint64_t wi;
+        while ((cum += (wi = core::sample_weight(e[i]))) <= r) ++i;
+        sampling_detail::set_drawn(out, i, wi, total, positive);
     }
 };
 

@@ -341,6 +341,12 @@ struct SampleTopK {
         }
         return true;
     }
+
+    // The top-k threshold on logits for the k-th largest logit `kth`: the lowest logit whose quotient by T
+    // reaches kth / T; kLowest (every finite logit kept) stays as it is.
+    static float lowest_kept_logit(float kth, float temperature) {
+        return kth == sampling_detail::kLowest ? kth : core::lowest_logit_with_same_scale(kth, temperature);
+    }
 };
 
 }  // namespace rk::cpu

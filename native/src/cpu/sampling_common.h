@@ -12,6 +12,18 @@
 
 #include "../core/sampling.h"
 
+// For the driver's strategy functions (sampling_impl.h): they are inlined into SampleRow::run, so that
+// the compiled driver stays one function, as it was before run() was split into strategies. Left to
+// itself, GCC 12 outlines the group-maxima path (top-k with k <= 64), and rows of 128256 tokens then
+// took 2-7% longer than before the split.
+#if defined(__GNUC__) || defined(__clang__)
+#  define RK_SAMPLING_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#  define RK_SAMPLING_INLINE __forceinline
+#else
+#  define RK_SAMPLING_INLINE inline
+#endif
+
 namespace rk::cpu {
 namespace sampling_detail {
 

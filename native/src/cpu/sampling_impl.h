@@ -15,7 +15,8 @@
 //     are dense rows (sampling_dense.h), top-p falling back to the list stage when its crossing weight is
 //     below 2^23.
 //
-// Each strategy is one function below, built from the pieces of the three headers.
+// Each strategy is one function below, built from the pieces of the three headers, and inlined into
+// run() (RK_SAMPLING_INLINE), so the compiled driver keeps the shape of the single function it replaces.
 #pragma once
 
 #include <algorithm>
@@ -99,14 +100,14 @@ private:
     // ---- Greedy, pass 1 and top-k ---------------------------------------------------------------------
 
     // T == 0 or top_k == 1: the first maximal logit, which is the whole kept set.
-    static void sample_greedy(Row& row) {
+    RK_SAMPLING_INLINE static void sample_greedy(Row& row) {
         TopK::greedy(row.l, row.vocab, row.out);
         if (row.kept_mask && row.out.error == core::SampleError::kNone) row.kept_mask[row.out.token] = 1;
     }
 
     // Pass 1 (validation, the largest logit) and m; false (the error in out) for a bad row. `groups`, when
     // given, receives pass 1's group maxima.
-    static bool scan_logits(Row& row, float* groups = nullptr) {
+    RK_SAMPLING_INLINE static bool scan_logits(Row& row, float* groups = nullptr) {
         float lmax = 0;
         return TopK::template pass1<false>(row.l, row.vocab, nullptr, row.out, lmax, groups) &&
                TopK::scaled_max(row.l, row.vocab, lmax, row.p.temperature, row.out, row.m);
@@ -114,7 +115,7 @@ private:
 
     // The end of the group-maxima and filter paths: a kept set (l >= keep_from) of at most `limit` tokens
     // is sampled as a list; returns false for a larger one, left to the dense draw.
-    static bool sample_kept_list_if_small(Row& row, uint32_t limit) {
+    RK_SAMPLING_INLINE static bool sample_kept_list_if_small(Row& row, uint32_t limit) {
         const uint32_t n = Candidates::collect(row.l, row.vocab, row.keep_from, row.sc, limit);
         if (n > limit) return false;
         Candidates::sample_logit_list(row.sc, n, row.m, row.p, row.stream, row.out, row.kept_mask);
@@ -126,7 +127,7 @@ private:
     // ~100 logits reach theta0, collected by a second pass (from L2 for rows up to kGroupPathMaxVocab;
     // longer rows use the single-pass filter, whose rare mispredicted branches cost less than a pass from
     // L3). Returns true when the row is done.
-    static bool top_k_by_group_maxima(Row& row) {
+    RK_SAMPLING_INLINE static bool top_k_by_group_maxima(Row& row) {
         const uint32_t k = static_cast<uint32_t>(row.p.top_k), limit = list_limit(row.vocab);
         float groups[TopK::kGroups];
         uint32_t group_keys[TopK::kGroups];
@@ -153,7 +154,7 @@ private:
     // k <= V/16 (longer rows, or k > kGroups): the threshold filter fused into pass 1, unless the order
     // of the logits defeats it (it then gives up and radix selection finds the k-th largest logit).
     // Returns true when the row is done.
-    static bool top_k_by_filter(Row& row) {
+    RK_SAMPLING_INLINE static bool top_k_by_filter(Row& row) {
         const uint32_t k = static_cast<uint32_t>(row.p.top_k), vocab = row.vocab;
         const uint32_t capacity = std::min(vocab, std::max(4 * k, 64u)), budget = vocab / 8;
         typename TopK::TopKFilter filter{row.sc.val, row.sc.idx, row.sc.dense, k, capacity, budget};
@@ -174,7 +175,7 @@ private:
 
     // k > V/16 (and not the group path): radix selection on the logits; the kept set is large, so the
     // row goes on dense. Returns true when the row failed.
-    static bool top_k_by_radix(Row& row) {
+    RK_SAMPLING_INLINE static bool top_k_by_radix(Row& row) {
         if (!scan_logits(row)) return true;
         const uint32_t k = static_cast<uint32_t>(row.p.top_k);
         row.keep_from =
@@ -185,13 +186,13 @@ private:
     // ---- Top-p, min-p and the draw over the kept tokens l >= keep_from ---------------------------------
 
     // Min-p without top-p: the candidates that can reach min_p, as a list.
-    static void sample_min_p_candidates(Row& row) {
+    RK_SAMPLING_INLINE static void sample_min_p_candidates(Row& row) {
         Candidates::sample_min_p_candidates(row.l, row.vocab, row.m, row.keep_from, row.p, row.stream, row.sc, row.out,
                                             row.kept_mask);
     }
 
     // Top-p on a dense row; when the crossing weight is below 2^23, the list stage on the candidates.
-    static void sample_dense_top_p(Row& row) {
+    RK_SAMPLING_INLINE static void sample_dense_top_p(Row& row) {
         uint64_t total = 0;
         uint32_t positive = 0;
         Dense::exp_dense(row.l, row.vocab, row.p.temperature, row.m, row.keep_from, row.sc.dense, row.sc.blocks, total,
@@ -205,7 +206,7 @@ private:
     }
 
     // No filter: e for every token, then the draw walks the block masses, then one block.
-    static void sample_dense_unfiltered(Row& row) {
+    RK_SAMPLING_INLINE static void sample_dense_unfiltered(Row& row) {
         uint64_t total = 0;
         uint32_t positive = 0;
         Dense::exp_dense(row.l, row.vocab, row.p.temperature, row.m, row.keep_from, row.sc.dense, row.sc.blocks, total,

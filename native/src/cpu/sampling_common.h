@@ -1,7 +1,7 @@
 // Small pieces shared by the CPU sampling headers (docs/sampling.md section 2): the infinity constants,
-// the loops that turn a vector compare mask into token indices, and the writing of a drawn token's
-// outputs. They live here so that sampling_topk.h, sampling_candidates.h and sampling_dense.h each stand
-// alone; none of them does arithmetic that reaches a result.
+// the loops that turn a vector compare mask into token indices, the writing of a drawn token's outputs
+// (through core::sample_prob and core::sample_logprob) and RK_SAMPLING_INLINE. They live here so that
+// sampling_topk.h, sampling_candidates.h and sampling_dense.h each stand alone.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Dense rows (docs/sampling.md section 2, "Dense rows"): rows whose kept set may be large (no top-k, or
-// a top-k kept set above the list limit) and that need the exact total W: top-p, or no filter at all.
+// Dense rows (docs/sampling.md section 2, "Dense rows"): rows whose kept set may be large (no top-k,
+// k > V/16, or a kept set above the list limit) and that need the exact total W: top-p, or no filter.
 // One vector pass computes e for every token and the exact weight mass of each block of kSampleBlock
 // tokens; without top-p the draw walks those block masses, then one block. With top-p, the crossing e
 // value comes from a radix selection on e's bits with weight-mass histograms, then the exact kept mass

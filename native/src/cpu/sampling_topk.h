@@ -1,8 +1,8 @@
 // The passes over a row's raw logits (docs/sampling.md section 2: "Greedy", "Pass 1", "Top-k on logits"):
 // greedy's argmax (top-1 needs no more), pass 1 (validation and the largest logit, with the top-k
 // threshold filter fused in), the exact k-th largest logit by radix selection on order keys, and the
-// largest scaled logit m. Everything here reads logits and compares them; no exponential is computed,
-// so nothing here can change a result's bits, only which tokens the later stages look at.
+// largest scaled logit m. No exponential is computed here: greedy's token, m and the top-k threshold
+// come from comparisons and correctly rounded divisions, so they are the same on every ISA.
 //
 // Top-k works on the logits: s >= the k-th largest s  <=>  l >= keep_from, the lowest logit whose
 // quotient by T equals the k-th largest logit's (l -> l / T is monotone). The driver (sampling_impl.h)

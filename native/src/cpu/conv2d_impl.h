@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "../core/conv2d.h"
+#include "../core/int_math.h"
 #include "conv2d_plan.h"
 
 // Full unrolling of the small register-tile loops (GCC; other compilers unroll constant trip counts on their own).
@@ -38,8 +39,6 @@ struct ConvImpl {
     static constexpr int W = I::kWidth;
 
     enum : int { kCStore = 0, kCLoad = 1, kCAdd = 2 };
-
-    static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
     // ---- GEMM micro-kernel ---------------------------------------------------------------------------------------
     // acc[i][v] over t in [0, nkk): acc = fma(A_i(t), B(t)[v*W .. v*W + W), acc) with A_i(t) = a[i][kb ? kb[t] : t]
@@ -285,7 +284,7 @@ struct ConvImpl {
             return;
         }
         if (g.cg == 1 && !g.nhwc && g.sw == 1) {
-            const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, ceil_div(g.q, W)));
+            const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, core::ceil_div(g.q, W)));
             const int64_t slack = int64_t{I::kRowNV} * W + g.s * g.dw;
             ConvScratch plane((static_cast<size_t>((g.h + g.pt + g.pb) * (g.w + g.pl + g.pr) + slack)) * sizeof(float));
             for (int64_t u = begin; u < end;) {  // units (n, group, p): the unit of row 0 does the whole plane
@@ -305,7 +304,7 @@ struct ConvImpl {
             for (int64_t kq = 0; kq < g.kg; kq += I::kRowMR) {
                 const int mr = static_cast<int>(std::min<int64_t>(I::kRowMR, g.kg - kq));
                 for (int64_t q0 = 0; q0 < g.q; q0 += span) {
-                    const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, ceil_div(g.q - q0, W)));
+                    const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, core::ceil_div(g.q - q0, W)));
                     row_pick<true>(mr, nv)(A, n, grp, grp * g.kg + kq, p, q0);
                 }
             }
@@ -317,14 +316,14 @@ struct ConvImpl {
     static void forward_gemm(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV, LDC = NV * W;
-        const int64_t pq = g.p * g.q, kvecs = ceil_div(g.kg, W), kgp = A.plan.kgp;
+        const int64_t pq = g.p * g.q, kvecs = core::ceil_div(g.kg, W), kgp = A.plan.kgp;
         alignas(64) float cbuf[kMaxTiles * MR * LDC];
         const float* arows[kMaxTiles * MR];
         int mrs[kMaxTiles];
         for (int64_t u = begin; u < end; ++u) {
             const int64_t n = u / A.units_per_image, blk = u % A.units_per_image;
             const int64_t pos0 = blk * A.positions_per_unit, pos1 = std::min(pq, pos0 + A.positions_per_unit);
-            const int64_t ntiles = ceil_div(pos1 - pos0, MR);
+            const int64_t ntiles = core::ceil_div(pos1 - pos0, MR);
             for (int64_t grp = 0; grp < g.groups; ++grp) {
                 const float* abase = A.a + n * A.a_img + grp * g.cg * A.a_chan;
                 for (int64_t t = 0; t < ntiles; ++t) {
@@ -364,7 +363,7 @@ struct ConvImpl {
         for (int i = 0; i < MR; ++i)
             for (int v = 0; v < NV; ++v) acc[i][v] = I::fsplat(0.0f);
         const int64_t rs = g.r * g.s, crs = g.cg * rs, est = g.nhwc ? g.k : 1;
-        const int64_t mcount = ceil_div(g.w - phase, g.sw);  // columns of this phase
+        const int64_t mcount = core::ceil_div(g.w - phase, g.sw);  // columns of this phase
         for (int64_t kq = 0; kq < g.kg; ++kq) {
             const int64_t k = grp * g.kg + kq;
             const float* wk = A.w + k * crs + (c0 - grp * g.cg) * rs;
@@ -560,7 +559,7 @@ struct ConvImpl {
         for (int64_t j = 0; j < cols; ++j)
             for (int64_t c0 = 0; c0 < g.c; c0 += 8 * W) {
                 const int64_t ccount = std::min<int64_t>(8 * W, g.c - c0);
-                dw_nhwc_pick<kFwd>(static_cast<int>(ceil_div(ccount, W)))(A, wt, n, i, j, c0, ccount);
+                dw_nhwc_pick<kFwd>(static_cast<int>(core::ceil_div(ccount, W)))(A, wt, n, i, j, c0, ccount);
             }
     }
 
@@ -593,7 +592,7 @@ struct ConvImpl {
             return;
         }
         if (g.cg == 1 && !g.nhwc && g.sh == 1 && g.sw == 1) {
-            const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, ceil_div(g.w, W)));
+            const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, core::ceil_div(g.w, W)));
             ConvScratch lohi(static_cast<size_t>(2 * g.s * I::kRowNV) * sizeof(int64_t));
             for (int64_t u = begin; u < end;) {  // units (n, group, h): the unit of row 0 does the whole plane
                 const int64_t n = u / (g.groups * g.h), grp = (u / g.h) % g.groups, h = u % g.h;
@@ -611,9 +610,9 @@ struct ConvImpl {
             for (int64_t ci = 0; ci < g.cg; ci += I::kRowMR) {
                 const int mr = static_cast<int>(std::min<int64_t>(I::kRowMR, g.cg - ci));
                 for (int64_t phase = 0; phase < std::min(g.sw, g.w); ++phase) {
-                    const int64_t mcount = ceil_div(g.w - phase, g.sw);
+                    const int64_t mcount = core::ceil_div(g.w - phase, g.sw);
                     for (int64_t m0 = 0; m0 < mcount; m0 += span) {
-                        const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, ceil_div(mcount - m0, W)));
+                        const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, core::ceil_div(mcount - m0, W)));
                         row_pick<false>(mr, nv)(A, n, grp, grp * g.cg + ci, h, phase, m0);
                     }
                 }
@@ -717,7 +716,7 @@ RK_CONV_UNROLL(4)
         const core::ConvGeometry& g = A.g;
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV, LDC = NV * W;
         constexpr int64_t kTilePos = int64_t{kMaxTiles} * MR;
-        const int64_t rs = g.r * g.s, nkk = g.kg * rs, cgp = A.plan.cgp, cvecs = ceil_div(g.cg, W);
+        const int64_t rs = g.r * g.s, nkk = g.kg * rs, cgp = A.plan.cgp, cvecs = core::ceil_div(g.cg, W);
         const int64_t rows_per_unit = A.positions_per_unit, units_per_image = A.units_per_image;
         // Scratch: tap tables (kb, boff), per-row valid taps (r, p) and signature ids, positions of one signature pair.
         ConvScratch scratch(static_cast<size_t>(2 * nkk + 2 * rows_per_unit * g.r + 2 * rows_per_unit + 2 * kTilePos) *
@@ -819,7 +818,7 @@ RK_CONV_UNROLL(4)
                 for (int64_t cc = 0; cc < g.c; ++cc) A.dx[dx_index(i, cc)] = 0.0f;
             return;
         }
-        const int64_t ntiles = ceil_div(npos, MR);
+        const int64_t ntiles = core::ceil_div(npos, MR);
         for (int64_t grp = 0; grp < g.groups; ++grp) {
             const float* abase = A.a + n * A.a_img + grp * g.kg * A.a_chan;
             for (int64_t t = 0; t < ntiles; ++t) {
@@ -909,7 +908,8 @@ RK_CONV_UNROLL(4)
         constexpr int64_t kChunk = core::kConvReductionChunk;
         const int64_t pq = g.p * g.q, npq = g.n * pq, kblocks = A.plan.kgp / kConvPanel;
         const int64_t ldt = g.groups * A.plan.kgp;
-        const int64_t max_tiles = ceil_div(A.positions_per_unit, MR), max_kv = ceil_div(kConvPanel / W, NV);
+        const int64_t max_tiles = core::ceil_div(A.positions_per_unit, MR);
+        const int64_t max_kv = core::ceil_div(kConvPanel / W, NV);
         ConvScratch totals_mem(static_cast<size_t>(max_tiles * max_kv * MR * LDC) * sizeof(float));
         ConvScratch base_mem(static_cast<size_t>(kChunk) * sizeof(int64_t));
         float* totals = totals_mem.floats();
@@ -920,7 +920,8 @@ RK_CONV_UNROLL(4)
             const int64_t tgi = u % A.tile_groups;
             const int64_t kk0 = tgi * A.positions_per_unit, kk1 = std::min(A.ntaps, kk0 + A.positions_per_unit);
             const int64_t kvalid = std::min<int64_t>(kConvPanel, g.kg - kb64 * kConvPanel);
-            const int64_t kvecs = ceil_div(kvalid, W), nkv = ceil_div(kvecs, NV), ntiles = ceil_div(kk1 - kk0, MR);
+            const int64_t kvecs = core::ceil_div(kvalid, W), nkv = core::ceil_div(kvecs, NV);
+            const int64_t ntiles = core::ceil_div(kk1 - kk0, MR);
             const float* abase = A.a + grp * g.cg * A.a_chan;
             for (int64_t j0 = 0; j0 < npq; j0 += kChunk) {
                 const int64_t len = std::min(kChunk, npq - j0);
@@ -1086,10 +1087,10 @@ RK_CONV_UNROLL(4)
         const ConvPlan& pl = A.plan;
         constexpr int M = WT::kM, AL = WT::kAlpha, X = AL * AL;
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV;
-        const bool dwise = g.cg == 1 && g.kg == 1;
+        const bool dwise = g.depthwise();
         const int64_t tb = A.tiles_per_unit, cp = pl.cp, kgp = pl.kgp;
         const int64_t mcols = dwise ? pl.kp : g.groups * kgp, ntiles_img = pl.tiles_p * pl.tiles_q;
-        const int64_t kvecs = ceil_div(g.kg, W);
+        const int64_t kvecs = core::ceil_div(g.kg, W);
         ConvScratch vmem(static_cast<size_t>(X * tb * cp) * sizeof(float));
         ConvScratch mmem(static_cast<size_t>(X * tb * mcols) * sizeof(float));
         float* V = vmem.floats();
@@ -1177,7 +1178,7 @@ RK_CONV_UNROLL(4)
     static void winograd_weights(const ConvKernelArgs& A, float* U, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int AL = WT::kAlpha, X = AL * AL, NVV = static_cast<int>(kConvLanePad) / W;
-        const bool dwise = g.cg == 1 && g.kg == 1;
+        const bool dwise = g.depthwise();
         const int64_t kgp = A.plan.kgp, kp = A.plan.kp, kblocks = dwise ? kp / kConvLanePad : kgp / kConvLanePad;
         alignas(64) float tmp[W];
         for (int64_t u = begin; u < end; ++u) {
@@ -1218,7 +1219,7 @@ RK_CONV_UNROLL(4)
     // Units: (g, c', block of kConvLanePad channels k') (depthwise: blocks of channels).
     static void fft_weights(const ConvKernelArgs& A, float* V, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
-        const bool dwise = g.cg == 1 && g.kg == 1;
+        const bool dwise = g.depthwise();
         const int64_t kgp = A.plan.kgp, kp = A.plan.kp, kblocks = dwise ? kp / kConvLanePad : kgp / kConvLanePad;
         constexpr int NVV = static_cast<int>(kConvLanePad) / W;
         f32 patch[256], wr[core::kFftBins], wi[core::kFftBins];
@@ -1297,10 +1298,10 @@ RK_CONV_UNROLL(4)
         const core::ConvGeometry& g = A.g;
         const ConvPlan& pl = A.plan;
         constexpr int B = core::kFftBins, MR = I::kCplxMR, NV = I::kCplxNV;
-        const bool dwise = g.cg == 1 && g.kg == 1;
+        const bool dwise = g.depthwise();
         const int64_t tb = A.tiles_per_unit, cp = pl.cp, kgp = pl.kgp, mh = pl.tile_h, mw = pl.tile_w;
         const int64_t mcols = dwise ? pl.kp : g.groups * kgp, ntiles_img = pl.tiles_p * pl.tiles_q;
-        const int64_t kvecs = ceil_div(g.kg, W);
+        const int64_t kvecs = core::ceil_div(g.kg, W);
         ConvScratch dmem(static_cast<size_t>(B * tb * 2 * cp) * sizeof(float));
         ConvScratch zmem(static_cast<size_t>(B * tb * 2 * mcols) * sizeof(float));
         ConvScratch tmem(static_cast<size_t>(256 + 2 * B) * sizeof(f32));

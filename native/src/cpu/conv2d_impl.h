@@ -15,8 +15,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
-#include <type_traits>
+#include <utility>
 
 #include "../core/conv2d.h"
 #include "../core/int_math.h"
@@ -31,6 +32,53 @@
 #endif
 
 namespace rk::cpu {
+
+// ---- Tile picker ----------------------------------------------------------------------------------------------------
+// Register-tile kernels are templates over their tile sizes (rows, vectors, taps), so that their accumulators stay in
+// registers; the edges of a problem need every smaller size too. tile_table<MaxA>(make) and
+// tile_table<MaxA, MaxB>(make) build, at compile time, the table of make's results for each size A in 1 .. MaxA (and
+// B in 1 .. MaxB). make is a lambda []<int A>() or []<int A, int B>(), typically returning &kernel<A, B>, so exactly
+// the variants 1 .. Max are instantiated. Held in a static constexpr, the table picks a variant with one indexed load:
+// table(a) or table(a, b), for sizes in range.
+template <class Entry, int MaxA, int... MaxB>
+struct TileTable {
+    static_assert(sizeof...(MaxB) <= 1, "one or two tile sizes");
+    static constexpr int kB = (1 * ... * MaxB);  // range of the second size (1 when there is none)
+    std::array<Entry, MaxA * kB> entries;  // [a - 1][b - 1]
+
+    constexpr Entry operator()(int a) const requires(sizeof...(MaxB) == 0) { return entries[a - 1]; }
+    constexpr Entry operator()(int a, int b) const requires(sizeof...(MaxB) == 1) {
+        return entries[(a - 1) * kB + (b - 1)];
+    }
+};
+
+namespace conv_detail {
+// make's result for the sizes of flat index K: (K + 1), or (K / kB + 1, K % kB + 1).
+template <int K, int MaxA, int... MaxB, class Make>
+constexpr auto tile_entry(Make make) {
+    if constexpr (sizeof...(MaxB) == 0) {
+        return make.template operator()<K + 1>();
+    } else {
+        constexpr int kB = (1 * ... * MaxB);
+        return make.template operator()<K / kB + 1, K % kB + 1>();
+    }
+}
+template <int MaxA, int... MaxB, class Make, int... K>
+constexpr auto tile_table(Make make, std::integer_sequence<int, K...>) {
+    using Entry = decltype(tile_entry<0, MaxA, MaxB...>(make));
+    return TileTable<Entry, MaxA, MaxB...>{{tile_entry<K, MaxA, MaxB...>(make)...}};
+}
+}  // namespace conv_detail
+
+template <int MaxA, int... MaxB, class Make>
+constexpr auto tile_table(Make make) {
+    return conv_detail::tile_table<MaxA, MaxB...>(make, std::make_integer_sequence<int, MaxA * (1 * ... * MaxB)>{});
+}
+
+// The index arithmetic, checked at compile time.
+static_assert(tile_table<3>([]<int A> { return A; })(2) == 2);
+static_assert(tile_table<3, 4>([]<int A, int B> { return 10 * A + B; })(3, 2) == 32);
+static_assert(tile_table<3, 4>([]<int A, int B> { return 10 * A + B; })(1, 4) == 14);
 
 template <class I>
 struct ConvImpl {
@@ -72,23 +120,12 @@ struct ConvImpl {
     using GemmFn = void (*)(int64_t, const float* const*, const int64_t*, const float*, const int64_t*, int64_t,
                             float*, int64_t, int);
 
-    template <bool AT, bool BT, int MR, int NV = I::kGemmNV>
-    static GemmFn gemm_pick_nv(int nv) {
-        if constexpr (NV == 0) {
-            return nullptr;
-        } else {
-            if (nv == NV) return &gemm_tile<MR, NV, AT, BT>;
-            return gemm_pick_nv<AT, BT, MR, NV - 1>(nv);
-        }
-    }
-    template <bool AT, bool BT, int MR = I::kGemmMR>
-    static GemmFn gemm_pick(int mr, int nv) {
-        if constexpr (MR == 0) {
-            return nullptr;
-        } else {
-            if (mr == MR) return gemm_pick_nv<AT, BT, MR>(nv);
-            return gemm_pick<AT, BT, MR - 1>(mr, nv);
-        }
+    // gemm_tile<MR, NV, AT, BT> for 1 <= mr <= kGemmMR, 1 <= nv <= kGemmNV.
+    template <bool AT, bool BT>
+    static GemmFn gemm_tile_for(int mr, int nv) {
+        static constexpr auto tiles =
+            tile_table<I::kGemmMR, I::kGemmNV>([]<int MR, int NV> { return &gemm_tile<MR, NV, AT, BT>; });
+        return tiles(mr, nv);
     }
 
     // Tiles sharing one B panel and one kk list, blocked over kk (blocks of about kKBlockBytes of B, 576 taps of 64
@@ -112,9 +149,9 @@ struct ConvImpl {
                     for (int i = 0; i < mrs[t]; ++i) alin[i] = ar[i] + k0;
                     ar = alin;
                 }
-                gemm_pick<AT, BT>(mrs[t], nv)(len, ar, AT ? kb + k0 : nullptr, BT ? b : b + k0 * ldb,
-                                              BT ? boff + k0 : nullptr, ldb, cbuf + t * MR * LDC, LDC,
-                                              k0 == 0 ? kCStore : kCLoad);
+                gemm_tile_for<AT, BT>(mrs[t], nv)(len, ar, AT ? kb + k0 : nullptr, BT ? b : b + k0 * ldb,
+                                                  BT ? boff + k0 : nullptr, ldb, cbuf + t * MR * LDC, LDC,
+                                                  k0 == 0 ? kCStore : kCLoad);
             }
         }
     }
@@ -244,35 +281,6 @@ struct ConvImpl {
         }
     }
 
-    using RowFn = void (*)(const ConvKernelArgs&, int64_t, int64_t, int64_t, int64_t, int64_t);
-    using BwdRowFn = void (*)(const ConvKernelArgs&, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);
-
-    template <bool kForward, int MR, int NV = I::kRowNV>
-    static auto row_pick_nv(int nv) {
-        using Fn = std::conditional_t<kForward, RowFn, BwdRowFn>;
-        if constexpr (NV == 0) {
-            return Fn{nullptr};
-        } else {
-            if (nv == NV) {
-                if constexpr (kForward)
-                    return Fn{&forward_row_tile<MR, NV>};
-                else
-                    return Fn{&backward_data_row_tile<MR, NV>};
-            }
-            return row_pick_nv<kForward, MR, NV - 1>(nv);
-        }
-    }
-    template <bool kForward, int MR = I::kRowMR>
-    static auto row_pick(int mr, int nv) {
-        using Fn = std::conditional_t<kForward, RowFn, BwdRowFn>;
-        if constexpr (MR == 0) {
-            return Fn{nullptr};
-        } else {
-            if (mr == MR) return row_pick_nv<kForward, MR>(nv);
-            return row_pick<kForward, MR - 1>(mr, nv);
-        }
-    }
-
     // Units: (n, group, output row p); depthwise NHWC (conv_dw_nhwc): (n, p).
     static void forward_row(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
@@ -284,6 +292,8 @@ struct ConvImpl {
             return;
         }
         if (g.cg == 1 && !g.nhwc && g.sw == 1) {
+            static constexpr auto plane_kernel =
+                tile_table<I::kRowNV>([]<int NV> { return &forward_dw_plane<NV>; });
             const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, core::ceil_div(g.q, W)));
             const int64_t slack = int64_t{I::kRowNV} * W + g.s * g.dw;
             ConvScratch plane((static_cast<size_t>((g.h + g.pt + g.pb) * (g.w + g.pl + g.pr) + slack)) * sizeof(float));
@@ -294,18 +304,20 @@ struct ConvImpl {
                     continue;
                 }
                 pad_plane(A, n, grp, plane.floats(), slack);
-                for (int64_t kq = 0; kq < g.kg; ++kq) dw_plane_pick(nv)(A, n, grp * g.kg + kq, plane.floats());
+                for (int64_t kq = 0; kq < g.kg; ++kq) plane_kernel(nv)(A, n, grp * g.kg + kq, plane.floats());
                 u += g.p;
             }
             return;
         }
+        static constexpr auto row_tile =
+            tile_table<I::kRowMR, I::kRowNV>([]<int MR, int NV> { return &forward_row_tile<MR, NV>; });
         for (int64_t u = begin; u < end; ++u) {
             const int64_t n = u / (g.groups * g.p), grp = (u / g.p) % g.groups, p = u % g.p;
             for (int64_t kq = 0; kq < g.kg; kq += I::kRowMR) {
                 const int mr = static_cast<int>(std::min<int64_t>(I::kRowMR, g.kg - kq));
                 for (int64_t q0 = 0; q0 < g.q; q0 += span) {
                     const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, core::ceil_div(g.q - q0, W)));
-                    row_pick<true>(mr, nv)(A, n, grp, grp * g.kg + kq, p, q0);
+                    row_tile(mr, nv)(A, n, grp, grp * g.kg + kq, p, q0);
                 }
             }
         }
@@ -482,6 +494,9 @@ struct ConvImpl {
     // Forward (kFwd): output (n, i = p, j = q); padded taps enter as +0 vectors. Backward data: input (n, i = h, j = w);
     // a tap reaches an output or not for every lane alike, so skipped taps are skipped for the whole block.
     // wt: weights transposed to [r * S + s][kp].
+    // Channel vectors per block (one accumulator each).
+    static constexpr int kBlockVecs = 8;
+
     template <int NB, bool kFwd>
     static void dw_nhwc_block(const ConvKernelArgs& A, const float* wt, int64_t n, int64_t i, int64_t j, int64_t c0,
                               int64_t ccount) {
@@ -540,26 +555,16 @@ struct ConvImpl {
         }
     }
 
-    using DwNhwcFn = void (*)(const ConvKernelArgs&, const float*, int64_t, int64_t, int64_t, int64_t, int64_t);
-    template <bool kFwd, int NB = 8>
-    static DwNhwcFn dw_nhwc_pick(int nb) {
-        if constexpr (NB == 0) {
-            return nullptr;
-        } else {
-            if (nb == NB) return &dw_nhwc_block<NB, kFwd>;
-            return dw_nhwc_pick<kFwd, NB - 1>(nb);
-        }
-    }
-
     // One output row p (forward) or input row h (backward data) of a depthwise NHWC convolution.
     template <bool kFwd>
     static void dw_nhwc_row(const ConvKernelArgs& A, const float* wt, int64_t n, int64_t i) {
         const core::ConvGeometry& g = A.g;
+        static constexpr auto block = tile_table<kBlockVecs>([]<int NB> { return &dw_nhwc_block<NB, kFwd>; });
         const int64_t cols = kFwd ? g.q : g.w;
         for (int64_t j = 0; j < cols; ++j)
-            for (int64_t c0 = 0; c0 < g.c; c0 += 8 * W) {
-                const int64_t ccount = std::min<int64_t>(8 * W, g.c - c0);
-                dw_nhwc_pick<kFwd>(static_cast<int>(core::ceil_div(ccount, W)))(A, wt, n, i, j, c0, ccount);
+            for (int64_t c0 = 0; c0 < g.c; c0 += kBlockVecs * W) {
+                const int64_t ccount = std::min<int64_t>(kBlockVecs * W, g.c - c0);
+                block(static_cast<int>(core::ceil_div(ccount, W)))(A, wt, n, i, j, c0, ccount);
             }
     }
 
@@ -568,17 +573,6 @@ struct ConvImpl {
         const core::ConvGeometry& g = A.g;
         for (int64_t t = 0; t < g.r * g.s; ++t)
             for (int64_t k = 0; k < A.plan.kp; ++k) wt[t * A.plan.kp + k] = k < g.k ? A.w[k * g.r * g.s + t] : 0.0f;
-    }
-
-    using BwdDwPlaneFn = void (*)(const ConvKernelArgs&, int64_t, int64_t, int64_t*);
-    template <int NV = I::kRowNV>
-    static BwdDwPlaneFn bwd_dw_plane_pick(int nv) {
-        if constexpr (NV == 0) {
-            return nullptr;
-        } else {
-            if (nv == NV) return &backward_data_dw_plane<NV>;
-            return bwd_dw_plane_pick<NV - 1>(nv);
-        }
     }
 
     // Units: (n, group, input row h); depthwise NHWC (conv_dw_nhwc): (n, h).
@@ -592,6 +586,8 @@ struct ConvImpl {
             return;
         }
         if (g.cg == 1 && !g.nhwc && g.sh == 1 && g.sw == 1) {
+            static constexpr auto plane_kernel =
+                tile_table<I::kRowNV>([]<int NV> { return &backward_data_dw_plane<NV>; });
             const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, core::ceil_div(g.w, W)));
             ConvScratch lohi(static_cast<size_t>(2 * g.s * I::kRowNV) * sizeof(int64_t));
             for (int64_t u = begin; u < end;) {  // units (n, group, h): the unit of row 0 does the whole plane
@@ -600,11 +596,13 @@ struct ConvImpl {
                     u += g.h - h;
                     continue;
                 }
-                bwd_dw_plane_pick(nv)(A, n, grp, lohi.ints());
+                plane_kernel(nv)(A, n, grp, lohi.ints());
                 u += g.h;
             }
             return;
         }
+        static constexpr auto row_tile =
+            tile_table<I::kRowMR, I::kRowNV>([]<int MR, int NV> { return &backward_data_row_tile<MR, NV>; });
         for (int64_t u = begin; u < end; ++u) {
             const int64_t n = u / (g.groups * g.h), grp = (u / g.h) % g.groups, h = u % g.h;
             for (int64_t ci = 0; ci < g.cg; ci += I::kRowMR) {
@@ -613,7 +611,7 @@ struct ConvImpl {
                     const int64_t mcount = core::ceil_div(g.w - phase, g.sw);
                     for (int64_t m0 = 0; m0 < mcount; m0 += span) {
                         const int nv = static_cast<int>(std::min<int64_t>(I::kRowNV, core::ceil_div(mcount - m0, W)));
-                        row_pick<false>(mr, nv)(A, n, grp, grp * g.cg + ci, h, phase, m0);
+                        row_tile(mr, nv)(A, n, grp, grp * g.cg + ci, h, phase, m0);
                     }
                 }
             }
@@ -695,17 +693,6 @@ RK_CONV_UNROLL(4)
             copy_floats(d + g.w, nullptr, h + 1 < g.h ? g.pr + g.pl : g.pr);
         }
         copy_floats(xp + (g.pt + g.h) * wp, nullptr, (hp - g.pt - g.h) * wp + slack);
-    }
-
-    using DwPlaneFn = void (*)(const ConvKernelArgs&, int64_t, int64_t, float*);
-    template <int NV = I::kRowNV>
-    static DwPlaneFn dw_plane_pick(int nv) {
-        if constexpr (NV == 0) {
-            return nullptr;
-        } else {
-            if (nv == NV) return &forward_dw_plane<NV>;
-            return dw_plane_pick<NV - 1>(nv);
-        }
     }
 
     // ---- Backward data, GEMM path: lanes over input channels ----------------------------------------------------------
@@ -933,9 +920,9 @@ RK_CONV_UNROLL(4)
                         const int64_t kkt = kk0 + ti * MR;
                         const int mr = static_cast<int>(std::min<int64_t>(MR, kk1 - kkt));
                         for (int i = 0; i < mr; ++i) arow[i] = abase + A.taps[kkt + i];
-                        gemm_pick<true, false>(mr, nv)(len, arow, base, b, nullptr, ldt,
-                                                       totals + (ti * max_kv + kvb) * MR * LDC, LDC,
-                                                       j0 == 0 ? kCStore : kCAdd);
+                        gemm_tile_for<true, false>(mr, nv)(len, arow, base, b, nullptr, ldt,
+                                                           totals + (ti * max_kv + kvb) * MR * LDC, LDC,
+                                                           j0 == 0 ? kCStore : kCAdd);
                     }
                 }
             }
@@ -976,18 +963,8 @@ RK_CONV_UNROLL(4)
             }
     }
 
-    using DwFn = void (*)(const ConvKernelArgs&, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, bool);
-    template <int NT = 9>
-    static DwFn dw_pick(int nt) {
-        if constexpr (NT == 0) {
-            return nullptr;
-        } else {
-            if (nt == NT) return &depthwise_chunk<NT>;
-            return dw_pick<NT - 1>(nt);
-        }
-    }
-
     static void backward_weights_depthwise(const ConvKernelArgs& A, int64_t begin, int64_t end) {
+        static constexpr auto chunk = tile_table<kConvDwTaps>([]<int NT> { return &depthwise_chunk<NT>; });
         const core::ConvGeometry& g = A.g;
         constexpr int64_t kChunk = core::kConvReductionChunk;
         const int64_t pq = g.p * g.q, npq = g.n * pq, rs = g.r * g.s;
@@ -999,7 +976,7 @@ RK_CONV_UNROLL(4)
             for (int64_t j0 = 0; j0 < npq; j0 += kChunk) {
                 const int64_t len = std::min(kChunk, npq - j0);
                 position_bases(A, j0, len, base);
-                dw_pick(nt)(A, base, len, A.dyt + j0 * A.plan.kp, t0, ch0, totals, j0 == 0);
+                chunk(nt)(A, base, len, A.dyt + j0 * A.plan.kp, t0, ch0, totals, j0 == 0);
             }
             for (int64_t l = 0; l < kConvLanePad && ch0 + l < g.k; ++l)
                 for (int i = 0; i < nt; ++i) A.dw[(ch0 + l) * rs + t0 + i] = totals[i * kConvLanePad + l];
@@ -1126,9 +1103,9 @@ RK_CONV_UNROLL(4)
                             for (int64_t ti0 = 0; ti0 < nt; ti0 += MR) {
                                 const int mr = static_cast<int>(std::min<int64_t>(MR, nt - ti0));
                                 for (int i = 0; i < mr; ++i) arow[i] = V + (xi * tb + ti0 + i) * cp + grp * g.cg;
-                                gemm_pick<false, false>(mr, nv)(g.cg, arow, nullptr, b, nullptr, kgp,
-                                                                Mb + (xi * tb + ti0) * mcols + grp * kgp + kv0 * W,
-                                                                mcols, kCStore);
+                                gemm_tile_for<false, false>(mr, nv)(g.cg, arow, nullptr, b, nullptr, kgp,
+                                                                    Mb + (xi * tb + ti0) * mcols + grp * kgp + kv0 * W,
+                                                                    mcols, kCStore);
                             }
                         }
             }
@@ -1272,29 +1249,10 @@ RK_CONV_UNROLL(4)
             }
     }
 
-    using CgemmFn = void (*)(int64_t, const float* const*, const float* const*, const float*, int64_t, int64_t, float*,
-                             int64_t, int64_t);
-    template <int MR, int NV = I::kCplxNV>
-    static CgemmFn cgemm_pick_nv(int nv) {
-        if constexpr (NV == 0) {
-            return nullptr;
-        } else {
-            if (nv == NV) return &cgemm_tile<MR, NV>;
-            return cgemm_pick_nv<MR, NV - 1>(nv);
-        }
-    }
-    template <int MR = I::kCplxMR>
-    static CgemmFn cgemm_pick(int mr, int nv) {
-        if constexpr (MR == 0) {
-            return nullptr;
-        } else {
-            if (mr == MR) return cgemm_pick_nv<MR>(nv);
-            return cgemm_pick<MR - 1>(mr, nv);
-        }
-    }
-
     // Units: (n, block of tiles_per_unit tiles).
     static void forward_fft(const ConvKernelArgs& A, int64_t begin, int64_t end) {
+        static constexpr auto cplx_tile =
+            tile_table<I::kCplxMR, I::kCplxNV>([]<int MR, int NV> { return &cgemm_tile<MR, NV>; });
         const core::ConvGeometry& g = A.g;
         const ConvPlan& pl = A.plan;
         constexpr int B = core::kFftBins, MR = I::kCplxMR, NV = I::kCplxNV;
@@ -1351,9 +1309,9 @@ RK_CONV_UNROLL(4)
                                     ar[i] = D + ((b * tb + ti0 + i) * 2) * cp + grp * g.cg;
                                     ai[i] = ar[i] + cp;
                                 }
-                                cgemm_pick(mr, nv)(g.cg, ar, ai, wb, 2 * kgp, kgp,
-                                                   Z + ((b * tb + ti0) * 2) * mcols + grp * kgp + kv0 * W, 2 * mcols,
-                                                   mcols);
+                                cplx_tile(mr, nv)(g.cg, ar, ai, wb, 2 * kgp, kgp,
+                                                  Z + ((b * tb + ti0) * 2) * mcols + grp * kgp + kv0 * W, 2 * mcols,
+                                                  mcols);
                             }
                         }
             }

@@ -286,9 +286,7 @@ struct ConvImpl {
         const core::ConvGeometry& g = A.g;
         constexpr int64_t span = int64_t{I::kRowNV} * W;
         if (conv_dw_nhwc(g)) {
-            ConvScratch wt_mem(static_cast<size_t>(g.r * g.s * A.plan.kp) * sizeof(float));
-            dw_transpose_weights(A, wt_mem.floats());
-            for (int64_t u = begin; u < end; ++u) dw_nhwc_row<true>(A, wt_mem.floats(), u / g.p, u % g.p);  // (n, p)
+            dw_nhwc_rows<true>(A, begin, end);
             return;
         }
         if (g.cg == 1 && !g.nhwc && g.sw == 1) {
@@ -555,6 +553,16 @@ struct ConvImpl {
         }
     }
 
+    // Units (n, output row p) (forward) or (n, input row h) (backward data); the weights are transposed once per call.
+    template <bool kFwd>
+    static void dw_nhwc_rows(const ConvKernelArgs& A, int64_t begin, int64_t end) {
+        const core::ConvGeometry& g = A.g;
+        const int64_t nrows = kFwd ? g.p : g.h;
+        ConvScratch wt_mem(static_cast<size_t>(g.r * g.s * A.plan.kp) * sizeof(float));
+        dw_transpose_weights(A, wt_mem.floats());
+        for (int64_t u = begin; u < end; ++u) dw_nhwc_row<kFwd>(A, wt_mem.floats(), u / nrows, u % nrows);
+    }
+
     // One output row p (forward) or input row h (backward data) of a depthwise NHWC convolution.
     template <bool kFwd>
     static void dw_nhwc_row(const ConvKernelArgs& A, const float* wt, int64_t n, int64_t i) {
@@ -580,9 +588,7 @@ struct ConvImpl {
         const core::ConvGeometry& g = A.g;
         constexpr int64_t span = int64_t{I::kRowNV} * W;
         if (conv_dw_nhwc(g)) {
-            ConvScratch wt_mem(static_cast<size_t>(g.r * g.s * A.plan.kp) * sizeof(float));
-            dw_transpose_weights(A, wt_mem.floats());
-            for (int64_t u = begin; u < end; ++u) dw_nhwc_row<false>(A, wt_mem.floats(), u / g.h, u % g.h);  // (n, h)
+            dw_nhwc_rows<false>(A, begin, end);
             return;
         }
         if (g.cg == 1 && !g.nhwc && g.sh == 1 && g.sw == 1) {

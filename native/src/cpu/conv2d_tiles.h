@@ -5,7 +5,6 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <utility>
 
@@ -29,12 +28,14 @@ namespace rk::cpu {
 // tile_table<MaxA, MaxB>(make) build, at compile time, the table of make's results for each size A in 1 .. MaxA (and
 // B in 1 .. MaxB). make is a lambda []<int A>() or []<int A, int B>(), typically returning &kernel<A, B>, so exactly
 // the variants 1 .. Max are instantiated. Held in a static constexpr, the table picks a variant with one indexed load:
-// table(a) or table(a, b), for sizes in range.
-template <class Entry, int MaxA, int... MaxB>
+// table(a) or table(a, b), for sizes in range. The table's type includes Make (the lambda's type) and it holds a
+// plain array, so that its code, like the kernels', is local to the ISA file that builds it: the entries' type alone is
+// the same in every ISA file, and an inline function shared by ISA-flagged files may be linked from any of them.
+template <class Make, class Entry, int MaxA, int... MaxB>
 struct TileTable {
     static_assert(sizeof...(MaxB) <= 1, "one or two tile sizes");
     static constexpr int kB = (1 * ... * MaxB);  // range of the second size (1 when there is none)
-    std::array<Entry, MaxA * kB> entries;  // [a - 1][b - 1]
+    Entry entries[MaxA * kB];                    // [a - 1][b - 1]
 
     constexpr Entry operator()(int a) const requires(sizeof...(MaxB) == 0) { return entries[a - 1]; }
     constexpr Entry operator()(int a, int b) const requires(sizeof...(MaxB) == 1) {
@@ -56,7 +57,7 @@ constexpr auto tile_entry(Make make) {
 template <int MaxA, int... MaxB, class Make, int... K>
 constexpr auto tile_table(Make make, std::integer_sequence<int, K...>) {
     using Entry = decltype(tile_entry<0, MaxA, MaxB...>(make));
-    return TileTable<Entry, MaxA, MaxB...>{{tile_entry<K, MaxA, MaxB...>(make)...}};
+    return TileTable<Make, Entry, MaxA, MaxB...>{{tile_entry<K, MaxA, MaxB...>(make)...}};
 }
 }  // namespace conv_detail
 

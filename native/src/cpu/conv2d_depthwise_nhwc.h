@@ -103,11 +103,18 @@ struct ConvDepthwiseNhwc : ConvTiles<I> {
     static void dw_nhwc_row(const ConvKernelArgs& A, const float* wt, int64_t n, int64_t i) {
         const core::ConvGeometry& g = A.g;
         static constexpr auto block = tile_table<kBlockVecs>([]<int NB> { return &dw_nhwc_block<NB, kFwd>; });
+        // Whole blocks of span channels, then a partial one if C is not a multiple of span. Both kernels are picked
+        // once per row, not per block: a block is one pixel's work, small enough that a table load per block showed
+        // (a few percent). The select keeps the call indirect, as it was, so the block kernels are not inlined here.
+        constexpr int64_t span = int64_t{kBlockVecs} * W;
+        const int64_t tail = g.c % span;
+        const auto whole = block(kBlockVecs);
+        const auto partial = tail != 0 ? block(static_cast<int>(core::ceil_div(tail, W))) : whole;
         const int64_t cols = kFwd ? g.q : g.w;
         for (int64_t j = 0; j < cols; ++j)
-            for (int64_t c0 = 0; c0 < g.c; c0 += kBlockVecs * W) {
-                const int64_t ccount = std::min<int64_t>(kBlockVecs * W, g.c - c0);
-                block(static_cast<int>(core::ceil_div(ccount, W)))(A, wt, n, i, j, c0, ccount);
+            for (int64_t c0 = 0; c0 < g.c; c0 += span) {
+                const int64_t ccount = std::min<int64_t>(span, g.c - c0);
+                (ccount == span ? whole : partial)(A, wt, n, i, j, c0, ccount);
             }
     }
 

@@ -13,7 +13,7 @@
 // Every kernel computes whole canonical chains (core/conv2d.h) for the outputs it owns: vector lanes run independent
 // outputs, never parts of one reduction, so tile shapes and thread splits never change a bit.
 //
-// The kernels, by job (each a struct template over I, deriving from ConvTiles<I>):
+// The kernels, by job (struct templates over I; the others derive from ConvTiles<I>):
 //   conv2d_tiles.h             tile picker, GEMM micro-kernel, shared loads / copies / stores, the NHWC copy of x
 //   conv2d_forward.h           forward row and GEMM paths
 //   conv2d_backward_data.h     data gradient row and GEMM paths

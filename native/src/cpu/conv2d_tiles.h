@@ -1,7 +1,8 @@
-// Conv2d kernels: the building blocks every pass and algorithm shares, for one ISA description I (conv2d_impl.h lists
-// what I provides). Here: the generic tile picker (kernel variants by compile-time tile size, chosen at run time), the
-// GEMM micro-kernel with its k-blocked driver, and the vector loads, copies and stores that several kernels need. The
-// passes and algorithms (conv2d_forward.h, conv2d_backward_data.h, ...) derive from ConvTiles<I> to use them.
+// Conv2d kernels: the building blocks that the passes and algorithms share, for one ISA description I (conv2d_impl.h
+// lists what I provides): the generic tile picker (kernel variants by compile-time tile size, chosen at run time), the
+// GEMM micro-kernel with its k-blocked driver, and the vector loads, copies and stores that several kernels need (the
+// NHWC copy of x among them). The passes and algorithms (conv2d_forward.h, conv2d_backward_data.h, ...) derive from
+// ConvTiles<I> to use them.
 #pragma once
 
 #include <algorithm>

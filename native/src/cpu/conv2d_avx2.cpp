@@ -50,7 +50,7 @@ struct Avx2ConvIsa : Avx2Lanes {
 }  // namespace
 
 const ConvKernels& conv_kernels_avx2() {
-    static const ConvKernels table = ConvImpl<Avx2ConvIsa>::table("avx2");
+    static const ConvKernels table = make_conv_kernels<Avx2ConvIsa>("avx2");
     return table;
 }
 

@@ -57,7 +57,7 @@ struct Avx512ConvIsa : Avx512Lanes {
 }  // namespace
 
 const ConvKernels& conv_kernels_avx512() {
-    static const ConvKernels table = ConvImpl<Avx512ConvIsa>::table("avx512");
+    static const ConvKernels table = make_conv_kernels<Avx512ConvIsa>("avx512");
     return table;
 }
 

@@ -63,7 +63,7 @@ struct NeonConvIsa : NeonLanes {
 }  // namespace
 
 const ConvKernels& conv_kernels_neon() {
-    static const ConvKernels table = ConvImpl<NeonConvIsa>::table("neon");
+    static const ConvKernels table = make_conv_kernels<NeonConvIsa>("neon");
     return table;
 }
 

@@ -20,7 +20,7 @@ struct ScalarConvIsa : core::ScalarLanes {
 }  // namespace
 
 const ConvKernels& conv_kernels_scalar() {
-    static const ConvKernels table = ConvImpl<ScalarConvIsa>::table("scalar");
+    static const ConvKernels table = make_conv_kernels<ScalarConvIsa>("scalar");
     return table;
 }
 

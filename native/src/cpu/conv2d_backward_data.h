@@ -194,7 +194,7 @@ struct ConvBackwardData : ConvTiles<I> {
     }
 
     // ---- Backward data, GEMM path: lanes over input channels --------------------------------------------------------
-    // Units: (n, block of A.positions_per_unit input rows). Input positions whose rows have the same valid taps r (a
+    // Units: (n, block of A.rows_per_unit input rows). Input positions whose rows have the same valid taps r (a
     // row signature) and whose columns have the same valid taps s (a column signature) share one tap table over
     // (k', r, s) in canonical order that holds only the taps reaching an output; they are tiled together, across rows.
     static void backward_data_gemm(const ConvKernelArgs& A, int64_t begin, int64_t end) {
@@ -202,7 +202,7 @@ struct ConvBackwardData : ConvTiles<I> {
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV, LDC = NV * W;
         constexpr int64_t kTilePos = int64_t{kMaxTiles} * MR;
         const int64_t rs = g.r * g.s, nkk = g.kg * rs, cgp = A.plan.cgp, cvecs = core::ceil_div(g.cg, W);
-        const int64_t rows_per_unit = A.positions_per_unit, units_per_image = A.units_per_image;
+        const int64_t rows_per_unit = A.rows_per_unit, units_per_image = A.units_per_image;
         // Scratch: tap tables (kb, boff), per-row valid taps (r, p) and signature ids, positions of one signature pair.
         ConvScratch scratch(static_cast<size_t>(2 * nkk + 2 * rows_per_unit * g.r + 2 * rows_per_unit + 2 * kTilePos) *
                             sizeof(int64_t));

@@ -76,7 +76,7 @@ struct ConvBackwardWeights : ConvTiles<I> {
     }
 
     // ---- Backward weights, GEMM path: lanes over output channels ----------------------------------------------------
-    // Units: (group, block of kConvPanel channels, block of positions_per_unit weight taps kk = (c', r, s)). Chunks of
+    // Units: (group, block of kConvPanel channels, block of taps_per_unit weight taps kk = (c', r, s)). Chunks of
     // kConvReductionChunk positions in order; each tile's chunk sum is added to its running total.
     static void backward_weights_gemm(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
@@ -84,7 +84,7 @@ struct ConvBackwardWeights : ConvTiles<I> {
         constexpr int64_t kChunk = core::kConvReductionChunk;
         const int64_t pq = g.p * g.q, npq = g.n * pq, kblocks = A.plan.kgp / kConvPanel;
         const int64_t ldt = g.groups * A.plan.kgp;
-        const int64_t max_tiles = core::ceil_div(A.positions_per_unit, MR);
+        const int64_t max_tiles = core::ceil_div(A.taps_per_unit, MR);
         const int64_t max_kv = core::ceil_div(kConvPanel / W, NV);
         ConvScratch totals_mem(static_cast<size_t>(max_tiles * max_kv * MR * LDC) * sizeof(float));
         ConvScratch base_mem(static_cast<size_t>(kChunk) * sizeof(int64_t));
@@ -94,7 +94,7 @@ struct ConvBackwardWeights : ConvTiles<I> {
         for (int64_t u = begin; u < end; ++u) {
             const int64_t grp = u / (kblocks * A.tile_groups), kb64 = (u / A.tile_groups) % kblocks;
             const int64_t tgi = u % A.tile_groups;
-            const int64_t kk0 = tgi * A.positions_per_unit, kk1 = std::min(A.ntaps, kk0 + A.positions_per_unit);
+            const int64_t kk0 = tgi * A.taps_per_unit, kk1 = std::min(A.ntaps, kk0 + A.taps_per_unit);
             const int64_t kvalid = std::min<int64_t>(kConvPanel, g.kg - kb64 * kConvPanel);
             const int64_t kvecs = core::ceil_div(kvalid, W), nkv = core::ceil_div(kvecs, NV);
             const int64_t ntiles = core::ceil_div(kk1 - kk0, MR);

@@ -31,8 +31,12 @@ struct ConvKernelArgs {
     const int64_t* taps = nullptr;  // forward: per kk = (c', r, s); backward weights: per kk, offsets of x~ taps
     int64_t ntaps = 0;
     const float* panel = nullptr;   // packed weights (forward: [g][kk][kgp]; backward data: [g][kk'][cgp])
-    int64_t positions_per_unit = 0;
+    // Work units per image, and what a unit holds: forward gemm, output positions; backward data gemm, input rows;
+    // backward weights gemm, weight taps kk (Winograd / FFT: tiles_per_unit below).
     int64_t units_per_image = 0;
+    int64_t positions_per_unit = 0;
+    int64_t rows_per_unit = 0;
+    int64_t taps_per_unit = 0;
 
     // Backward data (gemm): column signatures. For input column w: sig_of_w[w], first_q[w] (q of its first valid
     // tap); signature i has taps sig_taps[sig_start[i] .. sig_start[i+1]) as pairs (s, q - first_q) and columns
@@ -72,10 +76,10 @@ struct ConvKernels {
     // Units (n, row i) of the NHWC copy [n][plan.hp][plan.wp][plan.cp] of x~ (rows from -pad_top, columns from
     // -pad_left; channels past C are 0).
     void (*nhwc_copy)(const ConvKernelArgs&, float* xt, int64_t begin, int64_t end);
-    // Winograd weight transforms into U (layout in conv2d_impl.h); units (g, c', block of kConvLanePad channels).
+    // Winograd weight transforms into U (layout in conv2d_winograd.h); units (g, c', block of kConvLanePad channels).
     void (*winograd2_weights)(const ConvKernelArgs&, float* u, int64_t begin, int64_t end);
     void (*winograd4_weights)(const ConvKernelArgs&, float* u, int64_t begin, int64_t end);
-    // dy transposed for the weight gradient (layout in conv2d_impl.h); units: blocks of kConvTransposeRows positions.
+    // dy transposed for the weight gradient (layout in conv2d_backward_weights.h); units: blocks of kConvTransposeRows positions.
     void (*transpose_dy)(const ConvKernelArgs&, float* dyt, int64_t begin, int64_t end);
 };
 

@@ -4,7 +4,8 @@
 //
 // The CPU conv files: conv2d_plan (this), conv2d_scratch (scratch memory), conv2d_kernels.h (the ISA kernel table
 // and its arguments), conv2d_run (operand preparation and threading), conv2d_op.cpp (the backend operation), and the
-// ISA kernels (conv2d_impl.h, instantiated by conv2d_scalar/avx2/avx512/neon.cpp).
+// ISA kernels (conv2d_impl.h maps them: conv2d_tiles, _forward, _backward_data, _depthwise_nhwc, _backward_weights,
+// _winograd, _fft; instantiated by conv2d_scalar/avx2/avx512/neon.cpp).
 #pragma once
 
 #include <cstdint>

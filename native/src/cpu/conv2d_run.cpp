@@ -279,8 +279,8 @@ void conv_run_backward_data(const ConvKernels& k, ThreadPool& pool, const ConvGe
     a.sig_col_start = sig_col_start.data();
     a.sig_cols = sig_cols.data();
     a.nsigs = static_cast<int64_t>(cols_of.size());
-    a.positions_per_unit = std::min(g.h, block_size(g.n * g.h, kConvRowsPerUnit, pool.size()));  // rows per unit
-    a.units_per_image = ceil_div(g.h, a.positions_per_unit);
+    a.rows_per_unit = std::min(g.h, block_size(g.n * g.h, kConvRowsPerUnit, pool.size()));
+    a.units_per_image = ceil_div(g.h, a.rows_per_unit);
     run_units(pool, g.n * a.units_per_image, [&](int64_t b, int64_t e) { k.backward_data_gemm(a, b, e); });
 }
 
@@ -327,7 +327,7 @@ void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const Con
         taps = tap_offsets(a, g);
         a.ntaps = g.cg * g.r * g.s;
         a.tile_groups = ceil_div(a.ntaps, kWeightGradOutputsPerUnit);
-        a.positions_per_unit = kWeightGradOutputsPerUnit;
+        a.taps_per_unit = kWeightGradOutputsPerUnit;
         units = g.groups * (plan.kgp / kConvPanel) * a.tile_groups;
     } else {
         run_units(pool, g.n * plan.hp, [&](int64_t b, int64_t e) { k.nhwc_copy(a, ws + plan.off_x, b, e); });

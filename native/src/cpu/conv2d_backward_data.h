@@ -18,6 +18,7 @@ struct ConvBackwardData : ConvTiles<I> {
     using typename Tiles::f32;
     using typename Tiles::mask;
     using Tiles::W;
+    using Tiles::store_lanes;
     using Tiles::kMaxTiles;
     using Tiles::load_cols;
     using Tiles::store_row;
@@ -76,10 +77,7 @@ struct ConvBackwardData : ConvTiles<I> {
                 const int64_t w0 = phase + g.sw * mv;
                 if (!g.nhwc && g.sw == 1) {
                     float* dst = A.dx + ((n * g.c + c) * g.h + h) * g.w + w0;
-                    if (cnt == W)
-                        I::fstore(dst, acc[i][v]);
-                    else
-                        I::store_n(dst, acc[i][v], static_cast<int>(cnt));
+                    store_lanes(dst, acc[i][v], cnt);
                 } else {
                     alignas(64) float tmp[W];
                     I::fstore(tmp, acc[i][v]);
@@ -184,10 +182,7 @@ struct ConvBackwardData : ConvTiles<I> {
                     const int64_t cnt = std::min<int64_t>(W, g.w - w0 - v * W);
                     if (cnt <= 0) break;
                     float* dst = dxc + h * g.w + w0 + v * W;
-                    if (cnt == W)
-                        I::fstore(dst, acc[v]);
-                    else
-                        I::store_n(dst, acc[v], static_cast<int>(cnt));
+                    store_lanes(dst, acc[v], cnt);
                 }
             }
         }

@@ -15,6 +15,7 @@ struct ConvDepthwiseNhwc : ConvTiles<I> {
     using Tiles = ConvTiles<I>;
     using typename Tiles::f32;
     using Tiles::W;
+    using Tiles::store_lanes;
 
     // Channel vectors per block (one accumulator each).
     static constexpr int kBlockVecs = 8;
@@ -91,10 +92,7 @@ struct ConvDepthwiseNhwc : ConvTiles<I> {
             if (kFwd && A.bias)
                 val = I::fadd(val, m == W ? I::fload(A.bias + c0 + v * W)
                                           : I::load_range(A.bias + c0 + v * W, 0, static_cast<int>(m)));
-            if (m == W)
-                I::fstore(dst + v * W, val);
-            else
-                I::store_n(dst + v * W, val, static_cast<int>(m));
+            store_lanes(dst + v * W, val, m);
         }
     }
 

@@ -17,6 +17,7 @@ struct ConvForward : ConvTiles<I> {
     using Tiles = ConvTiles<I>;
     using typename Tiles::f32;
     using Tiles::W;
+    using Tiles::store_lanes;
     using Tiles::add_bias_rows;
     using Tiles::copy_floats;
     using Tiles::kMaxTiles;
@@ -63,10 +64,7 @@ struct ConvForward : ConvTiles<I> {
                 const f32 val = A.bias ? I::fadd(acc[i][v], I::fsplat(A.bias[k])) : acc[i][v];
                 if (!g.nhwc) {
                     float* dst = A.y + ((n * g.k + k) * g.p + p) * g.q + qv;
-                    if (cnt == W)
-                        I::fstore(dst, val);
-                    else
-                        I::store_n(dst, val, static_cast<int>(cnt));
+                    store_lanes(dst, val, cnt);
                 } else {
                     alignas(64) float tmp[W];
                     I::fstore(tmp, val);
@@ -149,10 +147,7 @@ struct ConvForward : ConvTiles<I> {
                 if (cnt <= 0) break;
                 const f32 val = A.bias ? I::fadd(acc[j][v], bv) : acc[j][v];
                 float* dst = yk + (p + j) * g.q + q0 + v * W;
-                if (cnt == W)
-                    I::fstore(dst, val);
-                else
-                    I::store_n(dst, val, static_cast<int>(cnt));
+                store_lanes(dst, val, cnt);
             }
     }
 

@@ -12,6 +12,7 @@
 #include "../core/conv2d.h"
 #include "../core/int_math.h"
 #include "conv2d_kernels.h"
+#include "cpu_inline.h"
 
 // Full unrolling of the small register-tile loops (GCC; other compilers unroll constant trip counts on their own).
 #if defined(__GNUC__) && !defined(__clang__)
@@ -172,6 +173,14 @@ struct ConvTiles {
                        static_cast<int>(cnt - l));
     }
 
+    // The first cnt (1 .. W) lanes of val to dst: a whole vector when cnt == W.
+    RK_CPU_INLINE static void store_lanes(float* dst, f32 val, int64_t cnt) {
+        if (cnt == W)
+            I::fstore(dst, val);
+        else
+            I::store_n(dst, val, static_cast<int>(cnt));
+    }
+
     // dst[0 .. cnt) = src[0 .. cnt), whole vectors then a partial one.
     static void store_row(float* dst, const float* src, int64_t cnt) {
         int64_t l = 0;
@@ -243,10 +252,7 @@ struct ConvTiles {
         const core::ConvGeometry& g = A.g;
         if (g.nhwc) {
             float* dst = A.y + ((n * g.p + p) * g.q + q) * g.k + k0;
-            if (cnt == W)
-                I::fstore(dst, val);
-            else
-                I::store_n(dst, val, static_cast<int>(cnt));
+            store_lanes(dst, val, cnt);
         } else {
             alignas(64) float tmp[W];
             I::fstore(tmp, val);
@@ -264,10 +270,7 @@ struct ConvTiles {
         I::transpose(tmp, W, out, W);
         for (int64_t l = 0; l < cnt; ++l) {
             float* dst = A.y + ((n * g.k + k0 + l) * g.p + p) * g.q + q0;
-            if (ncols == W)
-                I::fstore(dst, I::fload(out + l * W));
-            else
-                I::store_n(dst, I::fload(out + l * W), static_cast<int>(ncols));
+            store_lanes(dst, I::fload(out + l * W), ncols);
         }
     }
 

@@ -23,14 +23,15 @@ using mathcheck::bits_of;
 using mathcheck::float_of;
 using mathcheck::Fn;
 
-constexpr const char* kFnName[mathcheck::kNumFns] = {"exp", "log", "sinpi", "cospi", "erf", "erfinv"};
+constexpr const char* kFnName[mathcheck::kNumFns] = {"exp", "log", "sinpi", "cospi", "erf", "erfinv", "tanh"};
 // Maximum ulp error measured over all 2^32 inputs (docs/math.md), rounded up: a regression guard
-// well inside the contract (1 ulp for exp, log, sinpi, cospi; 2 for erf; 4 for erfinv).
-constexpr double kMaxUlp[mathcheck::kNumFns] = {0.65, 0.62, 0.57, 0.57, 0.98, 2.0};
+// well inside the contract (1 ulp for exp, log, sinpi, cospi; 2 for erf and tanh; 4 for erfinv).
+constexpr double kMaxUlp[mathcheck::kNumFns] = {0.65, 0.62, 0.57, 0.57, 0.98, 2.0, 1.02};
 
 float (*const kScalarFn[mathcheck::kNumFns])(float) = {core::expf_portable,  core::logf_portable,
                                                        core::sinpif_portable, core::cospif_portable,
-                                                       core::erff_portable,   core::erfinvf_portable};
+                                                       core::erff_portable,   core::erfinvf_portable,
+                                                       core::tanhf_portable};
 
 void add_range(std::vector<float>& v, uint32_t center, uint32_t radius) {
     for (uint32_t b = center - radius; b != center + radius; ++b) v.push_back(float_of(b));
@@ -56,6 +57,8 @@ const std::vector<float>& math_sample() {
         for (uint32_t c : {0x3F6C0000u, 0xBF6C0000u, 0x40800000u, 0x40780000u})
             add_range(v, c, 4096);  // erf: method switch at 0.921875, clamp at 4
         add_range(v, bits_of(static_cast<float>(std::sqrt(1.0 - std::exp(-5.0)))), 4096);  // erfinv switch
+        add_range(v, 0x3F400000u, 8192);  // tanh: method switch at 0.75 (the largest error is just above it)
+        add_range(v, 0xBF400000u, 8192);
         add_range(v, 0x3F800000u, 65536);  // erfinv: the last floats below 1 ...
         add_range(v, 0xBF800000u, 65536);  // ... and above -1
         for (float x : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 3.4028235e38f, -3.4028235e38f, 1e-45f, -1e-45f})
@@ -144,6 +147,13 @@ TEST(PortableMath, ErfErfinvSpecialValues) {
                     {{0.0f, kPZero}, {-0.0f, kNZero}, {1.0f, kPInf}, {-1.0f, kNInf}, {1.5f, kQNaN},
                      {float_of(0x3F800001u), kQNaN}, {float_of(0xBF800001u), kQNaN}, {INFINITY, kQNaN},
                      {-INFINITY, kQNaN}, {NAN, kQNaN}});
+}
+
+TEST(PortableMath, TanhSpecialValues) {
+    expect_specials(core::tanhf_portable, "tanh",
+                    {{0.0f, kPZero}, {-0.0f, kNZero}, {INFINITY, kOne}, {-INFINITY, kMinusOne}, {20.0f, kOne},
+                     {-20.0f, kMinusOne}, {100.0f, kOne}, {float_of(1u), 1u}, {float_of(0x80000001u), 0x80000001u},
+                     {NAN, kQNaN}, {-NAN, kQNaN}});
 }
 
 TEST(PortableMath, AccuracyOnSample) {

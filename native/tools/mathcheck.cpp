@@ -38,8 +38,8 @@ struct FnInfo {
     const char* name;
     double bound;  // ulp
 };
-constexpr FnInfo kFns[kNumFns] = {{"exp", 1.0}, {"log", 1.0}, {"sinpi", 1.0},
-                                  {"cospi", 1.0}, {"erf", 2.0}, {"erfinv", 4.0}};
+constexpr FnInfo kFns[kNumFns] = {{"exp", 1.0},    {"log", 1.0},    {"sinpi", 1.0}, {"cospi", 1.0},
+                                  {"erf", 2.0},    {"erfinv", 4.0}, {"tanh", 2.0}};
 
 constexpr int kNumIsas = 4;  // scalar, avx2, avx512, neon
 
@@ -139,6 +139,10 @@ int check_specials(Fn fn) {
             cases.insert(cases.end(), {{0.0f, pz}, {-0.0f, nz}, {1.0f, pinf}, {-1.0f, ninf}, {1.5f, qnan},
                                        {-1.0000001f, qnan}, {inf, qnan}, {-inf, qnan}});
             break;
+        case kTanh:
+            cases.insert(cases.end(), {{0.0f, pz}, {-0.0f, nz}, {inf, one}, {-inf, mone}, {20.0f, one},
+                                       {-20.0f, mone}, {100.0f, one}, {float_of(1u), 1u}, {float_of(0x80000001u), 0x80000001u}});
+            break;
         case kNumFns: break;
     }
     int bad = 0;
@@ -156,7 +160,7 @@ int check_specials(Fn fn) {
 int usage() {
     std::fprintf(stderr,
                  "usage: reprokit_mathcheck [--sample K] [--threads T] [--isa scalar|avx2|avx512|neon[,...]] "
-                 "[--fn exp|log|sinpi|cospi|erf|erfinv[,...]]\n");
+                 "[--fn exp|log|sinpi|cospi|erf|erfinv|tanh[,...]]\n");
     return 2;
 }
 

@@ -6,7 +6,7 @@
 
 namespace rk::mathcheck {
 
-enum Fn { kExp, kLog, kSinpi, kCospi, kErf, kErfinv, kNumFns };
+enum Fn { kExp, kLog, kSinpi, kCospi, kErf, kErfinv, kTanh, kNumFns };
 
 // out[i] = fn(in[i]) for i < n, computed kWidth lanes at a time (the tail through a padded block).
 void batch_scalar(Fn fn, const float* in, float* out, std::size_t n);

@@ -31,6 +31,7 @@ void batch(Fn fn, const float* in, float* out, std::size_t n) {
         case kCospi: run_lanes<L>(in, out, n, [](V x) { return core::rk_cospif<L>(x); }); break;
         case kErf: run_lanes<L>(in, out, n, [](V x) { return core::rk_erff<L>(x); }); break;
         case kErfinv: run_lanes<L>(in, out, n, [](V x) { return core::rk_erfinvf<L>(x); }); break;
+        case kTanh: run_lanes<L>(in, out, n, [](V x) { return core::rk_tanhf<L>(x); }); break;
         case kNumFns: break;
     }
 }

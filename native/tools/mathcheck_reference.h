@@ -85,6 +85,7 @@ inline double reference(Fn fn, float xf, float y) {
         case kCospi: return ref_cospi(x);
         case kErf: return std::erf(x);
         case kErfinv: return ref_erfinv(x, y);
+        case kTanh: return std::tanh(x);
         case kNumFns: break;
     }
     return NAN;

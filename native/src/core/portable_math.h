@@ -1,4 +1,4 @@
-// Portable float32 transcendentals: exp, log, sin(pi x), cos(pi x), erf, erfinv.
+// Portable float32 transcendentals: exp, log, sin(pi x), cos(pi x), erf, erfinv, tanh.
 //
 // Each function is one branch-free template over a lanes type (lanes_scalar.h describes the
 // interface), built only from correctly rounded operations, so the scalar, AVX2, AVX-512 and CUDA
@@ -311,6 +311,29 @@ RK_HD typename L::f32 rk_erfinvf(typename L::f32 x) {
     return L::fselect(L::fle(a, one), y, L::as_f32(L::usplat(kQuietNaN)));
 }
 
+// tanh(x): max error 1.011 ulp (docs/math.md); odd, tanh(+-0) = +-0, tanh(+-Inf) = +-1.
+template <class L>
+RK_HD typename L::f32 rk_tanhf(typename L::f32 x) {
+    using F = typename L::f32;
+    using namespace math_detail;
+    const F a = L::fabs_(x);
+    // |x| < 0.75: tanh(x) = x + x s P(s), s = x^2 (P a minimax fit of (tanh(sqrt s) / sqrt s - 1) / s on
+    // [0, 0.5625]); the leading x is added exactly inside the fma.
+    const F s = L::fmul(x, x);
+    const F r = L::fmul(s, horner<L>(s, -0x1.555556p-2f, 0x1.111102p-3f, -0x1.ba1528p-5f, 0x1.65c1e8p-6f,
+                                     -0x1.1c94b0p-7f, 0x1.9500bap-9f, -0x1.6d2f14p-11f));
+    const F central = L::ffma(r, x, x);
+    // Otherwise tanh(a) = 1 - 2 / (e^(2a) + 1): 2a is exact, the quotient is at most 0.37, so its rounding errors
+    // shrink in the difference; e^(2a) overflows to +Inf from a = 44.4 on, where the quotient is +0 and the result 1.
+    const F one = L::fsplat(1.0f);
+    const F q = L::fdiv(L::fsplat(2.0f), L::fadd(rk_expf<L>(L::fadd(a, a)), one));
+    const F tail = L::fsub(one, q);
+    // tanh is odd: the result takes x's sign (central has it already, but for -0, where the fma gives +0).
+    F y = L::fselect(L::flt(a, L::fsplat(0.75f)), central, tail);
+    y = L::as_f32(L::uor(L::as_u32(y), L::uand(L::as_u32(x), L::usplat(kSignBit))));
+    return L::fselect(L::fisnan(x), L::as_f32(L::usplat(kQuietNaN)), y);
+}
+
 // Scalar entry points (host and device).
 RK_HD float expf_portable(float x) { return rk_expf<ScalarLanes>(x); }
 RK_HD float logf_portable(float x) { return rk_logf<ScalarLanes>(x); }
@@ -321,5 +344,6 @@ RK_HD void sincospif_portable(float x, float* sin_out, float* cos_out) {
 }
 RK_HD float erff_portable(float x) { return rk_erff<ScalarLanes>(x); }
 RK_HD float erfinvf_portable(float x) { return rk_erfinvf<ScalarLanes>(x); }
+RK_HD float tanhf_portable(float x) { return rk_tanhf<ScalarLanes>(x); }
 
 }  // namespace rk::core

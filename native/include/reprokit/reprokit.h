@@ -486,6 +486,29 @@ RK_API rk_status rk_conv2d_backward_weights(rk_context* context, const rk_conv2d
                                             const float* dy, float* dw, float* dbias, void* workspace,
                                             int64_t workspace_bytes);
 
+/* ---- Linear layers (docs/training.md section 1) ------------------------------------------------------------- */
+
+/**
+ * y = x W^T + b: x [batch][in_features], w [out_features][in_features] (PyTorch's nn.Linear layout), bias
+ * [out_features] or null, y [batch][out_features], all the context's memory. Bitwise equal to rk_conv2d_forward with a
+ * 1x1 kernel on NCHW [batch, in_features, 1, 1]; a row of y depends only on its row of x (batch-invariant). Every size
+ * is at least 1 (2^40 at most, and every tensor addressable). y must not overlap x, w or bias.
+ */
+RK_API rk_status rk_linear_forward(rk_context* context, int64_t batch, int64_t in_features, int64_t out_features,
+                                   const float* x, const float* w, const float* bias, float* y);
+
+/** dx [batch][in_features] from dy [batch][out_features] and w: conv2d's backward-data chain. dx must not overlap dy or w. */
+RK_API rk_status rk_linear_backward_data(rk_context* context, int64_t batch, int64_t in_features, int64_t out_features,
+                                         const float* dy, const float* w, float* dx);
+
+/**
+ * dw [out_features][in_features] (and dbias [out_features] when not null) from x and dy: conv2d's weight and bias
+ * gradients, reduced over the batch rows in chunks of 256. dw and dbias must not overlap each other, x or dy.
+ */
+RK_API rk_status rk_linear_backward_weights(rk_context* context, int64_t batch, int64_t in_features,
+                                            int64_t out_features, const float* x, const float* dy, float* dw,
+                                            float* dbias);
+
 #ifdef __cplusplus
 }
 #endif

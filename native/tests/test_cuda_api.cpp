@@ -203,6 +203,38 @@ TEST_F(CudaDevice, ConvEveryForwardAlgorithmMatchesTheCpu) {
     }
 }
 
+// Linear (a 1x1 convolution on the device too): every pass, with and without bias, the CPU's bits.
+TEST_F(CudaDevice, LinearEveryPassMatchesTheCpu) {
+    const int64_t batch = 37, in = 29, out = 11;
+    std::vector<float> x(batch * in), w(out * in), b(out), dyv(batch * out);
+    const rk_philox_stream s{8, 1, 2};
+    for (auto* v : {&x, &w, &b, &dyv})
+        ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 1.0f, v->data(), static_cast<int64_t>(v->size())), RK_STATUS_OK);
+    float *dx = upload(x), *dw = upload(w), *db = upload(b), *ddy = upload(dyv);
+    auto* dy = static_cast<float*>(alloc(batch * out * 4));
+    auto* ddx = static_cast<float*>(alloc(batch * in * 4));
+    auto* ddw = static_cast<float*>(alloc(out * in * 4));
+    auto* ddb = static_cast<float*>(alloc(out * 4));
+    std::vector<float> cy(batch * out), cdx(batch * in), cdw(out * in), cdb(out);
+    for (const float* bias : {static_cast<const float*>(db), static_cast<const float*>(nullptr)}) {
+        ASSERT_EQ(rk_linear_forward(ctx_, batch, in, out, dx, dw, bias, dy), RK_STATUS_OK) << rk_last_error_message();
+        ASSERT_EQ(rk_linear_forward(cpu_.get(), batch, in, out, x.data(), w.data(), bias ? b.data() : nullptr, cy.data()),
+                  RK_STATUS_OK);
+        EXPECT_EQ(0, std::memcmp(download(dy, cy.size()).data(), cy.data(), cy.size() * 4)) << (bias ? "bias" : "no bias");
+    }
+    ASSERT_EQ(rk_linear_backward_data(ctx_, batch, in, out, ddy, dw, ddx), RK_STATUS_OK) << rk_last_error_message();
+    ASSERT_EQ(rk_linear_backward_data(cpu_.get(), batch, in, out, dyv.data(), w.data(), cdx.data()), RK_STATUS_OK);
+    EXPECT_EQ(0, std::memcmp(download(ddx, cdx.size()).data(), cdx.data(), cdx.size() * 4));
+    ASSERT_EQ(rk_linear_backward_weights(ctx_, batch, in, out, dx, ddy, ddw, ddb), RK_STATUS_OK) << rk_last_error_message();
+    ASSERT_EQ(rk_linear_backward_weights(cpu_.get(), batch, in, out, x.data(), dyv.data(), cdw.data(), cdb.data()),
+              RK_STATUS_OK);
+    EXPECT_EQ(0, std::memcmp(download(ddw, cdw.size()).data(), cdw.data(), cdw.size() * 4));
+    EXPECT_EQ(0, std::memcmp(download(ddb, cdb.size()).data(), cdb.data(), cdb.size() * 4));
+    // Host memory on a CUDA context is refused by name, like every operation's.
+    EXPECT_EQ(rk_linear_forward(ctx_, batch, in, out, x.data(), dw, nullptr, dy), RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(rk_last_error_message()).find("'x' is host memory"), std::string::npos) << rk_last_error_message();
+}
+
 // ---- Without a usable device -------------------------------------------------------------------------------
 
 TEST(CudaUnavailable, ContextCreationExplainsWhy) {

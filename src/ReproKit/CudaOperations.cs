@@ -9,8 +9,9 @@ namespace ReproKit;
 /// its rows so that a row error is reported as an exception here. Every <see cref="ArgumentException"/> names the
 /// parameter at fault, as on the CPU; a buffer that is not memory of the context's device (a
 /// <see cref="DeviceBuffer{T}.FromPointer"/> of host memory or of another device) is reported on the parameter that holds it.
+/// The training operations are in <c>CudaOperations.Training*.cs</c> (one file per family).
 /// </summary>
-public static unsafe class CudaOperations
+public static unsafe partial class CudaOperations
 {
     /// <summary>Word i of the stream into element i (as <see cref="PhiloxStream"/>'s u32 fill).</summary>
     public static void FillUInt32(PhiloxStream stream, DeviceBuffer<uint> destination)

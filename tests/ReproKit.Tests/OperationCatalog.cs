@@ -19,6 +19,11 @@ internal static class OperationCatalog
     private static readonly float[] ConvB = Normal(6, new PhiloxStream(14));
     private static readonly float[] ConvDy = Normal(2 * 6 * 9 * 9, new PhiloxStream(15));
     private static readonly float[] Logits = Normal(8 * 500, new PhiloxStream(16));
+    private static readonly LinearShape LinearDims = new(70, 33, 17);
+    private static readonly float[] LinearX = Normal(70 * 33, new PhiloxStream(17));
+    private static readonly float[] LinearW = Normal(17 * 33, new PhiloxStream(18));
+    private static readonly float[] LinearB = Normal(17, new PhiloxStream(19));
+    private static readonly float[] LinearDy = Normal(70 * 17, new PhiloxStream(20));
 
     /// <summary>Operations that take no context argument (they always run on <see cref="CpuContext.Shared"/>).</summary>
     internal static readonly HashSet<string> ContextFree = ["datasplits.kfold"];
@@ -49,8 +54,19 @@ internal static class OperationCatalog
         ("conv2d.forward-winograd", c => Fill<float>(2 * 6 * 9 * 9, y => Conv2d.Forward(Conv, ConvX, ConvW, ConvB, y, ConvAlgorithm.Winograd4x3, context: c))),
         ("conv2d.backward-data", c => Fill<float>(ConvX.Length, dx => Conv2d.BackwardData(Conv, ConvDy, ConvW, dx, context: c))),
         ("conv2d.backward-weights", ConvBackwardWeights),
+        ("linear.forward", c => Fill<float>((int)LinearDims.OutputLength, y => Linear.Forward(LinearDims, LinearX, LinearW, LinearB, y, c))),
+        ("linear.backward-data", c => Fill<float>((int)LinearDims.InputLength, dx => Linear.BackwardData(LinearDims, LinearDy, LinearW, dx, c))),
+        ("linear.backward-weights", LinearBackwardWeights),
         ("golden.case0", c => System.Text.Encoding.ASCII.GetBytes(Golden.Run(0, c).Actual)),
     ];
+
+    private static byte[] LinearBackwardWeights(CpuContext c)
+    {
+        var dw = new float[LinearDims.WeightLength];
+        var db = new float[LinearDims.OutFeatures];
+        Linear.BackwardWeights(LinearDims, LinearX, LinearDy, dw, db, c);
+        return [.. Bytes(dw), .. Bytes(db)];
+    }
 
     private static byte[] RandomSequence(CpuContext c)
     {

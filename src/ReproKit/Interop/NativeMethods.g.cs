@@ -452,6 +452,18 @@ internal static unsafe partial class NativeMethods
     /// <summary>Gradients with respect to the weights, dw[k][c / groups][r][s], and (if dbias is not null) the bias, dbias[k], from x and dy: reductions over (n, p, q) in chunks of RK_CONV_REDUCTION_CHUNK positions, chunk sums added in order. workspace as in rk_conv2d_forward (size from rk_conv2d_query with RK_CONV_PASS_BACKWARD_WEIGHTS). dw and dbias must not overlap each other, x, dy or workspace.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_conv2d_backward_weights")]
     internal static partial RkStatus rk_conv2d_backward_weights(nint context, RkConv2dDesc* desc, float* x, float* dy, float* dw, float* dbias, void* workspace, long workspace_bytes);
+
+    /// <summary>y = x W^T + b: x [batch][in_features], w [out_features][in_features] (PyTorch's nn.Linear layout), bias [out_features] or null, y [batch][out_features], all the context's memory. Bitwise equal to rk_conv2d_forward with a 1x1 kernel on NCHW [batch, in_features, 1, 1]; a row of y depends only on its row of x (batch-invariant). Every size is at least 1 (2^40 at most, and every tensor addressable). y must not overlap x, w or bias.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_linear_forward")]
+    internal static partial RkStatus rk_linear_forward(nint context, long batch, long in_features, long out_features, float* x, float* w, float* bias, float* y);
+
+    /// <summary>dx [batch][in_features] from dy [batch][out_features] and w: conv2d's backward-data chain. dx must not overlap dy or w.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_linear_backward_data")]
+    internal static partial RkStatus rk_linear_backward_data(nint context, long batch, long in_features, long out_features, float* dy, float* w, float* dx);
+
+    /// <summary>dw [out_features][in_features] (and dbias [out_features] when not null) from x and dy: conv2d's weight and bias gradients, reduced over the batch rows in chunks of 256. dw and dbias must not overlap each other, x or dy.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_linear_backward_weights")]
+    internal static partial RkStatus rk_linear_backward_weights(nint context, long batch, long in_features, long out_features, float* x, float* dy, float* dw, float* dbias);
 }
 
 /// <summary>Struct layouts computed by libclang from the header (bytes), to compare with the C# layouts.</summary>

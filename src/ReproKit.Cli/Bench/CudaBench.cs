@@ -24,6 +24,7 @@ internal static class CudaBench
                 case "rand": AddRand(context, count, cases, disposables); break;
                 case "dropout": AddDropout(context, count, cases, disposables); break;
                 case "sample": AddSample(context, vocabs, batches, cases, disposables); break;
+                case "linear": AddLinear(context, cases, disposables); break;
                 default: AddConv(context, cases, disposables); break;
             }
 
@@ -166,6 +167,30 @@ internal static class CudaBench
                 () => OutputDigest.Sha256<float>(dx.ToArray()), d.Flops, "gflops"));
             cases.Add(new($"{name} backward-weights direct", () => CudaOperations.Conv2dBackwardWeights(d, x, y, dw, db),
                 () => OutputDigest.Sha256<float>(dw.ToArray()), d.Flops, "gflops"));
+        }
+    }
+
+    private static void AddLinear(CudaContext ctx, List<Case> cases, List<IDisposable> owned)
+    {
+        foreach (var (name, s) in LinearBench.DefaultShapes)
+        {
+            DeviceBuffer<float> x = Keep(owned, ctx.Allocate<float>(s.InputLength));
+            DeviceBuffer<float> w = Keep(owned, ctx.Allocate<float>(s.WeightLength));
+            DeviceBuffer<float> b = Keep(owned, ctx.Allocate<float>(s.OutFeatures));
+            DeviceBuffer<float> y = Keep(owned, ctx.Allocate<float>(s.OutputLength));
+            DeviceBuffer<float> dx = Keep(owned, ctx.Allocate<float>(s.InputLength));
+            DeviceBuffer<float> dw = Keep(owned, ctx.Allocate<float>(s.WeightLength));
+            DeviceBuffer<float> db = Keep(owned, ctx.Allocate<float>(s.OutFeatures));
+            CudaOperations.FillNormal(new PhiloxStream(1), x, 0f, 1f);
+            CudaOperations.FillNormal(new PhiloxStream(2), w, 0f, 0.05f);
+            CudaOperations.FillNormal(new PhiloxStream(3), b, 0f, 0.1f);
+            double flops = 2.0 * s.Batch * s.InFeatures * s.OutFeatures;
+            cases.Add(new($"{name} forward", () => CudaOperations.LinearForward(s, x, w, b, y), () => OutputDigest.Sha256<float>(y.ToArray()),
+                flops, "gflops"));
+            cases.Add(new($"{name} backward-data", () => CudaOperations.LinearBackwardData(s, y, w, dx),
+                () => OutputDigest.Sha256<float>(dx.ToArray()), flops, "gflops"));
+            cases.Add(new($"{name} backward-weights", () => CudaOperations.LinearBackwardWeights(s, x, y, dw, db),
+                () => OutputDigest.Sha256<float>(dw.ToArray()), flops, "gflops"));
         }
     }
 }

@@ -129,7 +129,7 @@ internal static class Conv2dCommand
         return CliApp.ExitOk;
     }
 
-    private static NpyArray Float32(string path, int rank)
+    internal static NpyArray Float32(string path, int rank)
     {
         NpyArray a = NpyFile.Read(path);
         if (a.DType != NpyDType.Float32 || a.Shape.Length != rank)

@@ -111,3 +111,55 @@ public class LinearCudaTests
         Assert.That(gdb.ToArray(), Is.EqualTo(db).AsCollection);
     }
 }
+
+/// <summary><c>reprokit linear</c>: the library's bits in .npy files, every pass, a replayable manifest, clear errors.</summary>
+public class LinearCliTests
+{
+    [Test]
+    public void EveryPassWritesTheLibrarysBitsAndReplays()
+    {
+        string dir = Directory.CreateTempSubdirectory("rk-cli-linear").FullName;
+        try
+        {
+            string P(string name) => Path.Combine(dir, name + ".npy");
+            var s = new LinearShape(5, 7, 3);
+            var x = new float[s.InputLength];
+            var w = new float[s.WeightLength];
+            var b = new float[s.OutFeatures];
+            var gy = new float[s.OutputLength];
+            new PhiloxStream(1).FillNormal(x);
+            new PhiloxStream(2).FillNormal(w);
+            new PhiloxStream(3).FillNormal(b);
+            new PhiloxStream(4).FillNormal(gy);
+            IO.NpyFile.Write<float>(P("x"), x, [5, 7]);
+            IO.NpyFile.Write<float>(P("w"), w, [3, 7]);
+            IO.NpyFile.Write<float>(P("b"), b, [3]);
+            IO.NpyFile.Write<float>(P("gy"), gy, [5, 3]);
+            string manifest = Path.Combine(dir, "run.json");
+            int Run(params string[] args) => global::ReproKit.Cli.CliApp.Run(args, new StringWriter(), new StringWriter());
+            Assert.That(Run("linear", "--input", P("x"), "--weight", P("w"), "--bias", P("b"), "--out", P("y"), "--manifest", manifest), Is.Zero);
+            Assert.That(Run("linear", "--pass", "backward-data", "--input", P("x"), "--weight", P("w"), "--grad-output", P("gy"), "--out", P("dx")), Is.Zero);
+            Assert.That(Run("linear", "--pass", "backward-weights", "--input", P("x"), "--grad-output", P("gy"), "--out", P("dw"),
+                "--bias-grad-out", P("db"), "--manifest", manifest), Is.Zero);
+            float[] y = new float[s.OutputLength], dx = new float[s.InputLength], dw = new float[s.WeightLength], db = new float[s.OutFeatures];
+            Linear.Forward(s, x, w, b, y);
+            Linear.BackwardData(s, gy, w, dx);
+            Linear.BackwardWeights(s, x, gy, dw, db);
+            Assert.That(IO.NpyFile.Read(P("y")).ToArray<float>(), Is.EqualTo(y).AsCollection);
+            Assert.That(IO.NpyFile.Read(P("dx")).ToArray<float>(), Is.EqualTo(dx).AsCollection);
+            Assert.That(IO.NpyFile.Read(P("dw")).ToArray<float>(), Is.EqualTo(dw).AsCollection);
+            Assert.That(IO.NpyFile.Read(P("db")).ToArray<float>(), Is.EqualTo(db).AsCollection);
+            var replay = new StringWriter();
+            Assert.That(global::ReproKit.Cli.CliApp.Run(["replay", manifest], replay, new StringWriter()), Is.Zero);
+            Assert.That(replay.ToString(), Does.Contain("reproduced bit for bit"));
+            var err = new StringWriter();
+            Assert.That(global::ReproKit.Cli.CliApp.Run(["linear", "--input", P("x"), "--weight", P("gy"), "--out", P("y")], new StringWriter(), err),
+                Is.EqualTo(global::ReproKit.Cli.CliApp.ExitFailure));
+            Assert.That(err.ToString(), Does.Contain("the second dimension must be 7"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ReproKit.Cli.Commands;
 
 namespace ReproKit.Cli.Bench;
 
@@ -17,13 +18,15 @@ internal static class LinearBench
         ("N=64 128->64", new LinearShape(64, 128, 64)),
     ];
 
-    internal static int Run(int repeat, bool json, CpuContext context, TextWriter stdout)
+    internal static int Run(string? shape, int repeat, bool json, CpuContext context, TextWriter stdout)
     {
+        (string Name, LinearShape Shape)[] shapes = shape is null ? DefaultShapes
+            : [($"custom {string.Join(',', shape.Split(',', StringSplitOptions.TrimEntries))}", Parse(shape))];
         Progress.Step("bench linear: the FMA peak and the copy bound of this machine");
         double peak = MachineBounds.FmaPeakGflops(context.Threads);
         double copy = MachineBounds.CopyGBps();
         var rows = new List<(string Shape, string Pass, double Ms, double Gflops, double PeakShare, double WeightGBps, double CopyShare, string Digest)>();
-        foreach (var (name, s) in DefaultShapes)
+        foreach (var (name, s) in shapes)
         {
             var x = new float[s.InputLength];
             var w = new float[s.WeightLength];
@@ -80,5 +83,17 @@ internal static class LinearBench
         }
 
         return CliApp.ExitOk;
+    }
+
+    internal static LinearShape Parse(string text)
+    {
+        string[] p = text.Split(',', StringSplitOptions.TrimEntries);
+        if (p.Length != 3 || !p.All(v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1))
+        {
+            throw new UsageException($"--linear-shape '{text}' must be N,IN,OUT (positive integers).");
+        }
+
+        int[] v = p.Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+        return new LinearShape(v[0], v[1], v[2]);
     }
 }

@@ -29,7 +29,7 @@ internal static class MachineBounds
     }
 
     /// <summary>Bytes per second of copying a <paramref name="bytes"/>-byte buffer to another (one thread), best of 5.</summary>
-    internal static double CopyGBps(int bytes = 256 << 20)
+    internal static double CopyGBps(int bytes = 64 << 20)
     {
         byte[] src = GC.AllocateUninitializedArray<byte>(bytes), dst = GC.AllocateUninitializedArray<byte>(bytes);
         Array.Fill(src, (byte)1);

@@ -27,6 +27,7 @@ internal static class BenchCommand
         new("--batch", "B1,B2,..", "sample: batch sizes (default 1,8,32)"),
         new("--shape", "N,C,H,W,K,R,S[,st,pad,dil,g]", "conv2d: one problem instead of the target shapes"),
         new("--algo", "A", "conv2d: one forward algorithm (auto|direct|implicit-gemm|winograd-2x3|winograd-4x3|fft)"),
+        new("--linear-shape", "N,IN,OUT", "linear: one problem instead of the target shapes"),
         .. BackendOptions.Specs,
     ];
 
@@ -50,29 +51,35 @@ internal static class BenchCommand
             ConvBench.Parse(shape);
         }
 
+        string? linearShape = args.String("--linear-shape");
+        if (linearShape is not null)
+        {
+            LinearBench.Parse(linearShape);
+        }
+
         int[] vocabs = IntList(args, "--vocab", [32000, 128256, 262144]);
         int[] batches = IntList(args, "--batch", [1, 8, 32]);
         if (jsonOut is null)
         {
-            return Measure(args, op, count, repeat, json, vocabs, batches, shape, algo, stdout);
+            return Measure(args, op, count, repeat, json, vocabs, batches, shape, algo, linearShape, stdout);
         }
 
         // Written only once every case has run, so an interrupted run leaves no half file behind.
         var text = new StringWriter();
-        int status = Measure(args, op, count, repeat, json, vocabs, batches, shape, algo, text);
+        int status = Measure(args, op, count, repeat, json, vocabs, batches, shape, algo, linearShape, text);
         File.WriteAllText(jsonOut, text.ToString(), new System.Text.UTF8Encoding(false));
         stdout.WriteLine($"bench {op}: wrote {jsonOut}");
         return status;
     }
 
     private static int Measure(ArgReader args, string op, int count, int repeat, bool json, int[] vocabs, int[] batches,
-        string? shape, string? algo, TextWriter stdout)
+        string? shape, string? algo, string? linearShape, TextWriter stdout)
     {
         if (DeviceOption.Parse(args.String("--device")) is int device)
         {
-            if (args.Has("--isa") || args.Has("--threads") || shape is not null || algo is not null)
+            if (args.Has("--isa") || args.Has("--threads") || shape is not null || algo is not null || linearShape is not null)
             {
-                throw new UsageException("--device cuda:N runs the default cases on the GPU; --isa, --threads, --shape and --algo are CPU options.");
+                throw new UsageException("--device cuda:N runs the default cases on the GPU; --isa, --threads, --shape, --algo and --linear-shape are CPU options.");
             }
 
             if (op != "all")
@@ -86,10 +93,10 @@ internal static class BenchCommand
         using CpuContext context = BackendOptions.CreateContext(args);
         if (op != "all")
         {
-            return RunOne(op, count, repeat, json, vocabs, batches, shape, algo, context, stdout);
+            return RunOne(op, count, repeat, json, vocabs, batches, shape, algo, linearShape, context, stdout);
         }
 
-        return RunAll(json, stdout, (one, writer) => RunOne(one, count, repeat, json, vocabs, batches, shape, algo, context, writer));
+        return RunAll(json, stdout, (one, writer) => RunOne(one, count, repeat, json, vocabs, batches, shape, algo, linearShape, context, writer));
     }
 
     // Every operation in turn: tables one after another, or one JSON array of the per-operation envelopes.
@@ -126,7 +133,7 @@ internal static class BenchCommand
     }
 
     private static int RunOne(string op, int count, int repeat, bool json, int[] vocabs, int[] batches, string? shape, string? algo,
-        CpuContext context, TextWriter stdout)
+        string? linearShape, CpuContext context, TextWriter stdout)
     {
         if (op == "conv2d")
         {
@@ -140,7 +147,7 @@ internal static class BenchCommand
 
         if (op == "linear")
         {
-            return LinearBench.Run(repeat, json, context, stdout);
+            return LinearBench.Run(linearShape, repeat, json, context, stdout);
         }
 
         return RandAndDropoutBench.Run(op, count, repeat, json, context, stdout);

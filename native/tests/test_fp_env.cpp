@@ -224,6 +224,16 @@ std::vector<Call> every_operation() {
                              return bytes_of(y);
                          }});
     }
+    calls.push_back({"linear", [=](rk_context* c) {  // 288 rows of 16 features (subnormals among them) to 16
+                         std::vector<float> y(288 * 16), dx(cx.size()), dw(16 * 16), db(16);
+                         RK_OK(rk_linear_forward(c, 288, 16, 16, cx.data(), cw.data(), cb.data(), y.data()));
+                         RK_OK(rk_linear_backward_data(c, 288, 16, 16, y.data(), cw.data(), dx.data()));
+                         RK_OK(rk_linear_backward_weights(c, 288, 16, 16, cx.data(), y.data(), dw.data(), db.data()));
+                         std::vector<uint8_t> out = bytes_of(y);
+                         for (const auto& part : {bytes_of(dx), bytes_of(dw), bytes_of(db)})
+                             out.insert(out.end(), part.begin(), part.end());
+                         return out;
+                     }});
     calls.push_back({"conv2d_backward", [=](rk_context* c) {
                          std::vector<float> dx(cx.size()), dw(cw.size()), db(static_cast<size_t>(d.k));
                          RK_OK(rk_conv2d_backward_data(c, &d, dy.data(), cw.data(), dx.data(), nullptr, 0));

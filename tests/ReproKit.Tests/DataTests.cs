@@ -242,3 +242,60 @@ public class DataTests
         return path;
     }
 }
+
+/// <summary>The split and the loader: pure functions of (seed, epoch, batch), every sample once per epoch.</summary>
+public class DataLoaderTests
+{
+    [Test]
+    public void TheSplitIsAPartitionFixedBySeed()
+    {
+        DatasetSplit s = DatasetSplit.Create(1797, 0.1, 0.2, seed: 5);
+        Assert.That(s.Test, Has.Length.EqualTo(360));
+        Assert.That(s.Validation, Has.Length.EqualTo(180));
+        Assert.That(s.Train, Has.Length.EqualTo(1797 - 540));
+        Assert.That(s.Train.Concat(s.Validation).Concat(s.Test).Order(), Is.EqualTo(Enumerable.Range(0, 1797).Select(i => (long)i)));
+        DatasetSplit again = DatasetSplit.Create(1797, 0.1, 0.2, seed: 5);
+        Assert.That(again.Test, Is.EqualTo(s.Test));
+        Assert.That(DatasetSplit.Create(1797, 0.1, 0.2, seed: 6).Test, Is.Not.EqualTo(s.Test));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DatasetSplit.Create(10, 0.5, 0.5, 1));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => DatasetSplit.Create(10, -0.1, 0, 1))!.ParamName, Is.EqualTo("validationFraction"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => DatasetSplit.Create(10, 0, double.NaN, 1))!.ParamName, Is.EqualTo("testFraction"));
+    }
+
+    [Test]
+    public void EveryEpochVisitsEverySampleOnceInItsOwnOrder()
+    {
+        LabeledDataset d = Digits.Load();
+        DatasetSplit split = DatasetSplit.Create(d.Count, 0.1, 0.2, seed: 1);
+        var loader = new DataLoader(d, split.Train, batchSize: 64, seed: 9);
+        Assert.That(loader.BatchesPerEpoch, Is.EqualTo((split.Train.Length + 63) / 64));
+        Assert.That(loader.BatchLength(loader.BatchesPerEpoch - 1), Is.EqualTo(split.Train.Length - 64 * (loader.BatchesPerEpoch - 1)));
+        long[] Epoch(ulong e) => Enumerable.Range(0, loader.BatchesPerEpoch).SelectMany(b => loader.BatchIndices(e, b)).ToArray();
+        long[] e0 = Epoch(0), e1 = Epoch(1);
+        Assert.That(e0.Order(), Is.EqualTo(split.Train.Order()));
+        Assert.That(e1.Order(), Is.EqualTo(split.Train.Order()));
+        Assert.That(e1, Is.Not.EqualTo(e0));
+        // Random access: batch 7 of epoch 1 alone equals its place in the whole epoch.
+        Assert.That(loader.BatchIndices(1, 7), Is.EqualTo(e1[(7 * 64)..(8 * 64)]));
+
+        var x = new float[64 * 64];
+        var y = new long[64];
+        Assert.That(loader.CopyBatch(1, 7, x, y), Is.EqualTo(64));
+        Assert.That(x[..64], Is.EqualTo(d.Sample((int)e1[7 * 64]).ToArray()));
+        Assert.That(y[0], Is.EqualTo(d.Labels[(int)e1[7 * 64]]));
+    }
+
+    [Test]
+    public void BadLoaderArgumentsAreRefused()
+    {
+        var d = new LabeledDataset("t", new float[4], [0, 0, 0, 0], [1], 1);
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(d, [0, 4], 2, 1))!.ParamName, Is.EqualTo("samples"));
+        Assert.That(Assert.Throws<ArgumentException>(() => new DataLoader(d, [], 2, 1))!.ParamName, Is.EqualTo("samples"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(d, [0], 0, 1))!.ParamName, Is.EqualTo("batchSize"));
+        var loader = new DataLoader(d, [0, 1, 2], 2, 1);
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => loader.BatchIndices(0, 2))!.ParamName, Is.EqualTo("batch"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => loader.BatchIndices(ulong.MaxValue, 0))!.ParamName, Is.EqualTo("epoch"));
+        Assert.That(Assert.Throws<ArgumentException>(() => loader.CopyBatch(0, 0, new float[1], new long[2]))!.ParamName, Is.EqualTo("features"));
+        Assert.That(Assert.Throws<ArgumentException>(() => loader.CopyBatch(0, 1, new float[1], new long[0]))!.ParamName, Is.EqualTo("labels"));
+    }
+}

@@ -235,6 +235,78 @@ TEST_F(CudaDevice, LinearEveryPassMatchesTheCpu) {
     EXPECT_NE(std::string(rk_last_error_message()).find("'x' is host memory"), std::string::npos) << rk_last_error_message();
 }
 
+TEST_F(CudaDevice, NormalizationEveryPassMatchesTheCpu) {
+    const int64_t n = 3, c = 5, h = 30, w = 31, e = n * c * h * w;  // 2,790 positions per channel: two chunks
+    std::vector<float> x(e), dyv(e), g(c), b(c), rm(c, 0.5f), rv(c, 2.0f);
+    const rk_philox_stream s{9, 1, 2};
+    for (auto* v : {&x, &dyv, &g, &b})
+        ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.5f, 1.0f, v->data(), static_cast<int64_t>(v->size())), RK_STATUS_OK);
+    float *dx_ = upload(x), *ddy = upload(dyv), *dg = upload(g), *dbeta = upload(b), *drm = upload(rm), *drv = upload(rv);
+    auto* dy = static_cast<float*>(alloc(e * 4));
+    auto* dm = static_cast<float*>(alloc(c * 4));
+    auto* di = static_cast<float*>(alloc(c * 4));
+    auto* dgg = static_cast<float*>(alloc(c * 4));
+    auto* dgb = static_cast<float*>(alloc(c * 4));
+    std::vector<float> cy(e), cm(c), ci(c), crm = rm, crv = rv, cdx(e), cgg(c), cgb(c);
+    auto same = [&](const float* dev, const std::vector<float>& host, const char* what) {
+        EXPECT_EQ(0, std::memcmp(download(dev, host.size()).data(), host.data(), host.size() * 4)) << what;
+    };
+    ASSERT_EQ(rk_batchnorm2d_forward_training(ctx_, n, c, h, w, 1e-5f, 0.1f, dx_, dg, dbeta, dy, dm, di, drm, drv), RK_STATUS_OK)
+        << rk_last_error_message();
+    ASSERT_EQ(rk_batchnorm2d_forward_training(cpu_.get(), n, c, h, w, 1e-5f, 0.1f, x.data(), g.data(), b.data(), cy.data(),
+                                              cm.data(), ci.data(), crm.data(), crv.data()),
+              RK_STATUS_OK);
+    same(dy, cy, "bn y");
+    same(dm, cm, "bn mean");
+    same(di, ci, "bn invstd");
+    same(drm, crm, "bn running mean");
+    same(drv, crv, "bn running var");
+    ASSERT_EQ(rk_batchnorm2d_backward_training(ctx_, n, c, h, w, dx_, ddy, dg, dm, di, dy, dgg, dgb), RK_STATUS_OK)
+        << rk_last_error_message();
+    ASSERT_EQ(rk_batchnorm2d_backward_training(cpu_.get(), n, c, h, w, x.data(), dyv.data(), g.data(), cm.data(), ci.data(),
+                                               cdx.data(), cgg.data(), cgb.data()),
+              RK_STATUS_OK);
+    same(dy, cdx, "bn dx");
+    same(dgg, cgg, "bn dgamma");
+    same(dgb, cgb, "bn dbeta");
+    ASSERT_EQ(rk_batchnorm2d_forward_inference(ctx_, n, c, h, w, 1e-5f, dx_, dg, nullptr, drm, drv, dy), RK_STATUS_OK);
+    ASSERT_EQ(rk_batchnorm2d_forward_inference(cpu_.get(), n, c, h, w, 1e-5f, x.data(), g.data(), nullptr, crm.data(),
+                                               crv.data(), cy.data()),
+              RK_STATUS_OK);
+    same(dy, cy, "bn eval y");
+    ASSERT_EQ(rk_batchnorm2d_backward_inference(ctx_, n, c, h, w, 1e-5f, ddy, dg, drv, dy), RK_STATUS_OK);
+    ASSERT_EQ(rk_batchnorm2d_backward_inference(cpu_.get(), n, c, h, w, 1e-5f, dyv.data(), g.data(), crv.data(), cdx.data()),
+              RK_STATUS_OK);
+    same(dy, cdx, "bn eval dx");
+    // LayerNorm: 2,325 rows of 6 (two row chunks for dγ, dβ), then 3 rows of 4,650 (three chunks per row).
+    for (const auto& [rows, d] : {std::pair<int64_t, int64_t>{e / 6, 6}, {3, e / 3}}) {
+        auto* lm = static_cast<float*>(alloc(rows * 4));
+        auto* li = static_cast<float*>(alloc(rows * 4));
+        auto* lg = static_cast<float*>(alloc(d * 4));
+        auto* lb = static_cast<float*>(alloc(d * 4));
+        std::vector<float> gamma(d, 1.5f), hm(rows), hi(rows), hg(d), hb(d);
+        float* dgamma = upload(gamma);
+        ASSERT_EQ(rk_layernorm_forward(ctx_, rows, d, 1e-5f, dx_, dgamma, nullptr, dy, lm, li), RK_STATUS_OK)
+            << rk_last_error_message();
+        ASSERT_EQ(rk_layernorm_forward(cpu_.get(), rows, d, 1e-5f, x.data(), gamma.data(), nullptr, cy.data(), hm.data(),
+                                       hi.data()),
+                  RK_STATUS_OK);
+        same(dy, cy, "ln y");
+        same(lm, hm, "ln mean");
+        same(li, hi, "ln invstd");
+        ASSERT_EQ(rk_layernorm_backward(ctx_, rows, d, dx_, ddy, dgamma, lm, li, dy, lg, lb), RK_STATUS_OK)
+            << rk_last_error_message();
+        ASSERT_EQ(rk_layernorm_backward(cpu_.get(), rows, d, x.data(), dyv.data(), gamma.data(), hm.data(), hi.data(),
+                                        cdx.data(), hg.data(), hb.data()),
+                  RK_STATUS_OK);
+        same(dy, cdx, "ln dx");
+        same(lg, hg, "ln dgamma");
+        same(lb, hb, "ln dbeta");
+    }
+    EXPECT_EQ(rk_layernorm_forward(ctx_, 3, e / 3, 1e-5f, x.data(), nullptr, nullptr, dy, dm, di), RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(rk_last_error_message()).find("'x' is host memory"), std::string::npos) << rk_last_error_message();
+}
+
 // ---- Without a usable device -------------------------------------------------------------------------------
 
 TEST(CudaUnavailable, ContextCreationExplainsWhy) {

@@ -234,6 +234,29 @@ std::vector<Call> every_operation() {
                              out.insert(out.end(), part.begin(), part.end());
                          return out;
                      }});
+    calls.push_back({"normalization", [=](rk_context* c) {  // BatchNorm2d over 16x16x12x12, LayerNorm over 144 rows
+                         const int64_t e = static_cast<int64_t>(cx.size());
+                         std::vector<float> y(cx.size()), m(16), is(16), rm(16, 0.5f), rv(16, 2.0f), dx(cx.size()),
+                             dg(16), db(16), lm(256), li(256), ldg(144), ldb(144);
+                         RK_OK(rk_batchnorm2d_forward_training(c, 16, 16, 12, 1, 1e-5f, 0.1f, cx.data(), cb.data(), cb.data(),
+                                                               y.data(), m.data(), is.data(), rm.data(), rv.data()));
+                         RK_OK(rk_batchnorm2d_backward_training(c, 16, 16, 12, 1, cx.data(), y.data(), cb.data(), m.data(),
+                                                                is.data(), dx.data(), dg.data(), db.data()));
+                         std::vector<uint8_t> out = bytes_of(y);
+                         for (const auto& part : {bytes_of(m), bytes_of(is), bytes_of(rm), bytes_of(rv), bytes_of(dx),
+                                                  bytes_of(dg), bytes_of(db)})
+                             out.insert(out.end(), part.begin(), part.end());
+                         RK_OK(rk_batchnorm2d_forward_inference(c, 16, 16, 12, 1, 1e-5f, cx.data(), cb.data(), nullptr,
+                                                                rm.data(), rv.data(), y.data()));
+                         RK_OK(rk_layernorm_forward(c, e / 144, 144, 1e-5f, cx.data(), nullptr, nullptr, dx.data(), lm.data(),
+                                                    li.data()));
+                         RK_OK(rk_layernorm_backward(c, e / 144, 144, cx.data(), y.data(), nullptr, lm.data(), li.data(),
+                                                     dx.data(), ldg.data(), ldb.data()));
+                         for (const auto& part : {bytes_of(y), bytes_of(dx), bytes_of(lm), bytes_of(li), bytes_of(ldg),
+                                                  bytes_of(ldb)})
+                             out.insert(out.end(), part.begin(), part.end());
+                         return out;
+                     }});
     calls.push_back({"conv2d_backward", [=](rk_context* c) {
                          std::vector<float> dx(cx.size()), dw(cw.size()), db(static_cast<size_t>(d.k));
                          RK_OK(rk_conv2d_backward_data(c, &d, dy.data(), cw.data(), dx.data(), nullptr, 0));

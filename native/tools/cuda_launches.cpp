@@ -1,7 +1,7 @@
 // reprokit_cuda_launches: the launch table of the CUDA plugin, taken from the plugin's own launch code.
 //
 // The kernel headers (native/src/cuda/kernels/*.cuh) hold both the kernels and their launch functions
-// (launch_fill, launch_permutation, launch_dropout, launch_sample, launch_conv): plugin.cu calls nothing else.
+// (launch_fill, launch_permutation, launch_dropout, launch_sample, launch_conv, launch_normalization): plugin.cu calls nothing else.
 // This tool compiles those headers on the host (with inert stand-ins for CUDA's names: no kernel runs here), defines
 // RK_LAUNCH as a recorder that notes (kernel, grid, block), and calls every launch function for
 // every operation variant at typical sizes and at the largest sizes the C API accepts. The largest sizes are
@@ -79,6 +79,7 @@ struct Recorder {
 #include "cuda/kernels/conv2d_kernels.cuh"
 #include "cuda/kernels/dropout_kernels.cuh"
 #include "cuda/kernels/fill_kernels.cuh"
+#include "cuda/kernels/norm_kernels.cuh"
 #include "cuda/kernels/sampling_kernels.cuh"
 
 #include "reprokit/reprokit.h"
@@ -349,6 +350,27 @@ int main() {
             ++conv_cases;
         }
     if (conv_cases < 20) fail("too few conv cases were accepted by rk_conv2d_query (" + std::to_string(conv_cases) + ")");
+
+    // ---- Normalization ----------------------------------------------------------------------------------------
+    // One block per group (grid capped, grid-stride over groups); LayerNorm's dγ / dβ one thread per column. The
+    // largest group counts: c = 2^40 channels, rows x features at the API's element limit.
+    std::printf("limit rk_batchnorm2d.dimension %lld\n", 1ll << 40);
+    for (const auto& [label, g] :
+         {std::pair<const char*, core::NormGeometry>{"bn.resnet", core::batchnorm2d_geometry(8, 64, 56, 56)},
+          {"bn.api-max-channels", core::batchnorm2d_geometry(1, 1ll << 40, 1, 2)},
+          {"ln.typical", core::layernorm_geometry(4096, 1024)},
+          {"ln.api-max-features", core::layernorm_geometry(1, 1ll << 40)},
+          {"ln.api-max-rows", core::layernorm_geometry(1ll << 40, 2)}})
+        for (const core::NormPass pass : {core::NormPass::kForwardTraining, core::NormPass::kBackwardTraining}) {
+            backend::NormArgs a{};
+            a.pass = pass;
+            a.g = g;
+            float dummy = 0.0f;
+            a.dgamma = &dummy;  // LayerNorm's backward then launches its column kernel too
+            const size_t from = recorded().size();
+            cuda::launch_normalization(a, nullptr);
+            emit(from, std::string("norm.") + label + (pass == core::NormPass::kForwardTraining ? ".forward" : ".backward"));
+        }
 
     rk_context_destroy(cpu);
     if (g_errors != 0) return 1;

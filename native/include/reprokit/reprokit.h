@@ -509,6 +509,56 @@ RK_API rk_status rk_linear_backward_weights(rk_context* context, int64_t batch, 
                                             int64_t out_features, const float* x, const float* dy, float* dw,
                                             float* dbias);
 
+/* ---- Normalization (docs/training.md section 4) ---------------------------------------------------------------- */
+
+/**
+ * BatchNorm2d in training, NCHW x [n][c][h][w]: per channel, mean and biased variance over the M = n*h*w positions
+ * (canonical sums), y = fma(x - mean, invstd * gamma, beta); save_mean[c] and save_invstd[c] receive the statistics
+ * the backward needs. gamma and beta [c] may each be null (1 and +0). running_mean and running_var [c], both or
+ * neither, are updated in place with PyTorch's momentum convention (unbiased variance). Every size is at least 1 and
+ * M at least 2; eps is finite and >= 0, momentum in [0, 1]. No output may overlap another buffer.
+ */
+RK_API rk_status rk_batchnorm2d_forward_training(rk_context* context, int64_t n, int64_t c, int64_t h, int64_t w,
+                                                 float eps, float momentum, const float* x, const float* gamma,
+                                                 const float* beta, float* y, float* save_mean, float* save_invstd,
+                                                 float* running_mean, float* running_var);
+
+/** BatchNorm2d in evaluation: y = fma(x - running_mean, gamma / sqrt(running_var + eps), beta) per channel. */
+RK_API rk_status rk_batchnorm2d_forward_inference(rk_context* context, int64_t n, int64_t c, int64_t h, int64_t w,
+                                                  float eps, const float* x, const float* gamma, const float* beta,
+                                                  const float* running_mean, const float* running_var, float* y);
+
+/**
+ * BatchNorm2d training backward from x, dy and the forward's save_mean / save_invstd: dx, and (each when not null)
+ * dgamma = sum(dy * xhat) and dbeta = sum(dy) per channel (canonical sums).
+ */
+RK_API rk_status rk_batchnorm2d_backward_training(rk_context* context, int64_t n, int64_t c, int64_t h, int64_t w,
+                                                  const float* x, const float* dy, const float* gamma,
+                                                  const float* save_mean, const float* save_invstd, float* dx,
+                                                  float* dgamma, float* dbeta);
+
+/** BatchNorm2d evaluation backward: dx = dy * (gamma / sqrt(running_var + eps)). */
+RK_API rk_status rk_batchnorm2d_backward_inference(rk_context* context, int64_t n, int64_t c, int64_t h, int64_t w,
+                                                   float eps, const float* dy, const float* gamma,
+                                                   const float* running_var, float* dx);
+
+/**
+ * LayerNorm over the last dimension: x [rows][features], per row mean and biased variance (canonical sums),
+ * y = fma((x - mean) * invstd, gamma, beta) with gamma, beta [features] (each may be null: 1 and +0); save_mean and
+ * save_invstd [rows] receive the statistics. A row of y depends only on its row of x.
+ */
+RK_API rk_status rk_layernorm_forward(rk_context* context, int64_t rows, int64_t features, float eps, const float* x,
+                                      const float* gamma, const float* beta, float* y, float* save_mean,
+                                      float* save_invstd);
+
+/**
+ * LayerNorm backward: dx per row, and (each when not null) dgamma[i] = sum over rows of dy * xhat and
+ * dbeta[i] = sum over rows of dy (canonical sums over the rows, ascending).
+ */
+RK_API rk_status rk_layernorm_backward(rk_context* context, int64_t rows, int64_t features, const float* x,
+                                       const float* dy, const float* gamma, const float* save_mean,
+                                       const float* save_invstd, float* dx, float* dgamma, float* dbeta);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@
 
 #include "../core/conv2d.h"
 #include "../core/distributions.h"
+#include "../core/normalization.h"
 #include "../core/philox_stream.h"
 #include "../core/sampling.h"
 #include "reprokit/reprokit.h"
@@ -116,6 +117,29 @@ struct ConvArgs {
     void* workspace;    // the caller's, at least conv_workspace bytes; null: the backend provides its own
 };
 
+// ---- Normalization (docs/training.md section 4) ------------------------------------------------------------------
+
+using core::NormPass;
+
+// BatchNorm2d or LayerNorm (g.kind), one pass. Every pointer is data or null where marked; nothing overlaps.
+struct NormArgs {
+    NormPass pass;
+    core::NormGeometry g;
+    float eps;            // forward, backward eval
+    float momentum;       // forward training with running statistics
+    const float* x;       // forward; backward training
+    const float* dy;      // backward
+    const float* gamma;   // or null (1)
+    const float* beta;    // forward, or null (+0)
+    float* out;           // forward: y; backward: dx
+    float* mean;          // forward training: receives the saved mean; backward training: reads it
+    float* invstd;        // the same for invstd
+    float* running_mean;  // BN forward training: updated in place, or null; BN eval: read
+    float* running_var;   // the same
+    float* dgamma;        // backward training, or null
+    float* dbeta;         // backward training, or null
+};
+
 // ---- The backend table --------------------------------------------------------------------------------------------
 
 enum class CopyKind : int32_t { kHostToDevice = 0, kDeviceToHost = 1, kDeviceToDevice = 2 };  // = rk_copy_kind
@@ -149,6 +173,7 @@ struct Ops {
     // The workspace bytes conv needs for `args` (pointers unused); negative fields are never passed.
     int32_t (*conv_workspace)(void* impl, const ConvArgs* args, int64_t* bytes, OpError* err);
     int32_t (*conv)(void* impl, const ConvArgs* args, OpError* err);
+    int32_t (*normalization)(void* impl, const NormArgs* args, OpError* err);
 };
 
 }  // namespace rk::backend

@@ -9,6 +9,7 @@
 #include "../backend/ops.h"
 #include "conv2d_kernels.h"
 #include "kernels.h"
+#include "norm_kernels.h"
 #include "reprokit/reprokit.h"
 #include "thread_pool.h"
 
@@ -22,6 +23,7 @@ struct CpuBackend {
     const KernelTable& kernels;
     const ConvKernels& conv;
     ThreadPool pool;
+    const NormKernels& norm{norm_kernels(isa)};  // BatchNorm2d, LayerNorm
 };
 
 // Whether this build has kernels for `isa` (the CPU may still lack it: cpu_features.h).
@@ -40,6 +42,7 @@ int32_t dropout(void* impl, const backend::DropoutArgs* args, backend::OpError* 
 int32_t sample(void* impl, const backend::SampleArgs* args, backend::SampleFailure* failed, backend::OpError* err);
 int32_t conv_workspace(void* impl, const backend::ConvArgs* args, int64_t* bytes, backend::OpError* err);
 int32_t conv(void* impl, const backend::ConvArgs* args, backend::OpError* err);
+int32_t normalization(void* impl, const backend::NormArgs* args, backend::OpError* err);
 
 // Records a failure in *err and returns `status` (messages are truncated to fit).
 int32_t op_error(backend::OpError* err, int32_t status, const char* message);

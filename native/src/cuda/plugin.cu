@@ -11,6 +11,7 @@
 #include "kernels/conv2d_kernels.cuh"
 #include "kernels/dropout_kernels.cuh"
 #include "kernels/fill_kernels.cuh"
+#include "kernels/norm_kernels.cuh"
 #include "kernels/sampling_kernels.cuh"
 #include "plugin_interface.h"
 #include "reprokit/reprokit.h"
@@ -278,6 +279,13 @@ int32_t conv(void* ctx, const ConvArgs* a, backend::OpError* err) {
     return after_launch(err, "launching the conv2d kernel");
 }
 
+int32_t normalization(void* ctx, const backend::NormArgs* a, backend::OpError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    launch_normalization(*a, c->stream);
+    return after_launch(err, "launching the normalization kernels");
+}
+
 size_t align_up(size_t v) { return (v + 255) / 256 * 256; }
 
 int32_t sample(void* ctx, const SampleArgs* a, SampleFailure* failed, backend::OpError* err) {
@@ -338,7 +346,7 @@ const PluginApi kApi = {
     device_info,
     context_create,
     backend::Ops{context_destroy, describe, set_stream, synchronize, allocate, release, copy, check_data, fill,
-                 permutation, dropout, sample, conv_workspace, conv},
+                 permutation, dropout, sample, conv_workspace, conv, normalization},
 };
 
 }  // namespace

@@ -37,4 +37,56 @@ rk_status linear(rk_context* c, std::vector<uint8_t>& out) {
     return RK_STATUS_OK;
 }
 
+// Normalization: BatchNorm2d with channels whose 2,600 positions span planes and chunks (every pass, affine, running
+// statistics), and LayerNorm with 2,100-wide rows (two chunks each; forward and backward with dγ, dβ). Inputs are
+// hostile values made finite, so that statistics stay finite but subnormals and signed zeros pass through.
+rk_status normalization(rk_context* c, std::vector<uint8_t>& out) {
+    const int64_t n = 4, ch = 3, h = 25, w = 26, e = n * ch * h * w;
+    std::vector<float> x, dy(static_cast<size_t>(e)), gamma(static_cast<size_t>(ch)), beta(gamma.size()),
+        rm(gamma.size(), 0.25f), rv(gamma.size(), 2.0f);
+    RK_TRY(hostile_data(c, e, x));
+    for (float& v : x)
+        if (!std::isfinite(v) || std::fabs(v) > 1e6f) v = -0.75f;
+    const rk_philox_stream s{0x12, 5, 0};
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 1.0f, st.out(dy), e); }));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 1.0f, 0.2f, st.out(gamma), ch); }));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_uniform_range(c, &s, -1.0f, 1.0f, st.out(beta), ch); }));
+    std::vector<float> y(x.size()), mean(gamma.size()), invstd(gamma.size()), dx(x.size()), dg(gamma.size()),
+        db(gamma.size());
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_batchnorm2d_forward_training(c, n, ch, h, w, 1e-5f, 0.1f, st.in(x), st.in(gamma), st.in(beta),
+                                               st.out(y), st.out(mean), st.out(invstd), st.out(rm), st.out(rv));
+    }));
+    for (const auto* v : {&y, &mean, &invstd, &rm, &rv}) append(out, *v);
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_batchnorm2d_backward_training(c, n, ch, h, w, st.in(x), st.in(dy), st.in(gamma), st.in(mean),
+                                                st.in(invstd), st.out(dx), st.out(dg), st.out(db));
+    }));
+    for (const auto* v : {&dx, &dg, &db}) append(out, *v);
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_batchnorm2d_forward_inference(c, n, ch, h, w, 1e-5f, st.in(x), nullptr, st.in(beta), st.in(rm),
+                                                st.in(rv), st.out(y));
+    }));
+    append(out, y);
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_batchnorm2d_backward_inference(c, n, ch, h, w, 1e-5f, st.in(dy), st.in(gamma), st.in(rv), st.out(dx));
+    }));
+    append(out, dx);
+    const int64_t rows = 3, d = 2100;  // 6,300 of the 7,800 values
+    std::vector<float> lg(static_cast<size_t>(d)), lb(lg.size()), ly(static_cast<size_t>(rows * d)), lm(3), li(3),
+        ldx(ly.size()), ldg(lg.size()), ldb(lg.size());
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 1.0f, 0.1f, st.out(lg), d); }));
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 0.1f, st.out(lb), d); }));
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_layernorm_forward(c, rows, d, 1e-5f, st.in(x), st.in(lg), st.in(lb), st.out(ly), st.out(lm), st.out(li));
+    }));
+    for (const auto* v : {&ly, &lm, &li}) append(out, *v);
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_layernorm_backward(c, rows, d, st.in(x), st.in(dy), st.in(lg), st.in(lm), st.in(li), st.out(ldx),
+                                     st.out(ldg), st.out(ldb));
+    }));
+    for (const auto* v : {&ldx, &ldg, &ldb}) append(out, *v);
+    return RK_STATUS_OK;
+}
+
 }  // namespace rk::verify

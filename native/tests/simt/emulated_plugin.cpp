@@ -8,6 +8,7 @@
 #include "cuda/kernels/conv2d_kernels.cuh"
 #include "cuda/kernels/dropout_kernels.cuh"
 #include "cuda/kernels/fill_kernels.cuh"
+#include "cuda/kernels/norm_kernels.cuh"
 #include "cuda/kernels/sampling_kernels.cuh"
 
 #include <cstdio>
@@ -156,6 +157,9 @@ int32_t conv_workspace(void*, const ConvArgs*, int64_t* bytes, backend::OpError*
     return RK_STATUS_OK;
 }
 int32_t conv(void*, const ConvArgs* a, backend::OpError* err) { return run([&] { launch_conv(*a, nullptr); }, err); }
+int32_t normalization(void*, const backend::NormArgs* a, backend::OpError* err) {
+    return run([&] { launch_normalization(*a, nullptr); }, err);
+}
 
 int32_t sample(void*, const SampleArgs* a, SampleFailure* failed, backend::OpError* err) {
     failed->row = -1;
@@ -178,7 +182,7 @@ int32_t sample(void*, const SampleArgs* a, SampleFailure* failed, backend::OpErr
 const PluginApi kApi = {
     kPluginInterfaceVersion, sizeof(PluginApi), kVersion, "simt-emulation", device_count, device_info, context_create,
     backend::Ops{context_destroy, describe, set_stream, synchronize, allocate, release, copy, check_data, fill,
-                 permutation, dropout, sample, conv_workspace, conv},
+                 permutation, dropout, sample, conv_workspace, conv, normalization},
 };
 
 }  // namespace

@@ -24,6 +24,10 @@ internal static class OperationCatalog
     private static readonly float[] LinearW = Normal(17 * 33, new PhiloxStream(18));
     private static readonly float[] LinearB = Normal(17, new PhiloxStream(19));
     private static readonly float[] LinearDy = Normal(70 * 17, new PhiloxStream(20));
+    private static readonly BatchNorm2dShape NormDims = new(3, 4, 15, 17); // 765 positions per channel
+    private static readonly float[] NormX = Normal(3 * 4 * 15 * 17, new PhiloxStream(21));
+    private static readonly float[] NormDy = Normal(3 * 4 * 15 * 17, new PhiloxStream(22));
+    private static readonly float[] NormGamma = Normal(255, new PhiloxStream(23));
 
     /// <summary>Operations that take no context argument (they always run on <see cref="CpuContext.Shared"/>).</summary>
     internal static readonly HashSet<string> ContextFree = ["datasplits.kfold"];
@@ -57,6 +61,8 @@ internal static class OperationCatalog
         ("linear.forward", c => Fill<float>((int)LinearDims.OutputLength, y => Linear.Forward(LinearDims, LinearX, LinearW, LinearB, y, c))),
         ("linear.backward-data", c => Fill<float>((int)LinearDims.InputLength, dx => Linear.BackwardData(LinearDims, LinearDy, LinearW, dx, c))),
         ("linear.backward-weights", LinearBackwardWeights),
+        ("batchnorm2d.training", BatchNormTraining),
+        ("layernorm.forward-backward", LayerNormBoth),
         ("golden.case0", c => System.Text.Encoding.ASCII.GetBytes(Golden.Run(0, c).Actual)),
     ];
 
@@ -66,6 +72,27 @@ internal static class OperationCatalog
         var db = new float[LinearDims.OutFeatures];
         Linear.BackwardWeights(LinearDims, LinearX, LinearDy, dw, db, c);
         return [.. Bytes(dw), .. Bytes(db)];
+    }
+
+    private static byte[] BatchNormTraining(CpuContext c)
+    {
+        int n = (int)NormDims.Length, ch = NormDims.C;
+        float[] y = new float[n], mean = new float[ch], invstd = new float[ch], rm = new float[ch], rv = new float[ch], dx = new float[n];
+        float[] dg = new float[ch], db = new float[ch];
+        rv.AsSpan().Fill(1f);
+        BatchNorm2d.ForwardTraining(NormDims, NormX, NormGamma.AsSpan(0, ch), NormGamma.AsSpan(ch, ch), y, mean, invstd, rm, rv, context: c);
+        BatchNorm2d.BackwardTraining(NormDims, NormX, NormDy, NormGamma.AsSpan(0, ch), mean, invstd, dx, dg, db, c);
+        return [.. Bytes(y), .. Bytes(mean), .. Bytes(invstd), .. Bytes(rm), .. Bytes(rv), .. Bytes(dx), .. Bytes(dg), .. Bytes(db)];
+    }
+
+    private static byte[] LayerNormBoth(CpuContext c)
+    {
+        const int rows = 12, features = 255; // NormX as 12 rows of 255
+        float[] y = new float[rows * features], mean = new float[rows], invstd = new float[rows], dx = new float[rows * features];
+        float[] dg = new float[features], db = new float[features];
+        LayerNorm.Forward(rows, features, NormX, NormGamma, [], y, mean, invstd, context: c);
+        LayerNorm.Backward(rows, features, NormX, NormDy, NormGamma, mean, invstd, dx, dg, db, c);
+        return [.. Bytes(y), .. Bytes(mean), .. Bytes(invstd), .. Bytes(dx), .. Bytes(dg), .. Bytes(db)];
     }
 
     private static byte[] RandomSequence(CpuContext c)

@@ -464,6 +464,30 @@ internal static unsafe partial class NativeMethods
     /// <summary>dw [out_features][in_features] (and dbias [out_features] when not null) from x and dy: conv2d's weight and bias gradients, reduced over the batch rows in chunks of 256. dw and dbias must not overlap each other, x or dy.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_linear_backward_weights")]
     internal static partial RkStatus rk_linear_backward_weights(nint context, long batch, long in_features, long out_features, float* x, float* dy, float* dw, float* dbias);
+
+    /// <summary>BatchNorm2d in training, NCHW x [n][c][h][w]: per channel, mean and biased variance over the M = n*h*w positions (canonical sums), y = fma(x - mean, invstd * gamma, beta); save_mean[c] and save_invstd[c] receive the statistics the backward needs. gamma and beta [c] may each be null (1 and +0). running_mean and running_var [c], both or neither, are updated in place with PyTorch's momentum convention (unbiased variance). Every size is at least 1 and M at least 2; eps is finite and &gt;= 0, momentum in [0, 1]. No output may overlap another buffer.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_batchnorm2d_forward_training")]
+    internal static partial RkStatus rk_batchnorm2d_forward_training(nint context, long n, long c, long h, long w, float eps, float momentum, float* x, float* gamma, float* beta, float* y, float* save_mean, float* save_invstd, float* running_mean, float* running_var);
+
+    /// <summary>BatchNorm2d in evaluation: y = fma(x - running_mean, gamma / sqrt(running_var + eps), beta) per channel.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_batchnorm2d_forward_inference")]
+    internal static partial RkStatus rk_batchnorm2d_forward_inference(nint context, long n, long c, long h, long w, float eps, float* x, float* gamma, float* beta, float* running_mean, float* running_var, float* y);
+
+    /// <summary>BatchNorm2d training backward from x, dy and the forward's save_mean / save_invstd: dx, and (each when not null) dgamma = sum(dy * xhat) and dbeta = sum(dy) per channel (canonical sums).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_batchnorm2d_backward_training")]
+    internal static partial RkStatus rk_batchnorm2d_backward_training(nint context, long n, long c, long h, long w, float* x, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta);
+
+    /// <summary>BatchNorm2d evaluation backward: dx = dy * (gamma / sqrt(running_var + eps)).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_batchnorm2d_backward_inference")]
+    internal static partial RkStatus rk_batchnorm2d_backward_inference(nint context, long n, long c, long h, long w, float eps, float* dy, float* gamma, float* running_var, float* dx);
+
+    /// <summary>LayerNorm over the last dimension: x [rows][features], per row mean and biased variance (canonical sums), y = fma((x - mean) * invstd, gamma, beta) with gamma, beta [features] (each may be null: 1 and +0); save_mean and save_invstd [rows] receive the statistics. A row of y depends only on its row of x.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_layernorm_forward")]
+    internal static partial RkStatus rk_layernorm_forward(nint context, long rows, long features, float eps, float* x, float* gamma, float* beta, float* y, float* save_mean, float* save_invstd);
+
+    /// <summary>LayerNorm backward: dx per row, and (each when not null) dgamma[i] = sum over rows of dy * xhat and dbeta[i] = sum over rows of dy (canonical sums over the rows, ascending).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_layernorm_backward")]
+    internal static partial RkStatus rk_layernorm_backward(nint context, long rows, long features, float* x, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta);
 }
 
 /// <summary>Struct layouts computed by libclang from the header (bytes), to compare with the C# layouts.</summary>

@@ -1,0 +1,197 @@
+// The GEMM of the pointwise (1x1) convolution paths, for one ISA description I (conv2d_impl.h lists what I provides):
+// packing of A and B blocks into per-thread panels, the register-tile micro-kernel and the blocked driver over the
+// work units of a GemmArgs (gemm_args.h), plus the column sums of the bias gradient. Each output's chain runs whole,
+// in ascending t, in one unit: blocks of the reduction resume the accumulator stored in C (or add chunk sums in
+// order), so neither the ISA's tile shape, the block sizes nor the thread split can change a bit.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "../core/conv2d.h"
+#include "../core/int_math.h"
+#include "conv2d_scratch.h"
+#include "conv2d_tiles.h"
+#include "gemm_args.h"
+
+namespace rk::cpu {
+
+template <class I>
+struct Gemm {
+    using f32 = typename I::f32;
+    using Tiles = ConvTiles<I>;
+    static constexpr int W = I::kWidth, MR = I::kGemmMR, NV = I::kGemmNV, NR = NV * W;
+
+    // What C holds when a block of the reduction starts.
+    enum : int {
+        kFirst = 0,    // nothing: the chain starts at +0 and C = chain
+        kResume = 1,   // the running accumulator: the chain continues from it
+        kAddChunk = 2  // the sum of the previous chunks: the chunk's chain starts at +0 and C = C + chunk
+    };
+
+    // ---- Micro-kernel: R rows x V vectors of C -------------------------------------------------------------------
+    // ap: packed A, step t at ap[t * MR + i]; bp: packed B, step t at bp[t * NR + v * W]; C's first ncols columns
+    // (1 .. V * W) are read and written. bias (or null) is added after the chain, on the last block only.
+    template <int R, int V>
+    static void micro(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int64_t ncols, int mode,
+                      const float* bias) {
+        f32 acc[R][V];
+        RK_CONV_UNROLL(8)
+        for (int i = 0; i < R; ++i)
+            RK_CONV_UNROLL(4)
+            for (int v = 0; v < V; ++v)
+                acc[i][v] = mode == kResume ? load_c(c + i * ldc + v * W, ncols - v * W) : I::fsplat(0.0f);
+        for (int64_t t = 0; t < kc; ++t) {
+            f32 bv[V];
+            RK_CONV_UNROLL(4)
+            for (int v = 0; v < V; ++v) bv[v] = I::fload(bp + v * W);
+            RK_CONV_UNROLL(8)
+            for (int i = 0; i < R; ++i) {
+                const f32 av = I::fsplat(ap[i]);
+                RK_CONV_UNROLL(4)
+                for (int v = 0; v < V; ++v) acc[i][v] = I::ffma(av, bv[v], acc[i][v]);
+            }
+            ap += MR;
+            bp += NR;
+        }
+        RK_CONV_UNROLL(4)
+        for (int v = 0; v < V; ++v) {
+            const int64_t cnt = std::min<int64_t>(W, ncols - v * W);
+            const f32 bb = bias ? load_c(bias + v * W, cnt) : I::fsplat(0.0f);
+            RK_CONV_UNROLL(8)
+            for (int i = 0; i < R; ++i) {
+                float* cp = c + i * ldc + v * W;
+                f32 val = acc[i][v];
+                if (mode == kAddChunk) val = I::fadd(load_c(cp, cnt), val);
+                if (bias) val = I::fadd(val, bb);
+                Tiles::store_lanes(cp, val, cnt);
+            }
+        }
+    }
+
+    // The first cnt (>= 1) lanes from p, the others +0 (memory past cnt is not touched).
+    RK_CPU_INLINE static f32 load_c(const float* p, int64_t cnt) {
+        return cnt >= W ? I::fload(p) : I::load_range(p, 0, static_cast<int>(cnt));
+    }
+
+    using MicroFn = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, int, const float*);
+    static MicroFn micro_for(int rows, int vecs) {
+        static constexpr auto table = tile_table<MR, NV>([]<int R, int V> { return &micro<R, V>; });
+        return table(rows, vecs);
+    }
+
+    // ---- Packing ---------------------------------------------------------------------------------------------------
+    // Rows [i0, i0 + rows) and steps [t0, t0 + kc) of A into tiles of MR rows: tile r at dst + r * kc * MR, step t at
+    // [t * MR, t * MR + MR) (rows past the end of the last tile are not written; the micro-kernel never reads them).
+    static void pack_a(const GemmArgs& G, const float* a, int64_t i0, int64_t rows, int64_t t0, int64_t kc, float* dst) {
+        for (int64_t r0 = 0; r0 < rows; r0 += MR) {
+            const int64_t mr = std::min<int64_t>(MR, rows - r0);
+            float* d = dst + r0 * kc;
+            if (G.a_step == 1) {  // rows of A contiguous: gather MR rows step by step
+                const float* src[MR];
+                for (int64_t i = 0; i < mr; ++i) src[i] = a + (i0 + r0 + i) * G.a_row + t0;
+                for (int64_t t = 0; t < kc; ++t)
+                    for (int64_t i = 0; i < mr; ++i) d[t * MR + i] = src[i][t];
+            } else {  // columns contiguous: a step's MR values are adjacent
+                const float* src = a + t0 * G.a_step + (i0 + r0) * G.a_row;
+                for (int64_t t = 0; t < kc; ++t)
+                    for (int64_t i = 0; i < mr; ++i) d[t * MR + i] = src[t * G.a_step + i];
+            }
+        }
+    }
+
+    // Steps [t0, t0 + kc) and columns [j0, j0 + cols) of B into panels of NR columns: panel p at dst + p * kc * NR, step
+    // t at [t * NR, t * NR + NR); columns past cols are +0 up to the end of their vector.
+    static void pack_b(const GemmArgs& G, const float* b, int64_t t0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+        for (int64_t p0 = 0; p0 < cols; p0 += NR) {
+            const int64_t pc = std::min<int64_t>(NR, cols - p0), width = core::round_up(pc, W);
+            float* d = dst + p0 * kc;
+            if (G.b_col == 1) {  // rows of B contiguous: copy each step's columns
+                const float* src = b + t0 * G.b_step + j0 + p0;
+                for (int64_t t = 0; t < kc; ++t) {
+                    Tiles::copy_floats(d + t * NR, src + t * G.b_step, pc);
+                    if (width > pc) Tiles::copy_floats(d + t * NR + pc, nullptr, width - pc);
+                }
+                continue;
+            }
+            // columns of B contiguous (B(t, j) = b[j * b_col + t]): W x W transposes, scalar at the edges
+            const float* src = b + (j0 + p0) * G.b_col + t0;
+            for (int64_t v0 = 0; v0 < width; v0 += W) {
+                const int64_t vc = std::min<int64_t>(W, pc - v0);
+                int64_t t = 0;
+                if (vc == W)
+                    for (; t + W <= kc; t += W) I::transpose(src + v0 * G.b_col + t, G.b_col, d + t * NR + v0, NR);
+                for (; t < kc; ++t)
+                    for (int64_t l = 0; l < W; ++l) d[t * NR + v0 + l] = l < vc ? src[(v0 + l) * G.b_col + t] : 0.0f;
+            }
+        }
+    }
+
+    // ---- Driver ----------------------------------------------------------------------------------------------------
+    // Units [begin, end) of G (gemm_args.h): per unit and block of kc steps, the B block (kc x nc) is packed once,
+    // then each A block (mc x kc) is packed and every (tile, panel) pair runs the micro-kernel, tiles outermost so
+    // that a tile's A panel stays in L1 while the B panels stream from L2.
+    static void run(const GemmArgs& G, int64_t begin, int64_t end) {
+        const int64_t kc_max = std::min(G.kc, G.k), nc_max = core::round_up(std::min(G.nc, G.n), NR);
+        const int64_t mc_max = core::round_up(std::min(G.mc, G.rows_per_piece), MR);
+        ConvScratch bmem(static_cast<size_t>(kc_max * nc_max) * sizeof(float));
+        ConvScratch amem(static_cast<size_t>(kc_max * mc_max) * sizeof(float));
+        float* bbuf = bmem.floats();
+        float* abuf = amem.floats();
+        for (int64_t u = begin; u < end; ++u) {
+            const int64_t grp = u / (G.col_blocks * G.row_pieces), cb = (u / G.row_pieces) % G.col_blocks;
+            const int64_t piece = u % G.row_pieces;
+            const int64_t j0 = cb * G.nc, cols = std::min(G.nc, G.n - j0);
+            const int64_t i0 = piece * G.rows_per_piece, i1 = std::min(G.m, i0 + G.rows_per_piece);
+            if (i0 >= i1) continue;
+            const float* a = G.a + grp * G.a_group;
+            const float* b = G.b + grp * G.b_group;
+            float* c = G.c + grp * G.c_group + j0;
+            const float* bias = G.bias ? G.bias + grp * G.n + j0 : nullptr;
+            for (int64_t t0 = 0; t0 < G.k; t0 += G.kc) {
+                const int64_t kc = std::min(G.kc, G.k - t0);
+                const int mode = t0 == 0 ? kFirst : G.chain == GemmChain::kChunked ? kAddChunk : kResume;
+                const float* block_bias = t0 + kc == G.k ? bias : nullptr;
+                pack_b(G, b, t0, kc, j0, cols, bbuf);
+                for (int64_t ib = i0; ib < i1; ib += G.mc) {
+                    const int64_t rows = std::min(G.mc, i1 - ib);
+                    pack_a(G, a, ib, rows, t0, kc, abuf);
+                    for (int64_t r0 = 0; r0 < rows; r0 += MR) {
+                        const int mr = static_cast<int>(std::min<int64_t>(MR, rows - r0));
+                        for (int64_t p0 = 0; p0 < cols; p0 += NR) {
+                            const int64_t pc = std::min<int64_t>(NR, cols - p0);
+                            micro_for(mr, static_cast<int>(core::ceil_div(pc, W)))(
+                                kc, abuf + r0 * kc, bbuf + p0 * kc, c + (ib + r0) * G.ldc + p0, G.ldc, pc, mode,
+                                block_bias ? block_bias + p0 : nullptr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- Bias gradient: chunked column sums ------------------------------------------------------------------------
+    // out[j] for columns j in units [begin, end) of kConvPanel columns: chunks of kConvReductionChunk rows of
+    // src[row * ld + j], each a chain of adds from +0; out = S_0, then out = out + S_i in chunk order.
+    static void column_chunk_sums(const float* src, int64_t rows, int64_t ld, int64_t cols, float* out, int64_t begin,
+                                  int64_t end) {
+        constexpr int NVV = static_cast<int>(kConvPanel) / W;
+        constexpr int64_t kChunk = core::kConvReductionChunk;
+        for (int64_t u = begin; u < end; ++u) {
+            const int64_t j0 = u * kConvPanel, jn = std::min<int64_t>(kConvPanel, cols - j0);
+            const int nv = static_cast<int>(core::ceil_div(jn, W));
+            f32 total[NVV];
+            for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
+                const int64_t r1 = std::min(rows, r0 + kChunk);
+                f32 acc[NVV];
+                for (int v = 0; v < NVV; ++v) acc[v] = I::fsplat(0.0f);
+                for (int64_t r = r0; r < r1; ++r)
+                    for (int v = 0; v < nv; ++v) acc[v] = I::fadd(acc[v], load_c(src + r * ld + j0 + v * W, jn - v * W));
+                for (int v = 0; v < nv; ++v) total[v] = r0 == 0 ? acc[v] : I::fadd(total[v], acc[v]);
+            }
+            for (int v = 0; v < nv; ++v) Tiles::store_lanes(out + j0 + v * W, total[v], std::min<int64_t>(W, jn - v * W));
+        }
+    }
+};
+
+}  // namespace rk::cpu

@@ -17,12 +17,13 @@ using core::round_up;
 
 namespace {
 
-// Reduction steps per block: a block's packed A tile (kGemmMR x kc) stays in L1 while the B panels stream from L2.
-constexpr int64_t kGemmStepsPerBlock = 256;
+// Reduction steps per block: a tile's A rows (kGemmMR x kc) stay in L1 while the B panels stream from L2; C is read
+// and written once per block, so longer blocks mean less traffic for C.
+constexpr int64_t kGemmStepsPerBlock = 512;
 // Columns per packed B block (kc x nc floats: 512 KiB, half of a 1 MiB L2).
-constexpr int64_t kGemmColumnsPerBlock = 512;
-// Rows per packed A block.
-constexpr int64_t kGemmRowsPerBlock = 96;
+constexpr int64_t kGemmColumnsPerBlock = 256;
+// Rows per packed A block (the weight gradient's dy, packed because its steps are rows of memory).
+constexpr int64_t kGemmRowsPerBlock = 192;
 // A row piece has at least this many rows, so that packing its B block pays off.
 constexpr int64_t kGemmMinRowsPerPiece = 24;
 
@@ -100,7 +101,11 @@ void conv_run_pointwise(const ConvKernels& k, ThreadPool& pool, const ConvGeomet
             G.ldc = g.cg;
             G.c_group = g.kg * g.cg;
             G.chain = GemmChain::kChunked;
-            G.kc = core::kConvReductionChunk;
+            G.chunk = core::kConvReductionChunk;
+            // One chunk per block: a chunk's sum is added to C once whatever the block, and the short block keeps
+            // the packed dy tile (kGemmMR x 256) in L1 while twice the columns of x stream from L2.
+            G.kc = G.chunk;
+            G.nc = 2 * kGemmColumnsPerBlock;
             break;
     }
     set_units(G, pool.size());

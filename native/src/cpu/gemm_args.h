@@ -10,7 +10,7 @@ namespace rk::cpu {
 // How the reduction over t is cut into blocks of kc steps.
 enum class GemmChain : int32_t {
     kWhole,    // one chain from +0 over every t; blocks resume the running accumulator stored in C
-    kChunked,  // chunks of kc steps, each a chain from +0; C = S_0, then C = C + S_i in chunk order
+    kChunked,  // chunks of `chunk` steps, each a chain from +0; C = S_0, then C = C + S_i in chunk order
 };
 
 struct GemmArgs {
@@ -25,11 +25,12 @@ struct GemmArgs {
     int64_t ldc = 0;
     const float* bias = nullptr;  // kWhole: C[i][j] = chain + bias[j] (a separate add after the whole chain)
     GemmChain chain = GemmChain::kWhole;
+    int64_t chunk = 0;  // kChunked: steps per chunk (kc is a multiple of it)
     // Groups: problem g reads a + g * a_group, b + g * b_group, bias + g * n and writes c + g * c_group.
     int64_t groups = 1, a_group = 0, b_group = 0, c_group = 0;
 
-    // Blocking (never changes a bit: every chain runs whole and in order): kc reduction steps per block (kChunked:
-    // the chunk), nc columns per packed B block, mc rows per packed A block.
+    // Blocking (never changes a bit: every chain runs whole and in order): kc reduction steps per block, nc columns per
+    // packed B block, mc rows per packed A block.
     int64_t kc = 0, nc = 0, mc = 0;
     // Work units: (group, column block of nc, row piece of rows_per_piece rows), row pieces fastest. A unit packs
     // its own panels, so units never share scratch.

@@ -26,6 +26,11 @@ constexpr int64_t kGemmColumnsPerBlock = 256;
 constexpr int64_t kGemmRowsPerBlock = 192;
 // A row piece has at least this many rows, so that packing its B block pays off.
 constexpr int64_t kGemmMinRowsPerPiece = 24;
+// At most this many rows (GEMV-like: a small batch) read B where it lies; each B value serves so few rows that
+// packing it would double its memory traffic.
+constexpr int64_t kGemmMaxRowsBInPlace = 6;
+// Steps per block when B is read in place: the rows of B walked at once lie in few pages.
+constexpr int64_t kGemmStepsBInPlace = 64;
 
 // Units: (group, column block, row piece). Rows are split only when the column blocks alone would leave threads idle
 // or unevenly loaded; a piece's rows are a multiple of 12 (every ISA's tile height divides it).
@@ -107,6 +112,12 @@ void conv_run_pointwise(const ConvKernels& k, ThreadPool& pool, const ConvGeomet
             G.kc = G.chunk;
             G.nc = 2 * kGemmColumnsPerBlock;
             break;
+    }
+    if (G.b_col == 1 && G.m <= kGemmMaxRowsBInPlace) {
+        G.b_in_place = true;
+        if (G.chain == GemmChain::kWhole) G.kc = kGemmStepsBInPlace;  // chunked: kc stays the chunk
+        // one column block per thread, each a long run of every row of B
+        G.nc = round_up(ceil_div(G.n, static_cast<int64_t>(pool.size())), 64);
     }
     set_units(G, pool.size());
     run_units(pool, G.units(), [&](int64_t b, int64_t e) { k.gemm(G, b, e); });

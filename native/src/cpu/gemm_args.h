@@ -25,6 +25,9 @@ struct GemmArgs {
     int64_t ldc = 0;
     const float* bias = nullptr;  // kWhole: C[i][j] = chain + bias[j] (a separate add after the whole chain)
     GemmChain chain = GemmChain::kWhole;
+    // B read where it lies (needs b_col == 1) rather than packed: for a few rows, packing would copy B only for it
+    // to be read once or twice.
+    bool b_in_place = false;
     int64_t chunk = 0;  // kChunked: steps per chunk (kc is a multiple of it)
     // Groups: problem g reads a + g * a_group, b + g * b_group, bias + g * n and writes c + g * c_group.
     int64_t groups = 1, a_group = 0, b_group = 0, c_group = 0;

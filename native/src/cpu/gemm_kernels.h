@@ -23,6 +23,7 @@ struct Gemm {
     using Tiles = ConvTiles<I>;
     static constexpr int W = I::kWidth, MR = I::kGemmMR, NV = I::kGemmNV, NR = NV * W;
     static constexpr int64_t kPrefetchSteps = 64;  // reduction steps ahead when packing transposed B
+    static constexpr int64_t kBAheadSteps = 16;    // steps ahead when B is read in place (rows of B far apart)
 
     // What C holds when a call of the micro-kernel starts.
     enum : int {
@@ -33,12 +34,15 @@ struct Gemm {
 
     // ---- Micro-kernel: R rows x V vectors of C -------------------------------------------------------------------
     // kc steps in chains of `chunk` steps (kc itself for a whole chain): A(i, t) = a[i * a_row + t * a_step]
-    // (broadcast); packed B: step t at bp[t * NR + v * W]. The first chain treats C as `mode` says, later ones add to
-    // it (kAddChunk); C's first ncols columns (1 .. V * W) are read and written. bias (or null) is added after the
-    // chain, on the block that ends it (whole chains only).
+    // (broadcast); B: step t at bp[t * b_stride + v * W] (a packed panel, b_stride == NR, or B where it lies; lanes
+    // past ncols are not read). The first chain treats C as `mode` says, later ones add to it (kAddChunk); C's first
+    // ncols columns (1 .. V * W) are read and written. bias (or null) is added after the chain, on the block that
+    // ends it (whole chains only). b_ahead: steps ahead to prefetch B from (0: none; B in place only).
     template <int R, int V>
     static void micro(int64_t kc, int64_t chunk, const float* a, int64_t a_row, int64_t a_step, const float* bp,
-                      float* c, int64_t ldc, int64_t ncols, int mode, const float* bias) {
+                      int64_t b_stride, int64_t b_ahead, float* c, int64_t ldc, int64_t ncols, int mode,
+                      const float* bias) {
+        const bool tail = ncols < V * W;  // the last vector is partial
         const float* ar[R];
         RK_CONV_UNROLL(8)
         for (int i = 0; i < R; ++i) ar[i] = a + i * a_row;
@@ -53,7 +57,10 @@ struct Gemm {
             for (int64_t t = 0; t < len; ++t) {
                 f32 bv[V];
                 RK_CONV_UNROLL(4)
-                for (int v = 0; v < V; ++v) bv[v] = I::fload(bp + v * W);
+                for (int v = 0; v < V; ++v)
+                    bv[v] = v == V - 1 && tail ? load_c(bp + v * W, ncols - v * W) : I::fload(bp + v * W);
+                if (b_ahead != 0)
+                    for (int64_t l = 0; l < ncols; l += 16) prefetch_read(bp + b_ahead * b_stride + l);
                 RK_CONV_UNROLL(8)
                 for (int i = 0; i < R; ++i) {
                     const f32 av = I::fsplat(*ar[i]);
@@ -61,7 +68,7 @@ struct Gemm {
                     RK_CONV_UNROLL(4)
                     for (int v = 0; v < V; ++v) acc[i][v] = I::ffma(av, bv[v], acc[i][v]);
                 }
-                bp += NR;
+                bp += b_stride;
             }
             RK_CONV_UNROLL(4)
             for (int v = 0; v < V; ++v) {
@@ -84,8 +91,8 @@ struct Gemm {
         return cnt >= W ? I::fload(p) : I::load_range(p, 0, static_cast<int>(cnt));
     }
 
-    using MicroFn = void (*)(int64_t, int64_t, const float*, int64_t, int64_t, const float*, float*, int64_t, int64_t,
-                             int, const float*);
+    using MicroFn = void (*)(int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*,
+                             int64_t, int64_t, int, const float*);
     static MicroFn micro_for(int rows, int vecs) {
         static constexpr auto table = tile_table<MR, NV>([]<int R, int V> { return &micro<R, V>; });
         return table(rows, vecs);
@@ -170,12 +177,12 @@ struct Gemm {
     // Units [begin, end) of G (gemm_args.h): per unit and block of kc steps, the B block (kc x nc) is packed once;
     // then, by blocks of mc rows, every (tile, panel) pair runs the micro-kernel, tiles outermost so that a tile's A
     // rows stay in L1 while the B panels stream from L2. A is read in place when its rows are rows of memory
-    // (a_step == 1), else packed per block (pack_a).
+    // (a_step == 1), else packed per block (pack_a); B is packed unless G.b_in_place.
     static void run(const GemmArgs& G, int64_t begin, int64_t end) {
-        const bool pack = G.a_step != 1;
+        const bool pack = G.a_step != 1, pack_b_block = !G.b_in_place;
         const int64_t kc_max = std::min(G.kc, G.k), nc_max = core::round_up(std::min(G.nc, G.n), NR);
         const int64_t mc_max = core::round_up(std::min(G.mc, G.rows_per_piece), MR);
-        ConvScratch bmem(static_cast<size_t>(kc_max * nc_max) * sizeof(float));
+        ConvScratch bmem(static_cast<size_t>(pack_b_block ? kc_max * nc_max : 1) * sizeof(float));
         ConvScratch amem(static_cast<size_t>(pack ? mc_max / MR * a_tile_floats(kc_max) : 1) * sizeof(float));
         float* bbuf = bmem.floats();
         float* abuf = amem.floats();
@@ -194,7 +201,9 @@ struct Gemm {
                 const int64_t chunk = G.chain == GemmChain::kChunked ? G.chunk : kc;
                 const int mode = t0 == 0 ? kFirst : G.chain == GemmChain::kChunked ? kAddChunk : kResume;
                 const float* block_bias = t0 + kc == G.k ? bias : nullptr;
-                pack_b(G, b, t0, kc, j0, cols, bbuf);
+                if (pack_b_block) pack_b(G, b, t0, kc, j0, cols, bbuf);
+                const float* bblock = pack_b_block ? bbuf : b + t0 * G.b_step + j0;
+                const int64_t b_stride = pack_b_block ? NR : G.b_step, b_ahead = pack_b_block ? 0 : kBAheadSteps;
                 for (int64_t ib = i0; ib < i1; ib += G.mc) {
                     const int64_t rows = std::min(G.mc, i1 - ib);
                     if (pack) pack_a(G, a, ib, rows, t0, kc, abuf);
@@ -214,7 +223,8 @@ struct Gemm {
                                     for (int64_t l = 0; l < NR; l += 16) prefetch_read(next + i * G.ldc + l);
                             }
                             micro_for(mr, static_cast<int>(core::ceil_div(pc, W)))(
-                                kc, chunk, at, a_row, a_step, bbuf + p0 * kc, ct + p0, G.ldc, pc, mode,
+                                kc, chunk, at, a_row, a_step, bblock + (pack_b_block ? p0 * kc : p0), b_stride,
+                                b_ahead, ct + p0, G.ldc, pc, mode,
                                 block_bias ? block_bias + p0 : nullptr);
                         }
                     }

@@ -29,8 +29,9 @@ constexpr int64_t kGemmMinRowsPerPiece = 24;
 // At most this many rows (GEMV-like: a small batch) read B where it lies; each B value serves so few rows that
 // packing it would double its memory traffic.
 constexpr int64_t kGemmMaxRowsBInPlace = 6;
-// Steps per block when B is read in place: the rows of B walked at once lie in few pages.
-constexpr int64_t kGemmStepsBInPlace = 64;
+// Steps per block when B is read in place: the rows of B walked at once (each read along its columns, panel by panel)
+// are few streams for the prefetchers; C, a few rows, is reloaded per block from L1.
+constexpr int64_t kGemmStepsBInPlace = 16;
 
 // Units: (group, column block, row piece). Rows are split only when the column blocks alone would leave threads idle
 // or unevenly loaded; a piece's rows are a multiple of 12 (every ISA's tile height divides it).

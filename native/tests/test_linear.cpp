@@ -17,8 +17,11 @@ struct LinearShape {
     int64_t batch, in, out;
 };
 
-// Odd sizes (vector tails), a batch across the 256-row reduction chunk, single rows and single features.
-const LinearShape kShapes[] = {{1, 64, 10}, {3, 7, 5}, {5, 1, 9}, {4, 13, 1}, {257, 33, 17}, {600, 70, 24}, {64, 130, 96}};
+// Odd sizes (vector tails), a batch across the 256-row reduction chunk, single rows and single features; few rows over
+// several blocks of steps and column blocks (the pointwise path's backward data reads B in place: {2, 100, 130},
+// {9, 70, 40} in two row tiles), few outputs (under the pointwise path's 8) over several chunks ({600, 20, 3}).
+const LinearShape kShapes[] = {{1, 64, 10},   {3, 7, 5},     {5, 1, 9},     {4, 13, 1},  {257, 33, 17},
+                               {600, 70, 24}, {64, 130, 96}, {2, 100, 130}, {9, 70, 40}, {600, 20, 3}};
 
 std::vector<float> data(size_t n, uint64_t seed) {
     std::vector<float> v(n);

@@ -21,6 +21,7 @@
 //   conv2d_backward_weights.h  dy transposed (its layout), weight gradient GEMM and depthwise paths, bias gradient
 //   conv2d_winograd.h          Winograd forward and weight transforms (the layout of U)
 //   conv2d_fft.h               FFT forward and weight transform
+//   gemm_kernels.h             the pointwise (1x1) GEMM: packing, micro-kernel, blocked driver; bias column sums
 #pragma once
 
 #include "conv2d_backward_data.h"
@@ -30,6 +31,7 @@
 #include "conv2d_kernels.h"
 #include "conv2d_tiles.h"
 #include "conv2d_winograd.h"
+#include "gemm_kernels.h"
 
 namespace rk::cpu {
 
@@ -51,7 +53,9 @@ ConvKernels make_conv_kernels(const char* name) {
                        &ConvTiles<I>::nhwc_copy,
                        &ConvWinograd<I>::winograd2_weights,
                        &ConvWinograd<I>::winograd4_weights,
-                       &ConvBackwardWeights<I>::transpose_dy};
+                       &ConvBackwardWeights<I>::transpose_dy,
+                       &Gemm<I>::run,
+                       &Gemm<I>::column_chunk_sums};
 }
 
 }  // namespace rk::cpu

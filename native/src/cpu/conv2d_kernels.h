@@ -8,6 +8,7 @@
 #include "../core/conv2d.h"
 #include "conv2d_plan.h"
 #include "conv2d_scratch.h"
+#include "gemm_args.h"
 #include "reprokit/reprokit.h"
 
 namespace rk::cpu {
@@ -81,6 +82,11 @@ struct ConvKernels {
     void (*winograd4_weights)(const ConvKernelArgs&, float* u, int64_t begin, int64_t end);
     // dy transposed for the weight gradient (layout in conv2d_backward_weights.h); units: blocks of kConvTransposeRows positions.
     void (*transpose_dy)(const ConvKernelArgs&, float* dyt, int64_t begin, int64_t end);
+    // Pointwise path (conv2d_pointwise.cpp): units of the GEMM (gemm_args.h), and the bias gradient's chunked column
+    // sums of src[rows][ld] in units of kConvPanel columns (gemm_kernels.h).
+    void (*gemm)(const GemmArgs&, int64_t begin, int64_t end);
+    void (*column_chunk_sums)(const float* src, int64_t rows, int64_t ld, int64_t cols, float* out, int64_t begin,
+                              int64_t end);
 };
 
 const ConvKernels& conv_kernels_scalar();

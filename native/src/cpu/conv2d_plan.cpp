@@ -45,7 +45,10 @@ ConvPlan conv_plan(const ConvGeometry& g, rk_conv_pass pass, rk_conv_algorithm a
         plan.wp = g.w + g.pl + g.pr;
         if (any_pad) plan.off_x = ws.add(core::size_product({g.n, g.c, plan.hp, plan.wp}));
     };
-    if (pass == RK_CONV_PASS_FORWARD) {
+    const bool pointwise = conv_pointwise(g) && (pass != RK_CONV_PASS_FORWARD || algorithm == RK_CONV_IMPLICIT_GEMM);
+    if (pointwise) {
+        plan.path = ConvPath::kPointwise;
+    } else if (pass == RK_CONV_PASS_FORWARD) {
         switch (algorithm) {
             case RK_CONV_DIRECT: plan.path = ConvPath::kRow; break;
             case RK_CONV_IMPLICIT_GEMM:

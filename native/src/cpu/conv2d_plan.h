@@ -31,9 +31,19 @@ constexpr int64_t kConvTransposeRows = 64;
 // (n, row) instead of (n, group, row).
 inline bool conv_dw_nhwc(const core::ConvGeometry& g) { return g.depthwise() && g.nhwc; }
 
+// A 1x1 convolution without padding whose positions are contiguous rows of channels (NHWC with stride 1, or 1 x 1
+// images: Linear's shape), with at least 8 channels per group on both sides: every pass is one plain GEMM per group
+// over the rows (conv2d_pointwise.cpp). Forward ImplicitGemm and both backward passes take it.
+inline bool conv_pointwise(const core::ConvGeometry& g) {
+    const bool one_by_one = g.r == 1 && g.s == 1 && g.pt == 0 && g.pb == 0 && g.pl == 0 && g.pr == 0;
+    const bool rows = (g.h == 1 && g.w == 1) || (g.nhwc && g.sh == 1 && g.sw == 1);
+    return one_by_one && rows && g.cg >= 8 && g.kg >= 8;
+}
+
 enum class ConvPath {
     kRow,        // lanes over output columns (forward) / input columns (backward data); no workspace
     kGemm,       // lanes over output channels (forward, backward weights) / input channels (backward data)
+    kPointwise,  // conv_pointwise shapes: a GEMM over contiguous rows with per-thread packed panels; no workspace
     kDepthwise,  // backward weights of groups = C = K: lanes over channels
     kGeneric,    // the reference loops, one output at a time
     kWinograd2,

@@ -5,9 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <exception>
 #include <map>
-#include <mutex>
 #include <vector>
 
 #include "../core/int_math.h"
@@ -31,25 +29,6 @@ const ConvKernels& conv_kernels(rk_isa isa) {
 }
 
 namespace {
-
-// Splits [0, units) over the pool; each piece runs under the canonical FP environment (parallel_for). An exception
-// in a piece (an allocation failure in a kernel's scratch) is caught there and rethrown on the calling thread, so it
-// never leaves a worker thread; the C API turns it into a status.
-template <class Fn>
-void run_units(ThreadPool& pool, int64_t units, Fn fn) {
-    if (units <= 0) return;
-    std::mutex m;
-    std::exception_ptr error;
-    parallel_for(pool, static_cast<uint64_t>(units), 1, 1, [&](uint64_t b, uint64_t e) {
-        try {
-            fn(static_cast<int64_t>(b), static_cast<int64_t>(e));
-        } catch (...) {
-            std::lock_guard<std::mutex> lock(m);
-            if (!error) error = std::current_exception();
-        }
-    });
-    if (error) std::rethrow_exception(error);
-}
 
 // Copies x into the zero-padded buffer xp in x's own layout: xp[n][c][i][j] (NCHW) or xp[n][i][j][c] (NHWC),
 // i in [0, hp), j in [0, wp), holding x~[n][c][i - pt][j - pl].
@@ -135,6 +114,10 @@ void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry
     a.w = w;
     a.bias = bias;
     a.y = y;
+    if (plan.path == ConvPath::kPointwise) {
+        conv_run_pointwise(k, pool, g, RK_CONV_PASS_FORWARD, x, w, bias, y, nullptr);
+        return;
+    }
     switch (plan.path) {
         case ConvPath::kRow:
             run_units(pool, g.n * (conv_dw_nhwc(g) ? 1 : g.groups) * g.p, [&](int64_t b, int64_t e) { k.forward_row(a, b, e); });
@@ -222,6 +205,10 @@ void conv_run_backward_data(const ConvKernels& k, ThreadPool& pool, const ConvGe
     a.dy = dy;
     a.w = w;
     a.dx = dx;
+    if (plan.path == ConvPath::kPointwise) {
+        conv_run_pointwise(k, pool, g, RK_CONV_PASS_BACKWARD_DATA, dy, w, nullptr, dx, nullptr);
+        return;
+    }
     if (plan.path == ConvPath::kRow) {
         run_units(pool, g.n * (conv_dw_nhwc(g) ? 1 : g.groups) * g.h,
                   [&](int64_t b, int64_t e) { k.backward_data_row(a, b, e); });
@@ -294,6 +281,10 @@ void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const Con
     a.dw = dw;
     a.dbias = dbias;
     const int64_t npq = g.n * g.p * g.q;
+    if (plan.path == ConvPath::kPointwise) {
+        conv_run_pointwise(k, pool, g, RK_CONV_PASS_BACKWARD_WEIGHTS, x, dy, nullptr, dw, dbias);
+        return;
+    }
     if (plan.path == ConvPath::kGeneric) {
         const int64_t nkk = g.cg * g.r * g.s;
         run_units(pool, g.k * (nkk + 1), [&](int64_t b, int64_t e) {

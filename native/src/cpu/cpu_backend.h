@@ -9,6 +9,8 @@
 #include "../backend/ops.h"
 #include "conv2d_kernels.h"
 #include "kernels.h"
+#include "loss_kernels.h"
+#include "pool2d_kernels.h"
 #include "reprokit/reprokit.h"
 #include "thread_pool.h"
 
@@ -22,6 +24,8 @@ struct CpuBackend {
     const KernelTable& kernels;
     const ConvKernels& conv;
     ThreadPool pool;
+    const LossKernels& loss{loss_kernels(isa)};        // canonical sum, cross-entropy rows
+    const PoolKernels& pooling{pool_kernels(isa)};     // pooling
 };
 
 // Whether this build has kernels for `isa` (the CPU may still lack it: cpu_features.h).
@@ -40,6 +44,9 @@ int32_t dropout(void* impl, const backend::DropoutArgs* args, backend::OpError* 
 int32_t sample(void* impl, const backend::SampleArgs* args, backend::SampleFailure* failed, backend::OpError* err);
 int32_t conv_workspace(void* impl, const backend::ConvArgs* args, int64_t* bytes, backend::OpError* err);
 int32_t conv(void* impl, const backend::ConvArgs* args, backend::OpError* err);
+int32_t cross_entropy(void* impl, const backend::CrossEntropyArgs* args, backend::CrossEntropyFailure* failed,
+                      backend::OpError* err);
+int32_t pooling(void* impl, const backend::PoolArgs* args, backend::OpError* err);
 
 // Records a failure in *err and returns `status` (messages are truncated to fit).
 int32_t op_error(backend::OpError* err, int32_t status, const char* message);

@@ -60,7 +60,7 @@ __device__ inline float cross_entropy_block_max(const float* x, int64_t classes,
     __syncthreads();
     float m = smem[0];
     bool any_nan = smem[warps] != 0.0f;
-    for (unsigned w = 1; w < warps; ++w) {
+    for (int64_t w = 1; w < static_cast<int64_t>(warps); ++w) {
         m = smem[w] > m ? smem[w] : m;
         any_nan = any_nan || smem[warps + w] != 0.0f;
     }
@@ -88,13 +88,16 @@ __global__ void __launch_bounds__(256) cross_entropy_forward_kernel(CrossEntropy
     }
 }
 
-// Reductions sum and mean: one block adds the row losses (canonical sum) and writes loss[0].
+// Reductions sum and mean: one block adds the row losses (canonical sum) and writes loss[0]. Written as a grid-stride
+// loop over its single job, so that any grid covers it (blocks past the first have nothing to do).
 __global__ void __launch_bounds__(256) cross_entropy_reduce_kernel(CrossEntropyDeviceArgs d) {
     __shared__ float smem[kReduceSlots + 1];
     const backend::CrossEntropyArgs& a = d.a;
-    const float total = block_canonical_sum(a.batch, [&](int64_t i) { return d.row_loss[i]; }, smem);
-    if (threadIdx.x == 0)
-        a.out[0] = a.reduction == backend::LossReduction::kMean ? core::cross_entropy_mean(total, d.count) : total;
+    for (int64_t job = blockIdx.x; job < 1; job += gridDim.x) {
+        const float total = block_canonical_sum(a.batch, [&](int64_t i) { return d.row_loss[i]; }, smem);
+        if (threadIdx.x == 0)
+            a.out[0] = a.reduction == backend::LossReduction::kMean ? core::cross_entropy_mean(total, d.count) : total;
+    }
 }
 
 __global__ void __launch_bounds__(256) cross_entropy_backward_kernel(CrossEntropyDeviceArgs d) {

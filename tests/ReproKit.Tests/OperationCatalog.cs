@@ -19,6 +19,11 @@ internal static class OperationCatalog
     private static readonly float[] ConvB = Normal(6, new PhiloxStream(14));
     private static readonly float[] ConvDy = Normal(2 * 6 * 9 * 9, new PhiloxStream(15));
     private static readonly float[] Logits = Normal(8 * 500, new PhiloxStream(16));
+    private static readonly long[] Targets = [3, 499, Loss.DefaultIgnoreIndex, 0, 250, 17, 8, 411];
+    private static readonly Pool2dDescriptor MaxPool = Pool2dDescriptor.Max(2, 5, 11, 13, 3, stride: 2, padding: 1, ceilMode: true);
+    private static readonly Pool2dDescriptor AvgPool =
+        Pool2dDescriptor.Average(2, 5, 11, 13, 3, stride: 1, padding: 1, countIncludePad: false, layout: ConvLayout.Nhwc);
+    private static readonly float[] PoolX = Normal(2 * 5 * 11 * 13, new PhiloxStream(17));
 
     /// <summary>Operations that take no context argument (they always run on <see cref="CpuContext.Shared"/>).</summary>
     internal static readonly HashSet<string> ContextFree = ["datasplits.kfold"];
@@ -49,6 +54,13 @@ internal static class OperationCatalog
         ("conv2d.forward-winograd", c => Fill<float>(2 * 6 * 9 * 9, y => Conv2d.Forward(Conv, ConvX, ConvW, ConvB, y, ConvAlgorithm.Winograd4x3, context: c))),
         ("conv2d.backward-data", c => Fill<float>(ConvX.Length, dx => Conv2d.BackwardData(Conv, ConvDy, ConvW, dx, context: c))),
         ("conv2d.backward-weights", ConvBackwardWeights),
+        ("loss.cross-entropy", c => Fill<float>(8, l => Loss.CrossEntropy(Logits, Targets, 500, l, LossReduction.None, labelSmoothing: 0.1f, context: c))),
+        ("loss.cross-entropy-mean", c => Fill<float>(1, l => Loss.CrossEntropy(Logits, Targets, 500, l, context: c))),
+        ("loss.cross-entropy-backward", c => Fill<float>(Logits.Length, dx => Loss.CrossEntropyBackward(Logits, Targets, 500, [0.5f], dx, context: c))),
+        ("pool2d.max", PoolMax),
+        ("pool2d.avg", c => Fill<float>((int)AvgPool.OutputLength, y => Pooling.Forward(AvgPool, PoolX, y, context: c))),
+        ("pool2d.avg-backward", c => Fill<float>(PoolX.Length, dx => Pooling.Backward(AvgPool, PoolX.AsSpan(0, (int)AvgPool.OutputLength), [], dx, c))),
+        ("pool2d.global-avg", c => Fill<float>(10, y => Pooling.GlobalAverageForward(ConvLayout.Nchw, 2, 5, 11, 13, PoolX, y, c))),
         ("golden.case0", c => System.Text.Encoding.ASCII.GetBytes(Golden.Run(0, c).Actual)),
     ];
 
@@ -112,6 +124,16 @@ internal static class OperationCatalog
         var db = new float[6];
         Conv2d.BackwardWeights(Conv, ConvX, ConvDy, dw, db, context: c);
         return [.. Bytes(dw), .. Bytes(db)];
+    }
+
+    private static byte[] PoolMax(CpuContext c)
+    {
+        var y = new float[MaxPool.OutputLength];
+        var idx = new long[y.Length];
+        var dx = new float[PoolX.Length];
+        Pooling.Forward(MaxPool, PoolX, y, idx, c);
+        Pooling.Backward(MaxPool, y, idx, dx, c);
+        return [.. Bytes(y), .. Bytes(idx), .. Bytes(dx)];
     }
 
     private static float[] Normal(int n, PhiloxStream s)

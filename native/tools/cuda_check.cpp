@@ -5,7 +5,8 @@
 //   reprokit_cuda_check golden  [--json FILE]           every golden case on the device, against the CPU's digest
 //                                                       and the recorded one
 //   reprokit_cuda_check compare [--small] [--json FILE] every operation and variant on the device against the CPU,
-//                                                       bit for bit (fills, permutations, dropout, sampling, conv2d)
+//                                                       bit for bit (fills, permutations, dropout, sampling, conv2d,
+//                                                       cross-entropy, pooling)
 //   reprokit_cuda_check bench   [--small] [--repeat R] [--json FILE]
 //                                                       device memory bandwidth (a device-to-device rk_memcpy), then
 //                                                       fills and dropout in GB/s against it, permutation, sampling
@@ -435,6 +436,78 @@ void compare_conv(Compare& c, bool small) {
     }
 }
 
+// Cross-entropy (every reduction, forward and backward, label smoothing) and pooling (max with indices, average,
+// global average; forward and backward), device against CPU.
+void compare_training(Compare& c, bool small) {
+    const int64_t batch = small ? 9 : 512, classes = small ? 2085 : 50257;
+    const std::vector<float> x = normal_host(c.m.cpu, static_cast<size_t>(batch * classes), 21, 3.0f),
+                             dl = normal_host(c.m.cpu, static_cast<size_t>(batch), 22, 1.0f);
+    std::vector<int64_t> t(static_cast<size_t>(batch));
+    for (int64_t r = 0; r < batch; ++r) t[static_cast<size_t>(r)] = r % 7 == 3 ? -100 : (r * 7919) % classes;
+    const float *gx = c.m.upload(x), *gdl = c.m.upload(dl);
+    const int64_t* gt = c.m.upload(t);
+    auto pick = [&](rk_context* ctx, const auto* g, const auto& h) { return ctx == c.m.gpu ? g : h.data(); };
+    for (const float eps : {0.0f, 0.1f})
+        for (const rk_loss_reduction red : {RK_REDUCTION_NONE, RK_REDUCTION_SUM, RK_REDUCTION_MEAN}) {
+            const std::string tag = " reduction " + std::to_string(static_cast<int>(red)) + " eps " + (eps > 0 ? "0.1" : "0");
+            const size_t outs = red == RK_REDUCTION_NONE ? static_cast<size_t>(batch) : 1;
+            c.output<float>("cross_entropy forward" + tag, outs, [&](rk_context* ctx, float* o) {
+                RK_CHECK(rk_cross_entropy_forward(ctx, batch, classes, pick(ctx, gx, x), pick(ctx, gt, t), -100, eps, red, o));
+            });
+            c.output<float>("cross_entropy backward" + tag, x.size(), [&](rk_context* ctx, float* o) {
+                RK_CHECK(rk_cross_entropy_backward(ctx, batch, classes, pick(ctx, gx, x), pick(ctx, gt, t), -100, eps, red,
+                                                   pick(ctx, gdl, dl), o));
+            });
+        }
+    for (const void* g : {static_cast<const void*>(gx), static_cast<const void*>(gdl), static_cast<const void*>(gt)})
+        c.m.release(const_cast<void*>(g));
+
+    const int64_t n = small ? 1 : 8, ch = small ? 5 : 64, hw = small ? 13 : 112;
+    const std::vector<float> px = normal_host(c.m.cpu, static_cast<size_t>(n * ch * hw * hw), 23, 1.0f);
+    const float* gpx = c.m.upload(px);
+    for (const rk_conv_layout layout : {RK_LAYOUT_NCHW, RK_LAYOUT_NHWC})
+        for (const rk_pool_mode mode : {RK_POOL_MAX, RK_POOL_AVG}) {
+            rk_pool2d_desc d{};
+            d.struct_size = sizeof d;
+            d.mode = mode;
+            d.layout = layout;
+            d.n = n, d.c = ch, d.h = d.w = hw;
+            d.kernel_h = d.kernel_w = 3;
+            d.stride_h = d.stride_w = 2;
+            d.pad_h = d.pad_w = 1;
+            d.dilation_h = d.dilation_w = 1;
+            d.ceil_mode = 1;
+            d.count_include_pad = 0;
+            int64_t p = 0, q = 0;
+            RK_CHECK(rk_pool2d_output_shape(&d, &p, &q));
+            const size_t yn = static_cast<size_t>(n * ch * p * q);
+            const std::string tag = std::string(mode == RK_POOL_MAX ? "max" : "avg") + (layout == RK_LAYOUT_NHWC ? " nhwc" : " nchw");
+            const std::vector<float> dy = normal_host(c.m.cpu, yn, 24, 1.0f);
+            const float* gdy = c.m.upload(dy);
+            std::vector<int64_t> ci(mode == RK_POOL_MAX ? yn : 0);
+            int64_t* gi = mode == RK_POOL_MAX ? c.m.alloc<int64_t>(yn) : nullptr;
+            c.output<float>("pool2d " + tag + " forward", yn, [&](rk_context* ctx, float* o) {
+                RK_CHECK(rk_pool2d_forward(ctx, &d, pick(ctx, gpx, px), o, mode == RK_POOL_MAX ? (ctx == c.m.gpu ? gi : ci.data()) : nullptr));
+            });
+            if (gi) c.record("pool2d " + tag + " indices", c.m.download(gi, yn), ci);
+            c.output<float>("pool2d " + tag + " backward", px.size(), [&](rk_context* ctx, float* o) {
+                RK_CHECK(rk_pool2d_backward(ctx, &d, pick(ctx, gdy, dy), gi ? (ctx == c.m.gpu ? gi : ci.data()) : nullptr, o));
+            });
+            c.m.release(const_cast<float*>(gdy));
+            if (gi) c.m.release(gi);
+        }
+    for (const rk_conv_layout layout : {RK_LAYOUT_NCHW, RK_LAYOUT_NHWC}) {
+        const std::string tag = layout == RK_LAYOUT_NHWC ? " nhwc" : " nchw";
+        c.output<float>("global_avg_pool2d forward" + tag, static_cast<size_t>(n * ch), [&](rk_context* ctx, float* o) {
+            RK_CHECK(rk_global_avg_pool2d_forward(ctx, layout, n, ch, hw, hw, pick(ctx, gpx, px), o));
+        });
+        c.output<float>("global_avg_pool2d backward" + tag, px.size(), [&](rk_context* ctx, float* o) {
+            RK_CHECK(rk_global_avg_pool2d_backward(ctx, layout, n, ch, hw, hw, pick(ctx, gpx, px), o));
+        });
+    }
+    c.m.release(const_cast<float*>(gpx));
+}
+
 // ---- bench ----------------------------------------------------------------------------------------------------
 
 struct Timing {
@@ -658,6 +731,7 @@ int main(int argc, char** argv) {
                 compare_dropout(c, small ? 5001 : 4200007, small);
                 compare_sampling(c, small);
                 compare_conv(c, small);
+                compare_training(c, small);
                 std::printf("compare: %zu outputs, %d differ\n", c.rows.size(), c.mismatches);
                 out.i64("outputs", static_cast<int64_t>(c.rows.size())).i64("mismatches", c.mismatches);
                 out.add("results", array(c.rows));

@@ -3,8 +3,10 @@
 // against float64, bad input (a clear status and message, nothing written).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>

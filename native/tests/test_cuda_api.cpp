@@ -309,6 +309,115 @@ TEST_F(CudaDevice, NormalizationEveryPassMatchesTheCpu) {
 
 // ---- Without a usable device -------------------------------------------------------------------------------
 
+// Cross-entropy on the device: every reduction, forward and backward, the CPU's bits; a bad target named by its row
+// (read back from the device) with nothing written.
+TEST_F(CudaDevice, CrossEntropyEveryReductionMatchesTheCpu) {
+    const int64_t batch = 21, classes = 2085;
+    std::vector<float> x(batch * classes), dl(batch);
+    const rk_philox_stream s{9, 2, 3};
+    ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 3.0f, x.data(), batch * classes), RK_STATUS_OK);
+    ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 1.0f, dl.data(), batch), RK_STATUS_OK);
+    std::vector<int64_t> t(batch);
+    for (int64_t r = 0; r < batch; ++r) t[r] = r % 4 == 1 ? -100 : (r * 331) % classes;
+    float *dx = upload(x), *ddl = upload(dl);
+    int64_t* dt = upload(t);
+    auto* dout = static_cast<float*>(alloc(batch * 4));
+    auto* ddx = static_cast<float*>(alloc(batch * classes * 4));
+    for (const float eps : {0.0f, 0.2f})
+        for (const rk_loss_reduction reduction : {RK_REDUCTION_NONE, RK_REDUCTION_SUM, RK_REDUCTION_MEAN}) {
+            const size_t outs = reduction == RK_REDUCTION_NONE ? batch : 1;
+            std::vector<float> cl(outs), cdx(x.size());
+            ASSERT_EQ(rk_cross_entropy_forward(ctx_, batch, classes, dx, dt, -100, eps, reduction, dout), RK_STATUS_OK)
+                << rk_last_error_message();
+            ASSERT_EQ(rk_cross_entropy_forward(cpu_.get(), batch, classes, x.data(), t.data(), -100, eps, reduction, cl.data()),
+                      RK_STATUS_OK);
+            EXPECT_EQ(0, std::memcmp(download(dout, outs).data(), cl.data(), outs * 4)) << "forward " << reduction;
+            ASSERT_EQ(rk_cross_entropy_backward(ctx_, batch, classes, dx, dt, -100, eps, reduction, ddl, ddx), RK_STATUS_OK)
+                << rk_last_error_message();
+            ASSERT_EQ(rk_cross_entropy_backward(cpu_.get(), batch, classes, x.data(), t.data(), -100, eps, reduction,
+                                                dl.data(), cdx.data()),
+                      RK_STATUS_OK);
+            EXPECT_EQ(0, std::memcmp(download(ddx, cdx.size()).data(), cdx.data(), cdx.size() * 4)) << "backward " << reduction;
+        }
+    t[13] = classes;
+    t[19] = -7;
+    int64_t* bad = upload(t);
+    const std::vector<float> sentinel(batch, 5.0f);
+    ASSERT_EQ(rk_memcpy(ctx_, dout, sentinel.data(), batch * 4, RK_COPY_HOST_TO_DEVICE, 0), RK_STATUS_OK);
+    EXPECT_EQ(rk_cross_entropy_forward(ctx_, batch, classes, dx, bad, -100, 0.0f, RK_REDUCTION_NONE, dout),
+              RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(rk_last_error_message()).find("row 13: targets[13] is 2085, which is outside [0, 2085)"),
+              std::string::npos)
+        << rk_last_error_message();
+    EXPECT_EQ(download(dout, batch), sentinel);
+}
+
+// Pooling on the device: max (indices, overlapping windows, dilation, ceil_mode) and average in both layouts, global
+// average pooling; forward and backward, the CPU's bits.
+TEST_F(CudaDevice, PoolingEveryModeMatchesTheCpu) {
+    rk_pool2d_desc descs[3] = {};
+    for (rk_pool2d_desc& d : descs) {
+        d.struct_size = sizeof d;
+        d.n = 2;
+        d.c = 5;
+        d.h = 11;
+        d.w = 13;
+        d.kernel_h = 3;
+        d.kernel_w = 2;
+        d.stride_h = d.stride_w = 1;
+        d.pad_h = d.pad_w = 1;
+        d.dilation_h = d.dilation_w = 1;
+    }
+    descs[0].mode = RK_POOL_MAX;
+    descs[0].dilation_h = 2;
+    descs[0].ceil_mode = 1;
+    descs[0].stride_w = 2;
+    descs[1].mode = RK_POOL_MAX;
+    descs[1].layout = RK_LAYOUT_NHWC;
+    descs[2].mode = RK_POOL_AVG;
+    descs[2].layout = RK_LAYOUT_NHWC;
+    descs[2].stride_h = 2;
+    descs[2].ceil_mode = 1;
+    const int64_t xn = 2 * 5 * 11 * 13;
+    std::vector<float> x(xn);
+    const rk_philox_stream s{4, 4, 4};
+    ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 2.0f, x.data(), xn), RK_STATUS_OK);
+    for (size_t i = 0; i < x.size(); i += 3) x[i] = std::round(x[i]);  // ties
+    float* dx = upload(x);
+    auto* dgrad = static_cast<float*>(alloc(xn * 4));
+    for (const rk_pool2d_desc& d : descs) {
+        int64_t p = 0, q = 0;
+        ASSERT_EQ(rk_pool2d_output_shape(&d, &p, &q), RK_STATUS_OK);
+        const int64_t yn = 2 * 5 * p * q;
+        const bool max = d.mode == RK_POOL_MAX;
+        std::vector<float> dyv(yn), cy(yn), cdx(xn);
+        std::vector<int64_t> ci(yn);
+        ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 1.0f, dyv.data(), yn), RK_STATUS_OK);
+        float* ddy = upload(dyv);
+        auto* dy = static_cast<float*>(alloc(yn * 4));
+        auto* di = static_cast<int64_t*>(alloc(yn * 8));
+        ASSERT_EQ(rk_pool2d_forward(ctx_, &d, dx, dy, max ? di : nullptr), RK_STATUS_OK) << rk_last_error_message();
+        ASSERT_EQ(rk_pool2d_forward(cpu_.get(), &d, x.data(), cy.data(), max ? ci.data() : nullptr), RK_STATUS_OK);
+        EXPECT_EQ(0, std::memcmp(download(dy, yn).data(), cy.data(), yn * 4)) << "forward, mode " << d.mode;
+        if (max) {
+            EXPECT_EQ(download(di, yn), ci);
+        }
+        ASSERT_EQ(rk_pool2d_backward(ctx_, &d, ddy, max ? di : nullptr, dgrad), RK_STATUS_OK) << rk_last_error_message();
+        ASSERT_EQ(rk_pool2d_backward(cpu_.get(), &d, dyv.data(), max ? ci.data() : nullptr, cdx.data()), RK_STATUS_OK);
+        EXPECT_EQ(0, std::memcmp(download(dgrad, xn).data(), cdx.data(), xn * 4)) << "backward, mode " << d.mode;
+    }
+    for (const rk_conv_layout layout : {RK_LAYOUT_NCHW, RK_LAYOUT_NHWC}) {
+        std::vector<float> cy(10), cdx(xn);
+        auto* dy = static_cast<float*>(alloc(10 * 4));
+        ASSERT_EQ(rk_global_avg_pool2d_forward(ctx_, layout, 2, 5, 11, 13, dx, dy), RK_STATUS_OK) << rk_last_error_message();
+        ASSERT_EQ(rk_global_avg_pool2d_forward(cpu_.get(), layout, 2, 5, 11, 13, x.data(), cy.data()), RK_STATUS_OK);
+        EXPECT_EQ(0, std::memcmp(download(dy, 10).data(), cy.data(), 40)) << "global forward";
+        ASSERT_EQ(rk_global_avg_pool2d_backward(ctx_, layout, 2, 5, 11, 13, dy, dgrad), RK_STATUS_OK);
+        ASSERT_EQ(rk_global_avg_pool2d_backward(cpu_.get(), layout, 2, 5, 11, 13, cy.data(), cdx.data()), RK_STATUS_OK);
+        EXPECT_EQ(0, std::memcmp(download(dgrad, xn).data(), cdx.data(), xn * 4)) << "global backward";
+    }
+}
+
 TEST(CudaUnavailable, ContextCreationExplainsWhy) {
     std::string why;
     if (cuda_device(why)) {

@@ -257,6 +257,62 @@ std::vector<Call> every_operation() {
                              out.insert(out.end(), part.begin(), part.end());
                          return out;
                      }});
+    // Cross-entropy: rows with subnormal logits across a chunk of the canonical sum, label smoothing, every reduction.
+    const int64_t ce_batch = 9, ce_classes = 2061;
+    const auto ce_x = mixed_data(static_cast<size_t>(ce_batch * ce_classes), 1e-39f);
+    std::vector<int64_t> ce_t(static_cast<size_t>(ce_batch));
+    for (int64_t r = 0; r < ce_batch; ++r) ce_t[static_cast<size_t>(r)] = r == 4 ? -100 : (r * 229) % ce_classes;
+    const auto ce_dl = mixed_data(static_cast<size_t>(ce_batch), 1e-39f);
+    for (const rk_loss_reduction reduction : {RK_REDUCTION_NONE, RK_REDUCTION_SUM, RK_REDUCTION_MEAN}) {
+        calls.push_back({"cross_entropy." + std::to_string(static_cast<int>(reduction)), [=](rk_context* c) {
+                             std::vector<float> loss(static_cast<size_t>(ce_batch)), dx(ce_x.size());
+                             RK_OK(rk_cross_entropy_forward(c, ce_batch, ce_classes, ce_x.data(), ce_t.data(), -100, 0.1f,
+                                                            reduction, loss.data()));
+                             RK_OK(rk_cross_entropy_backward(c, ce_batch, ce_classes, ce_x.data(), ce_t.data(), -100, 0.1f,
+                                                             reduction, ce_dl.data(), dx.data()));
+                             std::vector<uint8_t> out = bytes_of(loss);
+                             const auto part = bytes_of(dx);
+                             out.insert(out.end(), part.begin(), part.end());
+                             return out;
+                         }});
+    }
+    // Pooling: max (indices) and average with subnormal inputs and gradients, overlapping windows; global average.
+    for (const rk_pool_mode mode : {RK_POOL_MAX, RK_POOL_AVG}) {
+        rk_pool2d_desc pd{};
+        pd.struct_size = sizeof pd;
+        pd.mode = mode;
+        pd.layout = mode == RK_POOL_MAX ? RK_LAYOUT_NCHW : RK_LAYOUT_NHWC;
+        pd.n = 2;
+        pd.c = 19;
+        pd.h = 12;
+        pd.w = 21;
+        pd.kernel_h = pd.kernel_w = 3;
+        pd.stride_h = pd.stride_w = 1;
+        pd.pad_h = pd.pad_w = 1;
+        pd.dilation_h = pd.dilation_w = 1;
+        pd.count_include_pad = 0;
+        const auto px = mixed_data(static_cast<size_t>(2 * 19 * 12 * 21), 1e-39f);
+        calls.push_back({std::string("pool2d.") + (mode == RK_POOL_MAX ? "max" : "avg"), [=](rk_context* c) {
+                             std::vector<float> y(px.size()), dx(px.size());
+                             std::vector<int64_t> idx(px.size());
+                             const bool max = mode == RK_POOL_MAX;
+                             RK_OK(rk_pool2d_forward(c, &pd, px.data(), y.data(), max ? idx.data() : nullptr));
+                             RK_OK(rk_pool2d_backward(c, &pd, px.data(), max ? idx.data() : nullptr, dx.data()));
+                             std::vector<uint8_t> out = bytes_of(y);
+                             for (const auto& part : {bytes_of(dx), bytes_of(idx)}) out.insert(out.end(), part.begin(), part.end());
+                             return out;
+                         }});
+    }
+    const auto gx = mixed_data(static_cast<size_t>(2 * 3 * 50 * 45), 1e-39f);
+    calls.push_back({"global_avg_pool2d", [=](rk_context* c) {
+                         std::vector<float> y(6), dx(gx.size());
+                         RK_OK(rk_global_avg_pool2d_forward(c, RK_LAYOUT_NCHW, 2, 3, 50, 45, gx.data(), y.data()));
+                         RK_OK(rk_global_avg_pool2d_backward(c, RK_LAYOUT_NHWC, 2, 3, 50, 45, gx.data(), dx.data()));
+                         std::vector<uint8_t> out = bytes_of(y);
+                         const auto part = bytes_of(dx);
+                         out.insert(out.end(), part.begin(), part.end());
+                         return out;
+                     }});
     calls.push_back({"conv2d_backward", [=](rk_context* c) {
                          std::vector<float> dx(cx.size()), dw(cw.size()), db(static_cast<size_t>(d.k));
                          RK_OK(rk_conv2d_backward_data(c, &d, dy.data(), cw.data(), dx.data(), nullptr, 0));

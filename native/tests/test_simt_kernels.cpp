@@ -6,6 +6,8 @@
 #include "cuda/kernels/conv2d_kernels.cuh"
 #include "cuda/kernels/dropout_kernels.cuh"
 #include "cuda/kernels/fill_kernels.cuh"
+#include "cuda/kernels/loss_kernels.cuh"
+#include "cuda/kernels/pool2d_kernels.cuh"
 #include "cuda/kernels/sampling_kernels.cuh"
 
 #include <gtest/gtest.h>
@@ -451,6 +453,222 @@ TEST_F(SimtKernels, ConvBackwardWeightsAcrossReductionChunks) {
 }
 
 // ---- Schedules and the emulation itself ----------------------------------------------------------
+
+// ---- Training: cross-entropy and pooling ------------------------------------------------------------------------
+
+// The device's cross-entropy as the plugin runs it (target check, then the rows and the reduction); returns the first
+// bad row (-1 when none).
+int64_t run_cross_entropy_kernels(const rk::backend::CrossEntropyArgs& a) {
+    long long status[2] = {rk::cuda::kNoBadRow, 0};
+    std::vector<float> rows(static_cast<size_t>(a.batch));
+    rk::cuda::CrossEntropyDeviceArgs d{a, status, rows.data(), 0};
+    rk::cuda::launch_cross_entropy_check(d, nullptr);
+    if (status[0] != rk::cuda::kNoBadRow) return status[0];
+    d.count = status[1];
+    rk::cuda::launch_cross_entropy(d, nullptr);
+    return -1;
+}
+
+rk::backend::CrossEntropyArgs cross_entropy_args(int backward, rk_loss_reduction reduction, int64_t batch, int64_t classes,
+                                                 int64_t ignore, float eps, const std::vector<float>& x,
+                                                 const std::vector<int64_t>& t, const float* dloss, float* out) {
+    rk::backend::CrossEntropyArgs a{};
+    a.backward = backward;
+    a.reduction = static_cast<rk::backend::LossReduction>(reduction);
+    a.batch = batch;
+    a.classes = classes;
+    a.ignore_index = ignore;
+    a.constants = rk::core::cross_entropy_constants(eps, classes);
+    a.logits = x.data();
+    a.targets = t.data();
+    a.dloss = dloss;
+    a.out = out;
+    return a;
+}
+
+TEST_F(SimtKernels, CrossEntropyEveryReductionMatchesCpu) {
+    const struct {
+        int64_t batch, classes, ignore;
+        float eps;
+    } cases[] = {{5, 37, -100, 0.0f}, {3, 2100, 1, 0.1f}, {40, 9, -1, 0.0f}, {2, 1, -100, 0.5f}};
+    for (const auto& z : cases) {
+        SCOPED_TRACE(std::to_string(z.batch) + "x" + std::to_string(z.classes));
+        std::vector<float> x = data(cpu_.get(), static_cast<int64_t>(z.batch * z.classes));
+        x[static_cast<size_t>(z.classes - 1)] = std::numeric_limits<float>::quiet_NaN();  // row 0: NaN loss
+        std::vector<int64_t> t(static_cast<size_t>(z.batch));
+        for (int64_t r = 0; r < z.batch; ++r) t[static_cast<size_t>(r)] = r % 3 == 1 ? z.ignore : (r * 7) % z.classes;
+        const std::vector<float> dloss = data(cpu_.get(), static_cast<int64_t>(z.batch));
+        for (const rk_loss_reduction reduction : {RK_REDUCTION_NONE, RK_REDUCTION_SUM, RK_REDUCTION_MEAN}) {
+            SCOPED_TRACE(static_cast<int>(reduction));
+            const size_t outs = reduction == RK_REDUCTION_NONE ? static_cast<size_t>(z.batch) : 1;
+            std::vector<float> gl(outs), cl(outs), gdx(x.size()), cdx(x.size());
+            ASSERT_EQ(run_cross_entropy_kernels(cross_entropy_args(0, reduction, z.batch, z.classes, z.ignore, z.eps, x, t,
+                                                                   nullptr, gl.data())),
+                      -1);
+            ASSERT_EQ(rk_cross_entropy_forward(cpu_.get(), z.batch, z.classes, x.data(), t.data(), z.ignore, z.eps,
+                                               reduction, cl.data()),
+                      RK_STATUS_OK);
+            EXPECT_TRUE(same_bytes(gl, cl)) << "forward, first difference " << first_difference(gl, cl);
+            ASSERT_EQ(run_cross_entropy_kernels(cross_entropy_args(1, reduction, z.batch, z.classes, z.ignore, z.eps, x, t,
+                                                                   dloss.data(), gdx.data())),
+                      -1);
+            ASSERT_EQ(rk_cross_entropy_backward(cpu_.get(), z.batch, z.classes, x.data(), t.data(), z.ignore, z.eps,
+                                                reduction, dloss.data(), cdx.data()),
+                      RK_STATUS_OK);
+            EXPECT_TRUE(same_bytes(gdx, cdx)) << "backward, first difference " << first_difference(gdx, cdx);
+        }
+    }
+    // The target check reports the first bad row, whichever thread finds it.
+    const std::vector<float> x(40 * 4, 0.5f);
+    std::vector<int64_t> t(40, 1);
+    t[33] = 4;
+    t[17] = -5;
+    std::vector<float> out(40, 7.0f);
+    EXPECT_EQ(run_cross_entropy_kernels(cross_entropy_args(0, RK_REDUCTION_NONE, 40, 4, -100, 0.0f, x, t, nullptr, out.data())), 17);
+    for (float v : out) EXPECT_EQ(v, 7.0f);
+}
+
+rk_pool2d_desc simt_pool_desc(rk_pool_mode mode, rk_conv_layout layout, int64_t n, int64_t c, int64_t h, int64_t w, int32_t k,
+                              int32_t s, int32_t p, int32_t dil, int32_t ceil_mode, int32_t include_pad, int32_t divisor) {
+    rk_pool2d_desc d{};
+    d.struct_size = sizeof d;
+    d.mode = mode;
+    d.layout = layout;
+    d.n = n;
+    d.c = c;
+    d.h = h;
+    d.w = w;
+    d.kernel_h = k;
+    d.kernel_w = k + 1;
+    d.stride_h = d.stride_w = s;
+    d.pad_h = d.pad_w = p;
+    d.dilation_h = d.dilation_w = dil;
+    d.ceil_mode = ceil_mode;
+    d.count_include_pad = include_pad;
+    d.divisor_override = divisor;
+    return d;
+}
+
+rk::core::PoolGeometry pool_geometry_of(const rk_pool2d_desc& d) {
+    rk::core::PoolGeometry g{};
+    EXPECT_EQ(rk_pool2d_output_shape(&d, &g.p, &g.q), RK_STATUS_OK) << rk_last_error_message();
+    g.mode = d.mode == RK_POOL_MAX ? rk::core::PoolMode::kMax : rk::core::PoolMode::kAvg;
+    g.nhwc = d.layout == RK_LAYOUT_NHWC;
+    g.n = d.n;
+    g.c = d.c;
+    g.h = d.h;
+    g.w = d.w;
+    g.kh = d.kernel_h;
+    g.kw = d.kernel_w;
+    g.sh = d.stride_h;
+    g.sw = d.stride_w;
+    g.ph = d.pad_h;
+    g.pw = d.pad_w;
+    g.dh = d.dilation_h;
+    g.dw = d.dilation_w;
+    g.count_include_pad = d.count_include_pad != 0;
+    g.divisor_override = d.divisor_override;
+    return g;
+}
+
+TEST_F(SimtKernels, PoolingEveryModeMatchesCpu) {
+    const rk_pool2d_desc descs[] = {
+        simt_pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 2, 3, 9, 11, 3, 2, 1, 2, 1, 0, 0),
+        simt_pool_desc(RK_POOL_MAX, RK_LAYOUT_NHWC, 1, 19, 7, 8, 3, 1, 1, 1, 0, 0, 0),
+        simt_pool_desc(RK_POOL_AVG, RK_LAYOUT_NCHW, 1, 2, 9, 11, 3, 2, 1, 1, 1, 1, 0),
+        simt_pool_desc(RK_POOL_AVG, RK_LAYOUT_NCHW, 1, 2, 9, 11, 3, 2, 1, 1, 1, 0, 0),
+        simt_pool_desc(RK_POOL_AVG, RK_LAYOUT_NHWC, 2, 5, 6, 7, 3, 1, 1, 1, 0, 0, 5),
+    };
+    for (const rk_pool2d_desc& d : descs) {
+        const rk::core::PoolGeometry g = pool_geometry_of(d);
+        SCOPED_TRACE(std::to_string(static_cast<int>(d.mode)) + " layout " + std::to_string(static_cast<int>(d.layout)));
+        std::vector<float> x = data(cpu_.get(), static_cast<int64_t>(g.x_count()));
+        for (size_t i = 0; i < x.size(); i += 3) x[i] = std::round(x[i]);  // ties
+        x[5] = std::numeric_limits<float>::quiet_NaN();
+        const std::vector<float> dy = data(cpu_.get(), static_cast<int64_t>(g.y_count()));
+        const bool max = d.mode == RK_POOL_MAX;
+        std::vector<float> gy(dy.size()), cy(dy.size()), gdx(x.size()), cdx(x.size());
+        std::vector<int64_t> gi(max ? dy.size() : 0), ci(gi.size());
+        rk::backend::PoolArgs a{};
+        a.g = g;
+        a.in = x.data();
+        a.out = gy.data();
+        a.indices_out = max ? gi.data() : nullptr;
+        rk::cuda::launch_pool(a, nullptr);
+        ASSERT_EQ(rk_pool2d_forward(cpu_.get(), &d, x.data(), cy.data(), max ? ci.data() : nullptr), RK_STATUS_OK);
+        EXPECT_TRUE(same_bytes(gy, cy)) << "forward, first difference " << first_difference(gy, cy);
+        EXPECT_EQ(gi, ci);
+        rk::backend::PoolArgs b{};
+        b.backward = 1;
+        b.g = g;
+        b.in = dy.data();
+        b.indices_in = max ? ci.data() : nullptr;
+        b.out = gdx.data();
+        rk::cuda::launch_pool(b, nullptr);
+        ASSERT_EQ(rk_pool2d_backward(cpu_.get(), &d, dy.data(), max ? ci.data() : nullptr, cdx.data()), RK_STATUS_OK);
+        EXPECT_TRUE(same_bytes(gdx, cdx)) << "backward, first difference " << first_difference(gdx, cdx);
+    }
+    // Global average pooling: a plane longer than a chunk (block canonical sum over several slots), NHWC.
+    const struct {
+        rk_conv_layout layout;
+        int64_t n, c, h, w;
+    } shapes[] = {{RK_LAYOUT_NCHW, 1, 2, 50, 50}, {RK_LAYOUT_NHWC, 2, 3, 5, 7}};
+    for (const auto& z : shapes) {
+        rk::core::PoolGeometry g{};
+        g.mode = rk::core::PoolMode::kGlobalAvg;
+        g.nhwc = z.layout == RK_LAYOUT_NHWC;
+        g.n = z.n;
+        g.c = z.c;
+        g.h = z.h;
+        g.w = z.w;
+        g.p = g.q = 1;
+        g.kh = g.kw = g.sh = g.sw = g.dh = g.dw = 1;
+        const std::vector<float> x = data(cpu_.get(), static_cast<int64_t>(g.x_count()));
+        const std::vector<float> dy = data(cpu_.get(), static_cast<int64_t>(g.planes()));
+        std::vector<float> gy(dy.size()), cy(dy.size()), gdx(x.size()), cdx(x.size());
+        rk::backend::PoolArgs a{};
+        a.g = g;
+        a.in = x.data();
+        a.out = gy.data();
+        rk::cuda::launch_pool(a, nullptr);
+        ASSERT_EQ(rk_global_avg_pool2d_forward(cpu_.get(), z.layout, z.n, z.c, z.h, z.w, x.data(), cy.data()), RK_STATUS_OK);
+        EXPECT_TRUE(same_bytes(gy, cy)) << "global forward";
+        a.backward = 1;
+        a.in = dy.data();
+        a.out = gdx.data();
+        rk::cuda::launch_pool(a, nullptr);
+        ASSERT_EQ(rk_global_avg_pool2d_backward(cpu_.get(), z.layout, z.n, z.c, z.h, z.w, dy.data(), cdx.data()), RK_STATUS_OK);
+        EXPECT_TRUE(same_bytes(gdx, cdx)) << "global backward";
+    }
+}
+
+// The block canonical sum (cross-entropy's row sums and batch sum) gives the same bits under every schedule.
+TEST_F(SimtKernels, BlockCanonicalSumGivesTheSameBitsUnderEverySchedule) {
+    const int64_t batch = 3, classes = 4500;
+    std::vector<float> x = data(cpu_.get(), static_cast<int64_t>(batch * classes));
+    for (float& v : x)
+        if (!std::isfinite(v)) v = 1.5f;  // a finite sum, so that the comparison sees every bit
+    const std::vector<int64_t> t{5, 4499, 0};
+    std::vector<float> first;
+    for (const rk::simt::ScheduleSpec& s : rk::simt::schedules()) {
+        SCOPED_TRACE(s.name);
+        Emulator::instance().set_schedule(s);
+        std::vector<float> loss(1);
+        ASSERT_EQ(run_cross_entropy_kernels(cross_entropy_args(0, RK_REDUCTION_SUM, batch, classes, -100, 0.1f, x, t, nullptr,
+                                                               loss.data())),
+                  -1);
+        if (first.empty()) {
+            first = loss;
+            continue;
+        }
+        EXPECT_TRUE(same_bytes(first, loss));
+    }
+    std::vector<float> cpu(1);
+    ASSERT_EQ(rk_cross_entropy_forward(cpu_.get(), batch, classes, x.data(), t.data(), -100, 0.1f, RK_REDUCTION_SUM,
+                                       cpu.data()),
+              RK_STATUS_OK);
+    EXPECT_TRUE(same_bytes(first, cpu));
+}
 
 // The kernels with barriers give the same bits under every schedule the emulation has (forward, reverse and seeded
 // random orders of blocks and of the threads between barriers): their results cannot depend on thread order.

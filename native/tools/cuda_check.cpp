@@ -5,8 +5,10 @@
 //   reprokit_cuda_check golden  [--json FILE]           every golden case on the device, against the CPU's digest
 //                                                       and the recorded one
 //   reprokit_cuda_check compare [--small] [--json FILE] every operation and variant on the device against the CPU,
-//                                                       bit for bit (fills, permutations, dropout, sampling, conv2d)
-//   reprokit_cuda_check bench   [--small] [--repeat R] [--json FILE]
+//                                                       bit for bit (fills, permutations, dropout, sampling, conv2d,
+//                                                       cross-entropy, pooling)
+//   reprokit_cuda_check bench   [--small] [--repeat R] [--json FILE]   (also cross-entropy B256 V50257, ResNet's stem
+//                                                       max pooling with indices and its backward, global average pooling)
 //                                                       device memory bandwidth (a device-to-device rk_memcpy), then
 //                                                       fills and dropout in GB/s against it, permutation, sampling
 //                                                       (V = 128256, B = 1 and 32), conv2d ResNet 3x3 in GFLOP/s
@@ -435,6 +437,78 @@ void compare_conv(Compare& c, bool small) {
     }
 }
 
+// Cross-entropy (every reduction, forward and backward, label smoothing) and pooling (max with indices, average,
+// global average; forward and backward), device against CPU.
+void compare_training(Compare& c, bool small) {
+    const int64_t batch = small ? 9 : 512, classes = small ? 2085 : 50257;
+    const std::vector<float> x = normal_host(c.m.cpu, static_cast<size_t>(batch * classes), 21, 3.0f),
+                             dl = normal_host(c.m.cpu, static_cast<size_t>(batch), 22, 1.0f);
+    std::vector<int64_t> t(static_cast<size_t>(batch));
+    for (int64_t r = 0; r < batch; ++r) t[static_cast<size_t>(r)] = r % 7 == 3 ? -100 : (r * 7919) % classes;
+    const float *gx = c.m.upload(x), *gdl = c.m.upload(dl);
+    const int64_t* gt = c.m.upload(t);
+    auto pick = [&](rk_context* ctx, const auto* g, const auto& h) { return ctx == c.m.gpu ? g : h.data(); };
+    for (const float eps : {0.0f, 0.1f})
+        for (const rk_loss_reduction red : {RK_REDUCTION_NONE, RK_REDUCTION_SUM, RK_REDUCTION_MEAN}) {
+            const std::string tag = " reduction " + std::to_string(static_cast<int>(red)) + " eps " + (eps > 0 ? "0.1" : "0");
+            const size_t outs = red == RK_REDUCTION_NONE ? static_cast<size_t>(batch) : 1;
+            c.output<float>("cross_entropy forward" + tag, outs, [&](rk_context* ctx, float* o) {
+                RK_CHECK(rk_cross_entropy_forward(ctx, batch, classes, pick(ctx, gx, x), pick(ctx, gt, t), -100, eps, red, o));
+            });
+            c.output<float>("cross_entropy backward" + tag, x.size(), [&](rk_context* ctx, float* o) {
+                RK_CHECK(rk_cross_entropy_backward(ctx, batch, classes, pick(ctx, gx, x), pick(ctx, gt, t), -100, eps, red,
+                                                   pick(ctx, gdl, dl), o));
+            });
+        }
+    for (const void* g : {static_cast<const void*>(gx), static_cast<const void*>(gdl), static_cast<const void*>(gt)})
+        c.m.release(const_cast<void*>(g));
+
+    const int64_t n = small ? 1 : 8, ch = small ? 5 : 64, hw = small ? 13 : 112;
+    const std::vector<float> px = normal_host(c.m.cpu, static_cast<size_t>(n * ch * hw * hw), 23, 1.0f);
+    const float* gpx = c.m.upload(px);
+    for (const rk_conv_layout layout : {RK_LAYOUT_NCHW, RK_LAYOUT_NHWC})
+        for (const rk_pool_mode mode : {RK_POOL_MAX, RK_POOL_AVG}) {
+            rk_pool2d_desc d{};
+            d.struct_size = sizeof d;
+            d.mode = mode;
+            d.layout = layout;
+            d.n = n, d.c = ch, d.h = d.w = hw;
+            d.kernel_h = d.kernel_w = 3;
+            d.stride_h = d.stride_w = 2;
+            d.pad_h = d.pad_w = 1;
+            d.dilation_h = d.dilation_w = 1;
+            d.ceil_mode = 1;
+            d.count_include_pad = 0;
+            int64_t p = 0, q = 0;
+            RK_CHECK(rk_pool2d_output_shape(&d, &p, &q));
+            const size_t yn = static_cast<size_t>(n * ch * p * q);
+            const std::string tag = std::string(mode == RK_POOL_MAX ? "max" : "avg") + (layout == RK_LAYOUT_NHWC ? " nhwc" : " nchw");
+            const std::vector<float> dy = normal_host(c.m.cpu, yn, 24, 1.0f);
+            const float* gdy = c.m.upload(dy);
+            std::vector<int64_t> ci(mode == RK_POOL_MAX ? yn : 0);
+            int64_t* gi = mode == RK_POOL_MAX ? c.m.alloc<int64_t>(yn) : nullptr;
+            c.output<float>("pool2d " + tag + " forward", yn, [&](rk_context* ctx, float* o) {
+                RK_CHECK(rk_pool2d_forward(ctx, &d, pick(ctx, gpx, px), o, mode == RK_POOL_MAX ? (ctx == c.m.gpu ? gi : ci.data()) : nullptr));
+            });
+            if (gi) c.record("pool2d " + tag + " indices", c.m.download(gi, yn), ci);
+            c.output<float>("pool2d " + tag + " backward", px.size(), [&](rk_context* ctx, float* o) {
+                RK_CHECK(rk_pool2d_backward(ctx, &d, pick(ctx, gdy, dy), gi ? (ctx == c.m.gpu ? gi : ci.data()) : nullptr, o));
+            });
+            c.m.release(const_cast<float*>(gdy));
+            if (gi) c.m.release(gi);
+        }
+    for (const rk_conv_layout layout : {RK_LAYOUT_NCHW, RK_LAYOUT_NHWC}) {
+        const std::string tag = layout == RK_LAYOUT_NHWC ? " nhwc" : " nchw";
+        c.output<float>("global_avg_pool2d forward" + tag, static_cast<size_t>(n * ch), [&](rk_context* ctx, float* o) {
+            RK_CHECK(rk_global_avg_pool2d_forward(ctx, layout, n, ch, hw, hw, pick(ctx, gpx, px), o));
+        });
+        c.output<float>("global_avg_pool2d backward" + tag, px.size(), [&](rk_context* ctx, float* o) {
+            RK_CHECK(rk_global_avg_pool2d_backward(ctx, layout, n, ch, hw, hw, pick(ctx, gpx, px), o));
+        });
+    }
+    c.m.release(const_cast<float*>(gpx));
+}
+
 // ---- bench ----------------------------------------------------------------------------------------------------
 
 struct Timing {
@@ -582,6 +656,63 @@ void bench_all(Bench& b, bool small) {
            [&] { RK_CHECK(rk_conv2d_backward_data(m.gpu, &d, cy, cw, cdx, nullptr, 0)); });
     b.rate(shape + " backward weights + bias", flops, "gflop_per_s",
            [&] { RK_CHECK(rk_conv2d_backward_weights(m.gpu, &d, cx, cy, cdw, cdb, nullptr, 0)); });
+    for (float* g : {cx, cw, cy, cdx, cdw, cdb}) m.release(g);
+
+    // Cross-entropy: B rows of a GPT-2 vocabulary (read the logits: forward twice, backward three times + write).
+    const int64_t ce_b = small ? 4 : 256, ce_v = small ? 1000 : 50257;
+    const auto ce_n = static_cast<size_t>(ce_b * ce_v);
+    float* logits = m.alloc<float>(ce_n);
+    float* dlogits = m.alloc<float>(ce_n);
+    float* loss = m.alloc<float>(1);
+    float* dloss = m.alloc<float>(1);
+    RK_CHECK(rk_philox_fill_normal(m.gpu, &s, 0.0f, 3.0f, logits, static_cast<int64_t>(ce_n)));
+    RK_CHECK(rk_philox_fill_normal(m.gpu, &s, 0.0f, 1.0f, dloss, 1));
+    std::vector<int64_t> ht(static_cast<size_t>(ce_b));
+    for (int64_t r = 0; r < ce_b; ++r) ht[static_cast<size_t>(r)] = (r * 7919) % ce_v;
+    const int64_t* targets = m.upload(ht);
+    const std::string ce = "cross_entropy B" + std::to_string(ce_b) + " V" + std::to_string(ce_v);
+    const double ce4 = 4.0 * static_cast<double>(ce_n);
+    b.traffic(ce + " forward mean", 2 * ce4, static_cast<double>(ce_n), [&] {
+        RK_CHECK(rk_cross_entropy_forward(m.gpu, ce_b, ce_v, logits, targets, -100, 0.0f, RK_REDUCTION_MEAN, loss));
+    });
+    b.traffic(ce + " backward mean", 4 * ce4, static_cast<double>(ce_n), [&] {
+        RK_CHECK(rk_cross_entropy_backward(m.gpu, ce_b, ce_v, logits, targets, -100, 0.0f, RK_REDUCTION_MEAN, dloss, dlogits));
+    });
+    for (const void* g : {static_cast<const void*>(logits), static_cast<const void*>(dlogits), static_cast<const void*>(loss),
+                          static_cast<const void*>(dloss), static_cast<const void*>(targets)})
+        m.release(const_cast<void*>(g));
+
+    // Pooling: ResNet's stem max pooling (8 x 64 x 112 x 112, 3x3 stride 2 pad 1) with indices, its backward, and
+    // global average pooling of the same tensor.
+    rk_pool2d_desc pd{};
+    pd.struct_size = sizeof pd;
+    pd.mode = RK_POOL_MAX;
+    pd.layout = RK_LAYOUT_NCHW;
+    pd.n = small ? 1 : 8, pd.c = small ? 4 : 64, pd.h = pd.w = small ? 16 : 112;
+    pd.kernel_h = pd.kernel_w = 3;
+    pd.stride_h = pd.stride_w = 2;
+    pd.pad_h = pd.pad_w = 1;
+    pd.dilation_h = pd.dilation_w = 1;
+    int64_t pp = 0, pq = 0;
+    RK_CHECK(rk_pool2d_output_shape(&pd, &pp, &pq));
+    const auto pxn = static_cast<size_t>(pd.n * pd.c * pd.h * pd.w), pyn = static_cast<size_t>(pd.n * pd.c * pp * pq);
+    float* px = m.alloc<float>(pxn);
+    float* pdx = m.alloc<float>(pxn);
+    float* py = m.alloc<float>(pyn);
+    int64_t* pi = m.alloc<int64_t>(pyn);
+    RK_CHECK(rk_philox_fill_normal(m.gpu, &s, 0.0f, 1.0f, px, static_cast<int64_t>(pxn)));
+    const std::string pool = small ? "maxpool 1x4x16x16 3x3/2" : "maxpool resnet 8x64x112x112 3x3/2";
+    const double px4 = 4.0 * static_cast<double>(pxn), py4 = 4.0 * static_cast<double>(pyn);
+    b.traffic(pool + " forward + indices", px4 + 3 * py4, static_cast<double>(pyn),
+              [&] { RK_CHECK(rk_pool2d_forward(m.gpu, &pd, px, py, pi)); });
+    b.traffic(pool + " backward", px4 + 3 * py4, static_cast<double>(pxn),
+              [&] { RK_CHECK(rk_pool2d_backward(m.gpu, &pd, py, pi, pdx)); });
+    b.traffic(std::string("global average pool ") + (small ? "1x4x16x16" : "8x64x112x112"), px4, static_cast<double>(pxn), [&] {
+        RK_CHECK(rk_global_avg_pool2d_forward(m.gpu, RK_LAYOUT_NCHW, pd.n, pd.c, pd.h, pd.w, px, py));
+    });
+    for (const void* g : {static_cast<const void*>(px), static_cast<const void*>(pdx), static_cast<const void*>(py),
+                          static_cast<const void*>(pi)})
+        m.release(const_cast<void*>(g));
 }
 
 [[noreturn]] void usage(const char* why) {
@@ -658,6 +789,7 @@ int main(int argc, char** argv) {
                 compare_dropout(c, small ? 5001 : 4200007, small);
                 compare_sampling(c, small);
                 compare_conv(c, small);
+                compare_training(c, small);
                 std::printf("compare: %zu outputs, %d differ\n", c.rows.size(), c.mismatches);
                 out.i64("outputs", static_cast<int64_t>(c.rows.size())).i64("mismatches", c.mismatches);
                 out.add("results", array(c.rows));

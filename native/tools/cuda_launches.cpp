@@ -1,7 +1,8 @@
 // reprokit_cuda_launches: the launch table of the CUDA plugin, taken from the plugin's own launch code.
 //
 // The kernel headers (native/src/cuda/kernels/*.cuh) hold both the kernels and their launch functions
-// (launch_fill, launch_permutation, launch_dropout, launch_sample, launch_conv, launch_normalization): plugin.cu calls nothing else.
+// (launch_fill, launch_permutation, launch_dropout, launch_sample, launch_conv, launch_normalization,
+// launch_cross_entropy_check, launch_cross_entropy, launch_pool): plugin.cu calls nothing else.
 // This tool compiles those headers on the host (with inert stand-ins for CUDA's names: no kernel runs here), defines
 // RK_LAUNCH as a recorder that notes (kernel, grid, block), and calls every launch function for
 // every operation variant at typical sizes and at the largest sizes the C API accepts. The largest sizes are
@@ -48,6 +49,8 @@ template <class T>
 T __shfl_up_sync(unsigned, T v, unsigned) { return v; }
 template <class T>
 T atomicAdd(T* p, T v) { const T old = *p; *p = old + v; return old; }
+template <class T>
+T atomicMin(T* p, T v) { const T old = *p; *p = v < old ? v : old; return old; }
 
 namespace rk::launches {
 
@@ -80,6 +83,8 @@ struct Recorder {
 #include "cuda/kernels/dropout_kernels.cuh"
 #include "cuda/kernels/fill_kernels.cuh"
 #include "cuda/kernels/norm_kernels.cuh"
+#include "cuda/kernels/loss_kernels.cuh"
+#include "cuda/kernels/pool2d_kernels.cuh"
 #include "cuda/kernels/sampling_kernels.cuh"
 
 #include "reprokit/reprokit.h"
@@ -371,6 +376,71 @@ int main() {
             cuda::launch_normalization(a, nullptr);
             emit(from, std::string("norm.") + label + (pass == core::NormPass::kForwardTraining ? ".forward" : ".backward"));
         }
+
+    // ---- Cross-entropy ------------------------------------------------------------------------------------------
+    // The largest batch (one class) and the largest class count (one row) the API accepts; every reduction and pass.
+    const int64_t ce_batch_max = api_max("rk_cross_entropy_forward.batch", core::kMaxElements, [&](int64_t b) {
+        return rk_cross_entropy_forward(cpu, b, 1, nullptr, nullptr, -100, 0.0f, RK_REDUCTION_SUM, nullptr);
+    });
+    const int64_t ce_classes_max = api_max("rk_cross_entropy_forward.classes", int64_t{1} << 40, [&](int64_t c) {
+        return rk_cross_entropy_forward(cpu, 1, c, nullptr, nullptr, -100, 0.0f, RK_REDUCTION_SUM, nullptr);
+    });
+    for (const auto& [label, batch, classes] :
+         {std::tuple<const char*, int64_t, int64_t>{"B256.C50257", 256, 50257}, {"api-max-batch", ce_batch_max, 1},
+          {"api-max-classes", 1, ce_classes_max}}) {
+        for (const auto& [pass, backward, reduction] :
+             {std::tuple<const char*, int32_t, backend::LossReduction>{"forward-none", 0, backend::LossReduction::kNone},
+              {"forward-mean", 0, backend::LossReduction::kMean},
+              {"backward-mean", 1, backend::LossReduction::kMean}}) {
+            cuda::CrossEntropyDeviceArgs d{};
+            d.a.backward = backward;
+            d.a.reduction = reduction;
+            d.a.batch = batch;
+            d.a.classes = classes;
+            const size_t from = recorded().size();
+            cuda::launch_cross_entropy_check(d, nullptr);
+            cuda::launch_cross_entropy(d, nullptr);
+            emit(from, std::string("cross_entropy.") + pass + "." + label);
+        }
+    }
+
+    // ---- Pooling ------------------------------------------------------------------------------------------------
+    // ResNet's stem max pooling, and the largest element count the API accepts (2^59: n 2^19, h = w = 2^20).
+    rk_pool2d_desc pd{};
+    pd.struct_size = sizeof pd;
+    pd.mode = RK_POOL_MAX;
+    pd.layout = RK_LAYOUT_NCHW;
+    pd.n = 1 << 19;
+    pd.c = 1;
+    pd.h = pd.w = 1 << 20;
+    pd.kernel_h = pd.kernel_w = pd.stride_h = pd.stride_w = pd.dilation_h = pd.dilation_w = 1;
+    if (rk_pool2d_forward(cpu, &pd, nullptr, nullptr, nullptr) != RK_STATUS_NULL_POINTER)
+        fail(std::string("pooling: the API refuses 2^59 elements: ") + rk_last_error_message());
+    pd.n = (1 << 19) + 1;
+    if (rk_pool2d_forward(cpu, &pd, nullptr, nullptr, nullptr) != RK_STATUS_SIZE_OVERFLOW)
+        fail("pooling: the API accepts more than 2^59 elements; the launch table's largest size is out of date");
+    std::printf("limit rk_pool2d_forward.elements %lld\n", static_cast<long long>(core::kMaxElements));
+    const struct {
+        const char* label;
+        int64_t n, c, h, w;
+        int32_t k, s, p;
+    } pool_shapes[] = {{"resnet-stem", 8, 64, 112, 112, 3, 2, 1}, {"api-max", 1 << 19, 1, 1 << 20, 1 << 20, 1, 1, 0}};
+    for (const auto& z : pool_shapes)
+        for (const core::PoolMode mode : {core::PoolMode::kMax, core::PoolMode::kAvg, core::PoolMode::kGlobalAvg})
+            for (const int32_t backward : {0, 1}) {
+                backend::PoolArgs a{};
+                a.backward = backward;
+                a.g.mode = mode;
+                a.g.n = z.n, a.g.c = z.c, a.g.h = z.h, a.g.w = z.w;
+                a.g.kh = a.g.kw = z.k, a.g.sh = a.g.sw = z.s, a.g.ph = a.g.pw = z.p, a.g.dh = a.g.dw = 1;
+                a.g.p = mode == core::PoolMode::kGlobalAvg ? 1 : core::pool_output_size(z.h, z.k, z.s, z.p, 1, false);
+                a.g.q = mode == core::PoolMode::kGlobalAvg ? 1 : core::pool_output_size(z.w, z.k, z.s, z.p, 1, false);
+                const char* names[] = {"max", "avg", "global_avg"};
+                const size_t from = recorded().size();
+                cuda::launch_pool(a, nullptr);
+                emit(from, std::string("pool.") + names[static_cast<int>(mode)] + (backward ? "-backward." : "-forward.") +
+                               z.label);
+            }
 
     rk_context_destroy(cpu);
     if (g_errors != 0) return 1;

@@ -10,7 +10,7 @@ internal static class ManifestRecorder
 {
     internal static readonly OptionSpec Spec = new("--manifest", "FILE.json", "append this call to a run manifest (created if missing)");
 
-    private static readonly string[] InputRoles = ["--input", "--logits", "--grad-output", "--mask", "--row-streams", "--weight", "--bias"];
+    private static readonly string[] InputRoles = ["--input", "--logits", "--grad-output", "--mask", "--row-streams", "--weight", "--bias", "--targets"];
     private static readonly string[] OutputRoles = ["--out", "--mask-out", "--probs-out", "--logprobs-out", "--bias-grad-out"];
 
     /// <summary>The backend of the context the current command created (set by BackendOptions).</summary>

@@ -28,6 +28,11 @@ internal static class OperationCatalog
     private static readonly float[] NormX = Normal(3 * 4 * 15 * 17, new PhiloxStream(21));
     private static readonly float[] NormDy = Normal(3 * 4 * 15 * 17, new PhiloxStream(22));
     private static readonly float[] NormGamma = Normal(255, new PhiloxStream(23));
+    private static readonly long[] Targets = [3, 499, Loss.DefaultIgnoreIndex, 0, 250, 17, 8, 411];
+    private static readonly Pool2dDescriptor MaxPool = Pool2dDescriptor.Max(2, 5, 11, 13, 3, stride: 2, padding: 1, ceilMode: true);
+    private static readonly Pool2dDescriptor AvgPool =
+        Pool2dDescriptor.Average(2, 5, 11, 13, 3, stride: 1, padding: 1, countIncludePad: false, layout: ConvLayout.Nhwc);
+    private static readonly float[] PoolX = Normal(2 * 5 * 11 * 13, new PhiloxStream(17));
 
     /// <summary>Operations that take no context argument (they always run on <see cref="CpuContext.Shared"/>).</summary>
     internal static readonly HashSet<string> ContextFree = ["datasplits.kfold"];
@@ -63,6 +68,13 @@ internal static class OperationCatalog
         ("linear.backward-weights", LinearBackwardWeights),
         ("batchnorm2d.training", BatchNormTraining),
         ("layernorm.forward-backward", LayerNormBoth),
+        ("loss.cross-entropy", c => Fill<float>(8, l => Loss.CrossEntropy(Logits, Targets, 500, l, LossReduction.None, labelSmoothing: 0.1f, context: c))),
+        ("loss.cross-entropy-mean", c => Fill<float>(1, l => Loss.CrossEntropy(Logits, Targets, 500, l, context: c))),
+        ("loss.cross-entropy-backward", c => Fill<float>(Logits.Length, dx => Loss.CrossEntropyBackward(Logits, Targets, 500, [0.5f], dx, context: c))),
+        ("pool2d.max", PoolMax),
+        ("pool2d.avg", c => Fill<float>((int)AvgPool.OutputLength, y => Pooling.Forward(AvgPool, PoolX, y, context: c))),
+        ("pool2d.avg-backward", c => Fill<float>(PoolX.Length, dx => Pooling.Backward(AvgPool, PoolX.AsSpan(0, (int)AvgPool.OutputLength), [], dx, c))),
+        ("pool2d.global-avg", c => Fill<float>(10, y => Pooling.GlobalAverageForward(ConvLayout.Nchw, 2, 5, 11, 13, PoolX, y, c))),
         ("golden.case0", c => System.Text.Encoding.ASCII.GetBytes(Golden.Run(0, c).Actual)),
     ];
 
@@ -155,6 +167,16 @@ internal static class OperationCatalog
         var db = new float[6];
         Conv2d.BackwardWeights(Conv, ConvX, ConvDy, dw, db, context: c);
         return [.. Bytes(dw), .. Bytes(db)];
+    }
+
+    private static byte[] PoolMax(CpuContext c)
+    {
+        var y = new float[MaxPool.OutputLength];
+        var idx = new long[y.Length];
+        var dx = new float[PoolX.Length];
+        Pooling.Forward(MaxPool, PoolX, y, idx, c);
+        Pooling.Backward(MaxPool, y, idx, dx, c);
+        return [.. Bytes(y), .. Bytes(idx), .. Bytes(dx)];
     }
 
     private static float[] Normal(int n, PhiloxStream s)

@@ -558,6 +558,128 @@ RK_API rk_status rk_layernorm_forward(rk_context* context, int64_t rows, int64_t
 RK_API rk_status rk_layernorm_backward(rk_context* context, int64_t rows, int64_t features, const float* x,
                                        const float* dy, const float* gamma, const float* save_mean,
                                        const float* save_invstd, float* dx, float* dgamma, float* dbeta);
+/* ---- Cross-entropy loss (docs/training.md sections 0 and 5) --------------------------------------------------- */
+
+/** How rk_cross_entropy_* reduce the per-row losses. */
+typedef enum rk_loss_reduction {
+    /** One loss per row: loss[batch]. */
+    RK_REDUCTION_NONE = 0,
+    /** The canonical sum of the row losses: loss[1]. */
+    RK_REDUCTION_SUM = 1,
+    /** That sum / (float)count, count = the rows whose target is not ignore_index (NaN when there is none): loss[1]. */
+    RK_REDUCTION_MEAN = 2
+} rk_loss_reduction;
+
+/** Elements per chunk of the canonical sum (docs/training.md section 0): 16 lane sums per chunk, chunks added in order. */
+#define RK_CANONICAL_SUM_CHUNK 2048
+
+/**
+ * Cross-entropy with class indices (PyTorch's cross_entropy with integer targets): per row r of logits[batch][classes]
+ * (dense), m = max, s = canonical sum of exp(x - m), loss = m + log(s) - x[t] (with label_smoothing eps > 0:
+ * fma(1 - eps, that, eps * (lse - sum(x) / classes))), ReproKit's portable exp and log. targets[batch] (int64) are in
+ * [0, classes) or equal to ignore_index (such a row's loss is +0 and it does not count for the mean). loss receives
+ * batch values (RK_REDUCTION_NONE) or one (SUM, MEAN). A row's loss depends only on that row. batch >= 0,
+ * 1 <= classes, label_smoothing in [0, 1]. A target outside [0, classes) that is not ignore_index fails the call
+ * (RK_STATUS_INVALID_ARGUMENT, the message names the first such row and its target) before anything is written; on a
+ * CUDA context the call therefore waits for the target check. loss must not overlap logits or targets.
+ */
+RK_API rk_status rk_cross_entropy_forward(rk_context* context, int64_t batch, int64_t classes, const float* logits,
+                                          const int64_t* targets, int64_t ignore_index, float label_smoothing,
+                                          rk_loss_reduction reduction, float* loss);
+
+/**
+ * The gradient of rk_cross_entropy_forward with respect to the logits: dlogits[r][i] = (p_i - q_i) * g with
+ * p_i = exp(x_i - m) / s, q_i = label_smoothing / classes (+ (1 - label_smoothing) for i = t) and g = dloss[r]
+ * (RK_REDUCTION_NONE: dloss has batch values), dloss[0] (SUM) or dloss[0] / count (MEAN); ignored rows get +0.
+ * Arguments and target errors as in the forward. dlogits must not overlap logits, targets or dloss.
+ */
+RK_API rk_status rk_cross_entropy_backward(rk_context* context, int64_t batch, int64_t classes, const float* logits,
+                                           const int64_t* targets, int64_t ignore_index, float label_smoothing,
+                                           rk_loss_reduction reduction, const float* dloss, float* dlogits);
+
+/* ---- 2-D pooling (docs/training.md section 3) ------------------------------------------------------------------ */
+
+/** The pooling of an rk_pool2d_desc. */
+typedef enum rk_pool_mode {
+    /** MaxPool2d: the window's maximum (PyTorch's tie and NaN rule), optionally its index. */
+    RK_POOL_MAX = 0,
+    /** AvgPool2d: the window's sum / divisor (no dilation). */
+    RK_POOL_AVG = 1
+} rk_pool_mode;
+
+/**
+ * A 2-D pooling problem (PyTorch's MaxPool2d / AvgPool2d). Zero-initialise, then set struct_size =
+ * sizeof(rk_pool2d_desc) and the fields. Output size per axis: o = floor((h + 2 pad - dilation (kernel - 1) - 1 +
+ * (ceil_mode ? stride - 1 : 0)) / stride) + 1, less one when ceil_mode and (o - 1) stride >= h + pad; it must be >= 1.
+ */
+typedef struct rk_pool2d_desc {
+    /** sizeof(rk_pool2d_desc) as the caller knows it (for forward compatibility). */
+    uint32_t struct_size;
+    /** RK_POOL_MAX or RK_POOL_AVG. */
+    rk_pool_mode mode;
+    /** Layout of x, y, dy, dx and indices (y[n][c][p][q] or y[n][p][q][c]). */
+    rk_conv_layout layout;
+    /** Window height (>= 1). */
+    int32_t kernel_h;
+    /** Window width (>= 1). */
+    int32_t kernel_w;
+    /** Batch size (>= 1, at most 2^40). */
+    int64_t n;
+    /** Channels (>= 1, at most 2^40). */
+    int64_t c;
+    /** Input height (>= 1, at most 2^40). */
+    int64_t h;
+    /** Input width (>= 1, at most 2^40). */
+    int64_t w;
+    /** Vertical stride (>= 1; PyTorch's default is the kernel size). */
+    int32_t stride_h;
+    /** Horizontal stride (>= 1). */
+    int32_t stride_w;
+    /** Implicit padding above and below (>= 0, at most kernel_h / 2, as PyTorch). */
+    int32_t pad_h;
+    /** Implicit padding left and right (>= 0, at most kernel_w / 2). */
+    int32_t pad_w;
+    /** Vertical dilation (>= 1; RK_POOL_AVG: 1). */
+    int32_t dilation_h;
+    /** Horizontal dilation (>= 1; RK_POOL_AVG: 1). */
+    int32_t dilation_w;
+    /** Nonzero: the output size rounds up (PyTorch's ceil_mode). */
+    int32_t ceil_mode;
+    /** RK_POOL_AVG: nonzero divides by the pool size including padding, zero by the count of summed elements. */
+    int32_t count_include_pad;
+    /** RK_POOL_AVG: nonzero divides by this instead; 0 for none. RK_POOL_MAX: 0. */
+    int32_t divisor_override;
+} rk_pool2d_desc;
+
+/** Validates desc and writes the output height *out_h and width *out_w (either pointer may be null). */
+RK_API rk_status rk_pool2d_output_shape(const rk_pool2d_desc* desc, int64_t* out_h, int64_t* out_w);
+
+/**
+ * Pooling forward: y[n][c][p][q] (in desc->layout) from x. RK_POOL_MAX: indices (int64, h * w_in + w within the
+ * plane, in y's layout) is written when not null; RK_POOL_AVG: indices must be null. y and indices must not overlap
+ * x or each other.
+ */
+RK_API rk_status rk_pool2d_forward(rk_context* context, const rk_pool2d_desc* desc, const float* x, float* y,
+                                   int64_t* indices);
+
+/**
+ * Pooling backward, a gather in a fixed order (deterministic for overlapping windows): dx from dy (shaped like y).
+ * RK_POOL_MAX needs the forward's indices (an index that is not a position of its window contributes nothing);
+ * RK_POOL_AVG takes none (indices null). dx must not overlap dy or indices.
+ */
+RK_API rk_status rk_pool2d_backward(rk_context* context, const rk_pool2d_desc* desc, const float* dy,
+                                    const int64_t* indices, float* dx);
+
+/**
+ * Global average pooling: y[n][c] = sum(plane) / (float)(h * w), the canonical sum of the plane (h * w_in + w order);
+ * x in `layout`, y [n][c] (both layouts). n, c, h, w >= 1 (at most 2^40, x addressable). y must not overlap x.
+ */
+RK_API rk_status rk_global_avg_pool2d_forward(rk_context* context, rk_conv_layout layout, int64_t n, int64_t c,
+                                              int64_t h, int64_t w, const float* x, float* y);
+
+/** Its gradient: dx = dy[n][c] / (float)(h * w) for every element of plane (n, c); dx in `layout`. dx must not overlap dy. */
+RK_API rk_status rk_global_avg_pool2d_backward(rk_context* context, rk_conv_layout layout, int64_t n, int64_t c,
+                                               int64_t h, int64_t w, const float* dy, float* dx);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,10 @@ extern "C" {
 // silently (a fallback gives the same bits, so the bitwise tests alone cannot see it).
 RK_API const char* rk_testing_conv2d_kernels(const rk_context* context);
 
+// The canonical sum (docs/training.md section 0) of v[0, n) by the CPU kernels of `isa` (not RK_ISA_AUTO), which the
+// loss and pooling kernels use, into *out. RK_STATUS_UNSUPPORTED when this CPU or build lacks the ISA.
+RK_API rk_status rk_testing_canonical_sum(rk_isa isa, const float* v, int64_t n, float* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,9 +12,11 @@
 #include <cstdint>
 
 #include "../core/conv2d.h"
+#include "../core/cross_entropy.h"
 #include "../core/distributions.h"
 #include "../core/normalization.h"
 #include "../core/philox_stream.h"
+#include "../core/pool2d.h"
 #include "../core/sampling.h"
 #include "reprokit/reprokit.h"
 
@@ -140,6 +142,43 @@ struct NormArgs {
     float* dbeta;         // backward training, or null
 };
 
+// ---- Cross-entropy (docs/training.md section 5) --------------------------------------------------------------------
+
+enum class LossReduction : int32_t { kNone = 0, kSum = 1, kMean = 2 };  // = rk_loss_reduction
+
+// Forward (loss: batch values for kNone, else one) or backward (dlogits from dloss: batch values for kNone, else one).
+struct CrossEntropyArgs {
+    int32_t backward;
+    LossReduction reduction;
+    int64_t batch, classes;
+    int64_t ignore_index;
+    core::CrossEntropyConstants constants;
+    const float* logits;     // data, batch rows of classes floats
+    const int64_t* targets;  // data, batch entries
+    const float* dloss;      // backward: data
+    float* out;              // data: forward the loss, backward dlogits
+};
+
+// The first row whose target is neither in [0, classes) nor ignore_index (row -1: none), and that target. The backend
+// checks every target before it writes anything.
+struct CrossEntropyFailure {
+    int64_t row;
+    int64_t target;
+};
+
+// ---- Pooling (docs/training.md section 3) -----------------------------------------------------------------------
+
+// Forward: out = y from in = x (max: indices_out, when not null, receives the indices). Backward: out = dx from
+// in = dy (max: indices_in, the forward's indices). Global average pooling: g.mode kGlobalAvg.
+struct PoolArgs {
+    int32_t backward;
+    core::PoolGeometry g;
+    const float* in;             // data
+    const int64_t* indices_in;   // data or null
+    float* out;                  // data
+    int64_t* indices_out;        // data or null
+};
+
 // ---- The backend table --------------------------------------------------------------------------------------------
 
 enum class CopyKind : int32_t { kHostToDevice = 0, kDeviceToHost = 1, kDeviceToDevice = 2 };  // = rk_copy_kind
@@ -174,6 +213,9 @@ struct Ops {
     int32_t (*conv_workspace)(void* impl, const ConvArgs* args, int64_t* bytes, OpError* err);
     int32_t (*conv)(void* impl, const ConvArgs* args, OpError* err);
     int32_t (*normalization)(void* impl, const NormArgs* args, OpError* err);
+    // Synchronous: *failed receives the first bad target (row -1 when every target is valid); nothing is written then.
+    int32_t (*cross_entropy)(void* impl, const CrossEntropyArgs* args, CrossEntropyFailure* failed, OpError* err);
+    int32_t (*pool)(void* impl, const PoolArgs* args, OpError* err);
 };
 
 }  // namespace rk::backend

@@ -10,6 +10,8 @@
 #include "conv2d_kernels.h"
 #include "kernels.h"
 #include "norm_kernels.h"
+#include "loss_kernels.h"
+#include "pool2d_kernels.h"
 #include "reprokit/reprokit.h"
 #include "thread_pool.h"
 
@@ -24,6 +26,8 @@ struct CpuBackend {
     const ConvKernels& conv;
     ThreadPool pool;
     const NormKernels& norm{norm_kernels(isa)};  // BatchNorm2d, LayerNorm
+    const LossKernels& loss{loss_kernels(isa)};        // canonical sum, cross-entropy rows
+    const PoolKernels& pooling{pool_kernels(isa)};     // pooling
 };
 
 // Whether this build has kernels for `isa` (the CPU may still lack it: cpu_features.h).
@@ -43,6 +47,9 @@ int32_t sample(void* impl, const backend::SampleArgs* args, backend::SampleFailu
 int32_t conv_workspace(void* impl, const backend::ConvArgs* args, int64_t* bytes, backend::OpError* err);
 int32_t conv(void* impl, const backend::ConvArgs* args, backend::OpError* err);
 int32_t normalization(void* impl, const backend::NormArgs* args, backend::OpError* err);
+int32_t cross_entropy(void* impl, const backend::CrossEntropyArgs* args, backend::CrossEntropyFailure* failed,
+                      backend::OpError* err);
+int32_t pooling(void* impl, const backend::PoolArgs* args, backend::OpError* err);
 
 // Records a failure in *err and returns `status` (messages are truncated to fit).
 int32_t op_error(backend::OpError* err, int32_t status, const char* message);

@@ -12,6 +12,8 @@
 #include "kernels/dropout_kernels.cuh"
 #include "kernels/fill_kernels.cuh"
 #include "kernels/norm_kernels.cuh"
+#include "kernels/loss_kernels.cuh"
+#include "kernels/pool2d_kernels.cuh"
 #include "kernels/sampling_kernels.cuh"
 #include "plugin_interface.h"
 #include "reprokit/reprokit.h"
@@ -241,7 +243,7 @@ int32_t ensure_scratch(Context* c, size_t bytes, backend::OpError* err) {
     if (c->scratch) cudaFree(c->scratch);
     c->scratch = nullptr;
     c->scratch_bytes = 0;
-    RK_CUDA_TRY(cudaMalloc(&c->scratch, bytes), "cudaMalloc (sampling scratch)");
+    RK_CUDA_TRY(cudaMalloc(&c->scratch, bytes), "cudaMalloc (scratch)");
     c->scratch_bytes = bytes;
     return RK_STATUS_OK;
 }
@@ -337,6 +339,47 @@ int32_t sample(void* ctx, const SampleArgs* a, SampleFailure* failed, backend::O
     return RK_STATUS_OK;
 }
 
+// Cross-entropy: the target check (status copied back; the call waits for it so that a bad target is reported before
+// anything is written), then the rows. Scratch: the status, then the row losses of a reduction.
+int32_t cross_entropy(void* ctx, const backend::CrossEntropyArgs* a, backend::CrossEntropyFailure* failed,
+                      backend::OpError* err) {
+    Context* c = ctx_of(ctx);
+    failed->row = -1;
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    const bool reduce = !a->backward && a->reduction != backend::LossReduction::kNone;
+    const size_t status_at = 0, rows_at = align_up(2 * sizeof(long long)),
+                 end = rows_at + (reduce ? static_cast<size_t>(a->batch) * sizeof(float) : 0);
+    if (int32_t s = ensure_scratch(c, end, err); s != RK_STATUS_OK) return s;
+    char* base = static_cast<char*>(c->scratch);
+    CrossEntropyDeviceArgs d{*a, reinterpret_cast<long long*>(base + status_at), reinterpret_cast<float*>(base + rows_at), 0};
+    long long status[2] = {kNoBadRow, 0};
+    RK_CUDA_TRY(cudaMemcpyAsync(d.status, status, sizeof status, cudaMemcpyHostToDevice, c->stream),
+                "copying the target check's status");
+    launch_cross_entropy_check(d, c->stream);
+    if (int32_t s = after_launch(err, "launching the cross-entropy target check"); s != RK_STATUS_OK) return s;
+    RK_CUDA_TRY(cudaMemcpyAsync(status, d.status, sizeof status, cudaMemcpyDeviceToHost, c->stream),
+                "copying the target check's status back");
+    RK_CUDA_TRY(cudaStreamSynchronize(c->stream), "running the cross-entropy target check");
+    if (status[0] != kNoBadRow) {
+        int64_t target = 0;
+        RK_CUDA_TRY(cudaMemcpyAsync(&target, a->targets + status[0], sizeof target, cudaMemcpyDeviceToHost, c->stream),
+                    "reading the bad target");
+        RK_CUDA_TRY(cudaStreamSynchronize(c->stream), "reading the bad target");
+        *failed = backend::CrossEntropyFailure{status[0], target};
+        return RK_STATUS_OK;
+    }
+    d.count = status[1];
+    launch_cross_entropy(d, c->stream);
+    return after_launch(err, "launching the cross-entropy kernel");
+}
+
+int32_t pool(void* ctx, const backend::PoolArgs* a, backend::OpError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    launch_pool(*a, c->stream);
+    return after_launch(err, "launching the pooling kernel");
+}
+
 const PluginApi kApi = {
     kPluginInterfaceVersion,
     sizeof(PluginApi),
@@ -346,7 +389,7 @@ const PluginApi kApi = {
     device_info,
     context_create,
     backend::Ops{context_destroy, describe, set_stream, synchronize, allocate, release, copy, check_data, fill,
-                 permutation, dropout, sample, conv_workspace, conv, normalization},
+                 permutation, dropout, sample, conv_workspace, conv, normalization, cross_entropy, pool},
 };
 
 }  // namespace

@@ -224,6 +224,10 @@ const std::vector<GoldenCase>& golden_cases() {
         {"conv2d.1x1", conv_1x1},
         {"linear", linear},
         {"normalization", normalization},
+        {"cross_entropy", cross_entropy},
+        {"pool2d.max", max_pool2d},
+        {"pool2d.avg", avg_pool2d},
+        {"pool2d.global_avg", global_avg_pool2d},
     };
     return cases;
 }

@@ -118,5 +118,9 @@ rk_status hostile_data(rk_context* c, int64_t n, std::vector<float>& x);
 // The training operations' cases (golden_training.cpp).
 rk_status linear(rk_context* c, std::vector<uint8_t>& out);
 rk_status normalization(rk_context* c, std::vector<uint8_t>& out);
+rk_status cross_entropy(rk_context* c, std::vector<uint8_t>& out);
+rk_status max_pool2d(rk_context* c, std::vector<uint8_t>& out);
+rk_status avg_pool2d(rk_context* c, std::vector<uint8_t>& out);
+rk_status global_avg_pool2d(rk_context* c, std::vector<uint8_t>& out);
 
 }  // namespace rk::verify

@@ -89,4 +89,138 @@ rk_status normalization(rk_context* c, std::vector<uint8_t>& out) {
     return RK_STATUS_OK;
 }
 
+// Cross-entropy: rows longer than a chunk of the canonical sum (2048) with a vector tail, hostile logits (a NaN row,
+// infinities, extremes) with reduction none, finite logits with sum and mean, label smoothing, ignored rows; every
+// backward.
+rk_status cross_entropy(rk_context* c, std::vector<uint8_t>& out) {
+    const int64_t batch = 37, classes = 2100, ignore = -100;
+    std::vector<float> x, finite;
+    RK_TRY(hostile_data(c, batch * classes, x));
+    finite = x;
+    for (float& v : finite)
+        if (!std::isfinite(v) || std::fabs(v) > 1e4f) v = -0.75f;
+    std::vector<int64_t> t(static_cast<size_t>(batch));
+    for (int64_t r = 0; r < batch; ++r) t[static_cast<size_t>(r)] = r % 5 == 3 ? ignore : (r * 761) % classes;
+    std::vector<float> dloss(static_cast<size_t>(batch));
+    const rk_philox_stream s{0x12, 0, 0};
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 1.0f, st.out(dloss), batch); }));
+    std::vector<float> rows(static_cast<size_t>(batch)), one(1), dx(x.size());
+    for (const float eps : {0.0f, 0.1f}) {
+        RK_TRY(staged(c, [&](Staging& st) {
+            return rk_cross_entropy_forward(c, batch, classes, st.in(x), st.in(t), ignore, eps, RK_REDUCTION_NONE, st.out(rows));
+        }));
+        append(out, rows);
+        RK_TRY(staged(c, [&](Staging& st) {
+            return rk_cross_entropy_backward(c, batch, classes, st.in(x), st.in(t), ignore, eps, RK_REDUCTION_NONE,
+                                             st.in(dloss), st.out(dx));
+        }));
+        append(out, dx);
+        for (const rk_loss_reduction reduction : {RK_REDUCTION_SUM, RK_REDUCTION_MEAN}) {
+            RK_TRY(staged(c, [&](Staging& st) {
+                return rk_cross_entropy_forward(c, batch, classes, st.in(finite), st.in(t), ignore, eps, reduction,
+                                                st.out(one));
+            }));
+            append(out, one);
+            RK_TRY(staged(c, [&](Staging& st) {
+                return rk_cross_entropy_backward(c, batch, classes, st.in(finite), st.in(t), ignore, eps, reduction,
+                                                 st.in(dloss), st.out(dx));
+            }));
+            append(out, dx);
+        }
+    }
+    return RK_STATUS_OK;
+}
+
+namespace {
+
+rk_pool2d_desc pool_desc(rk_pool_mode mode, rk_conv_layout layout, int64_t n, int64_t ch, int64_t h, int64_t w, int32_t k,
+                         int32_t stride, int32_t pad, int32_t dilation, int32_t ceil_mode, int32_t include_pad,
+                         int32_t divisor) {
+    rk_pool2d_desc d{};
+    d.struct_size = sizeof d;
+    d.mode = mode;
+    d.layout = layout;
+    d.n = n;
+    d.c = ch;
+    d.h = h;
+    d.w = w;
+    d.kernel_h = k;
+    d.kernel_w = k + 1;
+    d.stride_h = stride;
+    d.stride_w = stride;
+    d.pad_h = pad;
+    d.pad_w = pad;
+    d.dilation_h = d.dilation_w = dilation;
+    d.ceil_mode = ceil_mode;
+    d.count_include_pad = include_pad;
+    d.divisor_override = divisor;
+    return d;
+}
+
+// Forward (with indices for max), forward without indices, backward of one descriptor on hostile data.
+rk_status pool_case(rk_context* c, const rk_pool2d_desc& d, uint64_t seed, std::vector<uint8_t>& out) {
+    int64_t p = 0, q = 0;
+    RK_TRY(rk_pool2d_output_shape(&d, &p, &q));
+    std::vector<float> x, y(static_cast<size_t>(d.n * d.c * p * q)), dy(y.size());
+    RK_TRY(hostile_data(c, d.n * d.c * d.h * d.w, x));
+    for (size_t i = 3; i < x.size(); i += 5) x[i] = std::round(x[i] * 0.1f);  // ties
+    const rk_philox_stream s{seed, 0, 0};
+    RK_TRY(staged(c, [&](Staging& st) { return rk_philox_fill_normal(c, &s, 0.0f, 1.0f, st.out(dy), static_cast<int64_t>(dy.size())); }));
+    const bool max = d.mode == RK_POOL_MAX;
+    std::vector<int64_t> indices(max ? y.size() : 0);
+    std::vector<float> dx(x.size());
+    RK_TRY(staged(c, [&](Staging& st) { return rk_pool2d_forward(c, &d, st.in(x), st.out(y), max ? st.out(indices) : nullptr); }));
+    append(out, y);
+    append(out, indices);
+    RK_TRY(staged(c, [&](Staging& st) { return rk_pool2d_forward(c, &d, st.in(x), st.out(y), nullptr); }));
+    append(out, y);
+    RK_TRY(staged(c, [&](Staging& st) {
+        return rk_pool2d_backward(c, &d, st.in(dy), max ? st.in(indices) : nullptr, st.out(dx));
+    }));
+    append(out, dx);
+    return RK_STATUS_OK;
+}
+
+}  // namespace
+
+// MaxPool2d: overlapping windows (backward sums), dilation, ceil_mode, padding; both layouts, channel tails.
+rk_status max_pool2d(rk_context* c, std::vector<uint8_t>& out) {
+    RK_TRY(pool_case(c, pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 2, 3, 13, 37, 3, 2, 1, 2, 1, 0, 0), 0x21, out));
+    RK_TRY(pool_case(c, pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 1, 2, 9, 41, 3, 1, 1, 1, 0, 0, 0), 0x22, out));
+    RK_TRY(pool_case(c, pool_desc(RK_POOL_MAX, RK_LAYOUT_NHWC, 2, 19, 9, 10, 3, 1, 1, 1, 0, 0, 0), 0x23, out));
+    return RK_STATUS_OK;
+}
+
+// AvgPool2d: count_include_pad both ways, divisor_override, ceil_mode (a window in the padding), both layouts.
+rk_status avg_pool2d(rk_context* c, std::vector<uint8_t>& out) {
+    RK_TRY(pool_case(c, pool_desc(RK_POOL_AVG, RK_LAYOUT_NCHW, 2, 3, 13, 37, 3, 2, 1, 1, 1, 1, 0), 0x31, out));
+    RK_TRY(pool_case(c, pool_desc(RK_POOL_AVG, RK_LAYOUT_NCHW, 1, 2, 9, 41, 3, 1, 1, 1, 1, 0, 0), 0x32, out));
+    RK_TRY(pool_case(c, pool_desc(RK_POOL_AVG, RK_LAYOUT_NHWC, 2, 19, 9, 10, 3, 2, 1, 1, 0, 0, 7), 0x33, out));
+    return RK_STATUS_OK;
+}
+
+// Global average pooling: planes longer than a chunk of the canonical sum, NHWC channel blocks and tails.
+rk_status global_avg_pool2d(rk_context* c, std::vector<uint8_t>& out) {
+    const struct {
+        rk_conv_layout layout;
+        int64_t n, ch, h, w;
+    } shapes[] = {{RK_LAYOUT_NCHW, 2, 3, 50, 47}, {RK_LAYOUT_NHWC, 2, 67, 7, 9}, {RK_LAYOUT_NHWC, 1, 5, 46, 46}};
+    for (const auto& z : shapes) {
+        std::vector<float> x, y(static_cast<size_t>(z.n * z.ch)), dx;
+        RK_TRY(hostile_data(c, z.n * z.ch * z.h * z.w, x));
+        dx.resize(x.size());
+        RK_TRY(staged(c, [&](Staging& st) {
+            return rk_global_avg_pool2d_forward(c, z.layout, z.n, z.ch, z.h, z.w, st.in(x), st.out(y));
+        }));
+        append(out, y);
+        for (float& v : y)
+            if (!std::isfinite(v)) v = 0.5f;
+        RK_TRY(staged(c, [&](Staging& st) {
+            return rk_global_avg_pool2d_backward(c, z.layout, z.n, z.ch, z.h, z.w, st.in(y), st.out(dx));
+        }));
+        append(out, dx);
+    }
+    return RK_STATUS_OK;
+}
+
 }  // namespace rk::verify

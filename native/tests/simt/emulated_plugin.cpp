@@ -9,6 +9,8 @@
 #include "cuda/kernels/dropout_kernels.cuh"
 #include "cuda/kernels/fill_kernels.cuh"
 #include "cuda/kernels/norm_kernels.cuh"
+#include "cuda/kernels/loss_kernels.cuh"
+#include "cuda/kernels/pool2d_kernels.cuh"
 #include "cuda/kernels/sampling_kernels.cuh"
 
 #include <cstdio>
@@ -179,10 +181,28 @@ int32_t sample(void*, const SampleArgs* a, SampleFailure* failed, backend::OpErr
     return RK_STATUS_OK;
 }
 
+// Cross-entropy as the real plugin runs it: the target check, then (no bad target) the rows and the reduction.
+int32_t cross_entropy(void*, const backend::CrossEntropyArgs* a, backend::CrossEntropyFailure* failed,
+                      backend::OpError* err) {
+    failed->row = -1;
+    long long status[2] = {kNoBadRow, 0};
+    const bool reduce = !a->backward && a->reduction != backend::LossReduction::kNone;
+    std::vector<float> rows(reduce ? static_cast<size_t>(a->batch) : 0);
+    CrossEntropyDeviceArgs d{*a, status, rows.data(), 0};
+    if (int32_t s = run([&] { launch_cross_entropy_check(d, nullptr); }, err); s != RK_STATUS_OK) return s;
+    if (status[0] != kNoBadRow) {
+        *failed = backend::CrossEntropyFailure{status[0], a->targets[status[0]]};
+        return RK_STATUS_OK;
+    }
+    d.count = status[1];
+    return run([&] { launch_cross_entropy(d, nullptr); }, err);
+}
+int32_t pool(void*, const backend::PoolArgs* a, backend::OpError* err) { return run([&] { launch_pool(*a, nullptr); }, err); }
+
 const PluginApi kApi = {
     kPluginInterfaceVersion, sizeof(PluginApi), kVersion, "simt-emulation", device_count, device_info, context_create,
     backend::Ops{context_destroy, describe, set_stream, synchronize, allocate, release, copy, check_data, fill,
-                 permutation, dropout, sample, conv_workspace, conv, normalization},
+                 permutation, dropout, sample, conv_workspace, conv, normalization, cross_entropy, pool},
 };
 
 }  // namespace

@@ -19,7 +19,7 @@ internal static class ReplayCommand
     private static readonly string[] OutputRoles = ["--out", "--mask-out", "--probs-out", "--logprobs-out", "--bias-grad-out"];
 
     // The commands that record manifests; nothing else is replayed (a manifest naming 'replay' would recurse forever).
-    private static readonly string[] ReplayableOperations = ["rand", "dropout", "sample", "conv2d", "linear"];
+    private static readonly string[] ReplayableOperations = ["rand", "dropout", "sample", "conv2d", "linear", "pool2d", "cross-entropy"];
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {

@@ -263,6 +263,85 @@ internal struct RkConv2dDesc
     public int Groups;
 }
 
+/// <summary>How rk_cross_entropy_* reduce the per-row losses.</summary>
+internal enum RkLossReduction : uint
+{
+    /// <summary>One loss per row: loss[batch].</summary>
+    None = 0,
+    /// <summary>The canonical sum of the row losses: loss[1].</summary>
+    Sum = 1,
+    /// <summary>That sum / (float)count, count = the rows whose target is not ignore_index (NaN when there is none): loss[1].</summary>
+    Mean = 2,
+}
+
+/// <summary>The pooling of an rk_pool2d_desc.</summary>
+internal enum RkPoolMode : uint
+{
+    /// <summary>MaxPool2d: the window's maximum (PyTorch's tie and NaN rule), optionally its index.</summary>
+    Max = 0,
+    /// <summary>AvgPool2d: the window's sum / divisor (no dilation).</summary>
+    Avg = 1,
+}
+
+/// <summary>A 2-D pooling problem (PyTorch's MaxPool2d / AvgPool2d). Zero-initialise, then set struct_size = sizeof(rk_pool2d_desc) and the fields. Output size per axis: o = floor((h + 2 pad - dilation (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0)) / stride) + 1, less one when ceil_mode and (o - 1) stride &gt;= h + pad; it must be &gt;= 1.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RkPool2dDesc
+{
+    /// <summary>sizeof(rk_pool2d_desc) as the caller knows it (for forward compatibility).</summary>
+    public uint StructSize;
+
+    /// <summary>RK_POOL_MAX or RK_POOL_AVG.</summary>
+    public RkPoolMode Mode;
+
+    /// <summary>Layout of x, y, dy, dx and indices (y[n][c][p][q] or y[n][p][q][c]).</summary>
+    public RkConvLayout Layout;
+
+    /// <summary>Window height (&gt;= 1).</summary>
+    public int KernelH;
+
+    /// <summary>Window width (&gt;= 1).</summary>
+    public int KernelW;
+
+    /// <summary>Batch size (&gt;= 1, at most 2^40).</summary>
+    public long N;
+
+    /// <summary>Channels (&gt;= 1, at most 2^40).</summary>
+    public long C;
+
+    /// <summary>Input height (&gt;= 1, at most 2^40).</summary>
+    public long H;
+
+    /// <summary>Input width (&gt;= 1, at most 2^40).</summary>
+    public long W;
+
+    /// <summary>Vertical stride (&gt;= 1; PyTorch's default is the kernel size).</summary>
+    public int StrideH;
+
+    /// <summary>Horizontal stride (&gt;= 1).</summary>
+    public int StrideW;
+
+    /// <summary>Implicit padding above and below (&gt;= 0, at most kernel_h / 2, as PyTorch).</summary>
+    public int PadH;
+
+    /// <summary>Implicit padding left and right (&gt;= 0, at most kernel_w / 2).</summary>
+    public int PadW;
+
+    /// <summary>Vertical dilation (&gt;= 1; RK_POOL_AVG: 1).</summary>
+    public int DilationH;
+
+    /// <summary>Horizontal dilation (&gt;= 1; RK_POOL_AVG: 1).</summary>
+    public int DilationW;
+
+    /// <summary>Nonzero: the output size rounds up (PyTorch's ceil_mode).</summary>
+    public int CeilMode;
+
+    /// <summary>RK_POOL_AVG: nonzero divides by the pool size including padding, zero by the count of summed elements.</summary>
+    public int CountIncludePad;
+
+    /// <summary>RK_POOL_AVG: nonzero divides by this instead; 0 for none. RK_POOL_MAX: 0.</summary>
+    public int DivisorOverride;
+}
+
 /// <summary>P/Invoke declarations and constants of the C API (native/include/reprokit/reprokit.h).</summary>
 internal static unsafe partial class NativeMethods
 {
@@ -280,6 +359,9 @@ internal static unsafe partial class NativeMethods
 
     /// <summary>Positions per chunk of the weight- and bias-gradient reductions over (n, p, q) (docs/conv.md).</summary>
     internal const int RK_CONV_REDUCTION_CHUNK = 256;
+
+    /// <summary>Elements per chunk of the canonical sum (docs/training.md section 0): 16 lane sums per chunk, chunks added in order.</summary>
+    internal const int RK_CANONICAL_SUM_CHUNK = 2048;
 
     /// <summary>ABI version of the loaded library; compare with RK_ABI_VERSION.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_abi_version")]
@@ -488,6 +570,34 @@ internal static unsafe partial class NativeMethods
     /// <summary>LayerNorm backward: dx per row, and (each when not null) dgamma[i] = sum over rows of dy * xhat and dbeta[i] = sum over rows of dy (canonical sums over the rows, ascending).</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_layernorm_backward")]
     internal static partial RkStatus rk_layernorm_backward(nint context, long rows, long features, float* x, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta);
+
+    /// <summary>Cross-entropy with class indices (PyTorch's cross_entropy with integer targets): per row r of logits[batch][classes] (dense), m = max, s = canonical sum of exp(x - m), loss = m + log(s) - x[t] (with label_smoothing eps &gt; 0: fma(1 - eps, that, eps * (lse - sum(x) / classes))), ReproKit's portable exp and log. targets[batch] (int64) are in [0, classes) or equal to ignore_index (such a row's loss is +0 and it does not count for the mean). loss receives batch values (RK_REDUCTION_NONE) or one (SUM, MEAN). A row's loss depends only on that row. batch &gt;= 0, 1 &lt;= classes, label_smoothing in [0, 1]. A target outside [0, classes) that is not ignore_index fails the call (RK_STATUS_INVALID_ARGUMENT, the message names the first such row and its target) before anything is written; on a CUDA context the call therefore waits for the target check. loss must not overlap logits or targets.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_cross_entropy_forward")]
+    internal static partial RkStatus rk_cross_entropy_forward(nint context, long batch, long classes, float* logits, long* targets, long ignore_index, float label_smoothing, RkLossReduction reduction, float* loss);
+
+    /// <summary>The gradient of rk_cross_entropy_forward with respect to the logits: dlogits[r][i] = (p_i - q_i) * g with p_i = exp(x_i - m) / s, q_i = label_smoothing / classes (+ (1 - label_smoothing) for i = t) and g = dloss[r] (RK_REDUCTION_NONE: dloss has batch values), dloss[0] (SUM) or dloss[0] / count (MEAN); ignored rows get +0. Arguments and target errors as in the forward. dlogits must not overlap logits, targets or dloss.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_cross_entropy_backward")]
+    internal static partial RkStatus rk_cross_entropy_backward(nint context, long batch, long classes, float* logits, long* targets, long ignore_index, float label_smoothing, RkLossReduction reduction, float* dloss, float* dlogits);
+
+    /// <summary>Validates desc and writes the output height *out_h and width *out_w (either pointer may be null).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_pool2d_output_shape")]
+    internal static partial RkStatus rk_pool2d_output_shape(RkPool2dDesc* desc, long* out_h, long* out_w);
+
+    /// <summary>Pooling forward: y[n][c][p][q] (in desc-&gt;layout) from x. RK_POOL_MAX: indices (int64, h * w_in + w within the plane, in y's layout) is written when not null; RK_POOL_AVG: indices must be null. y and indices must not overlap x or each other.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_pool2d_forward")]
+    internal static partial RkStatus rk_pool2d_forward(nint context, RkPool2dDesc* desc, float* x, float* y, long* indices);
+
+    /// <summary>Pooling backward, a gather in a fixed order (deterministic for overlapping windows): dx from dy (shaped like y). RK_POOL_MAX needs the forward's indices (an index that is not a position of its window contributes nothing); RK_POOL_AVG takes none (indices null). dx must not overlap dy or indices.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_pool2d_backward")]
+    internal static partial RkStatus rk_pool2d_backward(nint context, RkPool2dDesc* desc, float* dy, long* indices, float* dx);
+
+    /// <summary>Global average pooling: y[n][c] = sum(plane) / (float)(h * w), the canonical sum of the plane (h * w_in + w order); x in `layout`, y [n][c] (both layouts). n, c, h, w &gt;= 1 (at most 2^40, x addressable). y must not overlap x.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_global_avg_pool2d_forward")]
+    internal static partial RkStatus rk_global_avg_pool2d_forward(nint context, RkConvLayout layout, long n, long c, long h, long w, float* x, float* y);
+
+    /// <summary>Its gradient: dx = dy[n][c] / (float)(h * w) for every element of plane (n, c); dx in `layout`. dx must not overlap dy.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_global_avg_pool2d_backward")]
+    internal static partial RkStatus rk_global_avg_pool2d_backward(nint context, RkConvLayout layout, long n, long c, long h, long w, float* dy, float* dx);
 }
 
 /// <summary>Struct layouts computed by libclang from the header (bytes), to compare with the C# layouts.</summary>
@@ -501,6 +611,7 @@ internal static class NativeLayout
         new("RkSamplingParams", 24, 8, [new("Temperature", 0), new("TopK", 4), new("TopP", 8), new("MinP", 16)]),
         new("RkContextInfo", 20, 4, [new("StructSize", 0), new("Isa", 4), new("NumThreads", 8), new("DeviceKind", 12), new("DeviceIndex", 16)]),
         new("RkConv2dDesc", 104, 8, [new("StructSize", 0), new("Layout", 4), new("N", 8), new("C", 16), new("H", 24), new("W", 32), new("K", 40), new("R", 48), new("S", 56), new("StrideH", 64), new("StrideW", 68), new("PadTop", 72), new("PadBottom", 76), new("PadLeft", 80), new("PadRight", 84), new("DilationH", 88), new("DilationW", 92), new("Groups", 96)]),
+        new("RkPool2dDesc", 96, 8, [new("StructSize", 0), new("Mode", 4), new("Layout", 8), new("KernelH", 12), new("KernelW", 16), new("N", 24), new("C", 32), new("H", 40), new("W", 48), new("StrideH", 56), new("StrideW", 60), new("PadH", 64), new("PadW", 68), new("DilationH", 72), new("DilationW", 76), new("CeilMode", 80), new("CountIncludePad", 84), new("DivisorOverride", 88)]),
     ];
 }
 

@@ -64,7 +64,8 @@ int32_t copy(void*, void* dst, const void* src, uint64_t bytes, backend::CopyKin
 int32_t check_data(void*, const void*, const char*, backend::OpError*) { return RK_STATUS_OK; }  // any host memory
 
 const backend::Ops kOps = {destroy,  describe,    set_stream, synchronize,    allocate, release, copy, check_data,
-                           fill,     permutation, dropout,    sample,         conv_workspace,    conv};
+                           fill,     permutation, dropout,    sample,         conv_workspace,    conv,
+                           activation, optimizer};
 
 }  // namespace
 

@@ -40,6 +40,9 @@ int32_t dropout(void* impl, const backend::DropoutArgs* args, backend::OpError* 
 int32_t sample(void* impl, const backend::SampleArgs* args, backend::SampleFailure* failed, backend::OpError* err);
 int32_t conv_workspace(void* impl, const backend::ConvArgs* args, int64_t* bytes, backend::OpError* err);
 int32_t conv(void* impl, const backend::ConvArgs* args, backend::OpError* err);
+int32_t activation(void* impl, const backend::ActivationArgs* args, backend::OpError* err);  // activation_op.cpp
+int32_t optimizer(void* impl, const backend::OptimizerArgs* args, backend::OptimizerFailure* failed,
+                  backend::OpError* err);  // optimizer_op.cpp
 
 // Records a failure in *err and returns `status` (messages are truncated to fit).
 int32_t op_error(backend::OpError* err, int32_t status, const char* message);

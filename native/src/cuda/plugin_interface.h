@@ -11,7 +11,7 @@
 
 namespace rk::cuda {
 
-constexpr uint32_t kPluginInterfaceVersion = 2;
+constexpr uint32_t kPluginInterfaceVersion = 3;
 
 struct DeviceInfo {
     char name[256];

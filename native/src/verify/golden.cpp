@@ -223,6 +223,8 @@ const std::vector<GoldenCase>& golden_cases() {
         {"conv2d.depthwise", conv_depthwise},
         {"conv2d.1x1", conv_1x1},
         {"linear", linear},
+        {"activations", activations},
+        {"optimizers", optimizers},
     };
     return cases;
 }

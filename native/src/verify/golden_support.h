@@ -117,5 +117,7 @@ rk_status hostile_data(rk_context* c, int64_t n, std::vector<float>& x);
 
 // The training operations' cases (golden_training.cpp).
 rk_status linear(rk_context* c, std::vector<uint8_t>& out);
+rk_status activations(rk_context* c, std::vector<uint8_t>& out);
+rk_status optimizers(rk_context* c, std::vector<uint8_t>& out);
 
 }  // namespace rk::verify

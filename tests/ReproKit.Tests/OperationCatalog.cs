@@ -19,6 +19,7 @@ internal static class OperationCatalog
     private static readonly float[] ConvB = Normal(6, new PhiloxStream(14));
     private static readonly float[] ConvDy = Normal(2 * 6 * 9 * 9, new PhiloxStream(15));
     private static readonly float[] Logits = Normal(8 * 500, new PhiloxStream(16));
+    private static readonly float[] Dy = Normal(Count, new PhiloxStream(21));
 
     /// <summary>Operations that take no context argument (they always run on <see cref="CpuContext.Shared"/>).</summary>
     internal static readonly HashSet<string> ContextFree = ["datasplits.kfold"];
@@ -49,8 +50,50 @@ internal static class OperationCatalog
         ("conv2d.forward-winograd", c => Fill<float>(2 * 6 * 9 * 9, y => Conv2d.Forward(Conv, ConvX, ConvW, ConvB, y, ConvAlgorithm.Winograd4x3, context: c))),
         ("conv2d.backward-data", c => Fill<float>(ConvX.Length, dx => Conv2d.BackwardData(Conv, ConvDy, ConvW, dx, context: c))),
         ("conv2d.backward-weights", ConvBackwardWeights),
+        ("activation.relu", c => ActivationBoth(Activation.Relu, c)),
+        ("activation.leaky-relu", c => ActivationBoth(Activation.LeakyRelu, c)),
+        ("activation.gelu", c => ActivationBoth(Activation.Gelu, c)),
+        ("activation.gelu-tanh", c => ActivationBoth(Activation.GeluTanh, c)),
+        ("optimizer.sgd", SgdSteps),
+        ("optimizer.adam", c => AdamSteps(new AdamOptions(WeightDecay: 0.01), c)),
+        ("optimizer.adamw", c => AdamSteps(AdamOptions.AdamW(), c)),
         ("golden.case0", c => System.Text.Encoding.ASCII.GetBytes(Golden.Run(0, c).Actual)),
     ];
+
+    private static byte[] ActivationBoth(Activation kind, CpuContext c)
+    {
+        var y = new float[Count];
+        var dx = new float[Count];
+        Activations.Forward(kind, Input, y, context: c);
+        Activations.Backward(kind, Input, Dy, dx, context: c);
+        return [.. Bytes(y), .. Bytes(dx)];
+    }
+
+    private static byte[] SgdSteps(CpuContext c)
+    {
+        float[] p = [.. Input];
+        var b = new float[Count];
+        var o = new SgdOptions(0.05, Momentum: 0.9, Dampening: 0.1, WeightDecay: 1e-3);
+        for (int t = 0; t < 3; t++)
+        {
+            Optimizers.SgdStep(o, p, Dy, b, firstStep: t == 0, c);
+        }
+
+        return [.. Bytes(p), .. Bytes(b)];
+    }
+
+    private static byte[] AdamSteps(AdamOptions o, CpuContext c)
+    {
+        float[] p = [.. Input];
+        var m = new float[Count];
+        var v = new float[Count];
+        for (int t = 1; t <= 3; t++)
+        {
+            Optimizers.AdamStep(o, t, p, Dy, m, v, c);
+        }
+
+        return [.. Bytes(p), .. Bytes(m), .. Bytes(v)];
+    }
 
     private static byte[] RandomSequence(CpuContext c)
     {

@@ -24,7 +24,7 @@ internal static class CliApp
         ("dropout", "reproducible dropout forward / backward on .npy tensors, with byte or bit-packed masks", DropoutCommand.Options, DropoutCommand.Run),
         ("sample", "token sampling (temperature, top-k, top-p, min-p) with per-row streams", SampleCommand.Options, SampleCommand.Run),
         ("conv2d", "2-D convolution forward / backward with an explicit or Auto algorithm on .npy tensors", Conv2dCommand.Options, Conv2dCommand.Run),
-        ("bench", "throughput of each operation, with digests (bench rand|dropout|sample|conv2d|all)", BenchCommand.Options, BenchCommand.Run),
+        ("bench", "throughput of each operation, with digests (bench rand|dropout|sample|conv2d|training|all)", BenchCommand.Options, BenchCommand.Run),
         ("bench report", "HTML (and SVG) comparison charts of bench results, flagging digests that differ", BenchReportCommand.Options, BenchReportCommand.Run),
         ("verify", "run the golden suite on this machine's backends and compare with the recorded digests", VerifyCommand.Options, VerifyCommand.Run),
         ("replay", "recompute every call of a manifest on this machine and check the digests", ReplayCommand.Options, ReplayCommand.Run),

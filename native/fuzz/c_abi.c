@@ -42,3 +42,11 @@ rk_status rkfuzz_conv2d_forward(rk_context* context, const rk_conv2d_desc* desc,
     if (out_chosen) *out_chosen = (int)chosen;
     return s;
 }
+rk_status rkfuzz_activation_forward(rk_context* context, int kind, float negative_slope, const float* x, float* y,
+                                    int64_t count) {
+    return rk_activation_forward(context, (rk_activation)kind, negative_slope, x, y, count);
+}
+rk_status rkfuzz_activation_backward(rk_context* context, int kind, float negative_slope, const float* x,
+                                     const float* dy, float* dx, int64_t count) {
+    return rk_activation_backward(context, (rk_activation)kind, negative_slope, x, dy, dx, count);
+}

@@ -29,6 +29,10 @@ rk_status rkfuzz_conv2d_query(const rk_conv2d_desc* desc, int pass, int requeste
 rk_status rkfuzz_conv2d_forward(rk_context* context, const rk_conv2d_desc* desc, int algorithm, const float* x,
                                 const float* w, const float* bias, float* y, void* workspace, int64_t workspace_bytes,
                                 int* out_chosen);
+rk_status rkfuzz_activation_forward(rk_context* context, int kind, float negative_slope, const float* x, float* y,
+                                    int64_t count);
+rk_status rkfuzz_activation_backward(rk_context* context, int kind, float negative_slope, const float* x,
+                                     const float* dy, float* dx, int64_t count);
 
 #ifdef __cplusplus
 }

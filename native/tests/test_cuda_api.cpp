@@ -307,6 +307,111 @@ TEST_F(CudaDevice, NormalizationEveryPassMatchesTheCpu) {
     EXPECT_NE(std::string(rk_last_error_message()).find("'x' is host memory"), std::string::npos) << rk_last_error_message();
 }
 
+// Activations: every kind, both passes, in place too, on hostile values: the CPU's bits.
+TEST_F(CudaDevice, ActivationsMatchTheCpu) {
+    const size_t n = 4099;  // past a block and a grid-stride step, not a multiple of 32
+    std::vector<float> x(n), dyv(n);
+    const rk_philox_stream s{9, 1, 2};
+    ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 4.0f, x.data(), static_cast<int64_t>(n)), RK_STATUS_OK);
+    ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 1.0f, dyv.data(), static_cast<int64_t>(n)), RK_STATUS_OK);
+    const float special[] = {0.0f, -0.0f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                             -std::numeric_limits<float>::infinity(), 1e-40f, -1e-40f, 10.0f, -10.0f, 3.4e38f};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; ++i) x[i * 7] = special[i];
+    float *dx = upload(x), *ddy = upload(dyv);
+    auto* dout = static_cast<float*>(alloc(static_cast<int64_t>(n * 4)));
+    std::vector<float> want(n);
+    for (const rk_activation kind : {RK_ACTIVATION_RELU, RK_ACTIVATION_LEAKY_RELU, RK_ACTIVATION_GELU,
+                                     RK_ACTIVATION_GELU_TANH}) {
+        const int64_t c = static_cast<int64_t>(n);
+        ASSERT_EQ(rk_activation_forward(ctx_, kind, 0.01f, dx, dout, c), RK_STATUS_OK) << rk_last_error_message();
+        ASSERT_EQ(rk_activation_forward(cpu_.get(), kind, 0.01f, x.data(), want.data(), c), RK_STATUS_OK);
+        EXPECT_EQ(0, std::memcmp(download(dout, n).data(), want.data(), n * 4)) << "forward, kind " << kind;
+        ASSERT_EQ(rk_activation_backward(ctx_, kind, 0.01f, dx, ddy, dout, c), RK_STATUS_OK) << rk_last_error_message();
+        ASSERT_EQ(rk_activation_backward(cpu_.get(), kind, 0.01f, x.data(), dyv.data(), want.data(), c), RK_STATUS_OK);
+        EXPECT_EQ(0, std::memcmp(download(dout, n).data(), want.data(), n * 4)) << "backward, kind " << kind;
+        // In place: dx on dy.
+        float* dtmp = upload(dyv);
+        ASSERT_EQ(rk_activation_backward(ctx_, kind, 0.01f, dx, dtmp, dtmp, c), RK_STATUS_OK) << rk_last_error_message();
+        EXPECT_EQ(0, std::memcmp(download(dtmp, n).data(), want.data(), n * 4)) << "backward in place, kind " << kind;
+    }
+    EXPECT_EQ(rk_activation_forward(ctx_, RK_ACTIVATION_RELU, 0.0f, x.data(), dout, static_cast<int64_t>(n)),
+              RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(rk_last_error_message()).find("'x' is host memory"), std::string::npos) << rk_last_error_message();
+}
+
+// Optimizer steps over several tensors (one empty, one past a tile): SGD with momentum and Nesterov, Adam and AdamW,
+// several steps; the CPU's bits. A non-finite state element is named as on the CPU, and nothing is written.
+TEST_F(CudaDevice, OptimizerStepsMatchTheCpu) {
+    const std::vector<int64_t> counts = {5000, 0, 37, 4096};
+    const rk_philox_stream s{10, 1, 2};
+    struct Set {
+        std::vector<std::vector<float>> p, g, m, v;
+    } host;
+    for (int64_t c : counts) {
+        for (auto* vec : {&host.p, &host.g}) {
+            vec->emplace_back(static_cast<size_t>(c));
+            ASSERT_EQ(rk_philox_fill_normal(cpu_.get(), &s, 0.0f, 1.0f, vec->back().data(), c), RK_STATUS_OK);
+        }
+        host.m.emplace_back(static_cast<size_t>(c));
+        host.v.emplace_back(static_cast<size_t>(c));
+    }
+    const size_t k = counts.size();
+    // Device copies of every array; the host arrays of pointers for both contexts.
+    std::vector<float*> dp(k), dg(k), dm(k), dv(k), hp(k), hg(k), hm(k), hv(k);
+    Set cpu = host;
+    for (size_t i = 0; i < k; ++i) {
+        if (counts[i] == 0) continue;
+        dp[i] = upload(host.p[i]), dg[i] = upload(host.g[i]), dm[i] = upload(host.m[i]), dv[i] = upload(host.v[i]);
+        hp[i] = cpu.p[i].data(), hg[i] = cpu.g[i].data(), hm[i] = cpu.m[i].data(), hv[i] = cpu.v[i].data();
+    }
+    const auto cg = [](const std::vector<float*>& v) { return reinterpret_cast<const float* const*>(v.data()); };
+    const auto expect_same = [&](const std::string& what) {
+        for (size_t i = 0; i < k; ++i) {
+            const size_t n = static_cast<size_t>(counts[i]);
+            if (n == 0) continue;
+            EXPECT_EQ(0, std::memcmp(download(dp[i], n).data(), cpu.p[i].data(), n * 4)) << what << " p" << i;
+            EXPECT_EQ(0, std::memcmp(download(dm[i], n).data(), cpu.m[i].data(), n * 4)) << what << " m" << i;
+            EXPECT_EQ(0, std::memcmp(download(dv[i], n).data(), cpu.v[i].data(), n * 4)) << what << " v" << i;
+        }
+    };
+    rk_sgd_hyperparams sh{};
+    sh.struct_size = sizeof sh;
+    sh.lr = 0.05, sh.momentum = 0.9, sh.weight_decay = 1e-3, sh.nesterov = 1;
+    const int64_t kk = static_cast<int64_t>(k);
+    for (int32_t first : {1, 0, 0}) {
+        ASSERT_EQ(rk_sgd_step(ctx_, &sh, first, kk, dp.data(), cg(dg), dm.data(), counts.data()), RK_STATUS_OK)
+            << rk_last_error_message();
+        ASSERT_EQ(rk_sgd_step(cpu_.get(), &sh, first, kk, hp.data(), cg(hg), hm.data(), counts.data()), RK_STATUS_OK);
+    }
+    expect_same("sgd");
+    for (int32_t decoupled : {0, 1}) {
+        rk_adam_hyperparams ah{};
+        ah.struct_size = sizeof ah;
+        ah.lr = 1e-3, ah.beta1 = 0.9, ah.beta2 = 0.999, ah.eps = 1e-8, ah.weight_decay = 0.01;
+        ah.decoupled_weight_decay = decoupled;
+        for (int64_t t : {1, 2, 3}) {
+            ASSERT_EQ(rk_adam_step(ctx_, &ah, t, kk, dp.data(), cg(dg), dm.data(), dv.data(), counts.data()), RK_STATUS_OK)
+                << rk_last_error_message();
+            ASSERT_EQ(rk_adam_step(cpu_.get(), &ah, t, kk, hp.data(), cg(hg), hm.data(), hv.data(), counts.data()),
+                      RK_STATUS_OK);
+        }
+        expect_same(decoupled ? "adamw" : "adam");
+    }
+    // A NaN in v of tensor 3, element 100, and an infinity later in m of tensor 3: the first is named, nothing moves.
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    ASSERT_EQ(rk_memcpy(ctx_, dv[3] + 100, &nan, 4, RK_COPY_HOST_TO_DEVICE, 0), RK_STATUS_OK);
+    ASSERT_EQ(rk_memcpy(ctx_, dm[3] + 4000, &inf, 4, RK_COPY_HOST_TO_DEVICE, 0), RK_STATUS_OK);
+    const std::vector<float> p0 = download(dp[0], 5000);
+    rk_adam_hyperparams ah{};
+    ah.struct_size = sizeof ah;
+    ah.lr = 1e-3, ah.beta1 = 0.9, ah.beta2 = 0.999, ah.eps = 1e-8;
+    EXPECT_EQ(rk_adam_step(ctx_, &ah, 4, kk, dp.data(), cg(dg), dm.data(), dv.data(), counts.data()),
+              RK_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(rk_last_error_message()).find("exp_avg_sq[3][100] is NaN"), std::string::npos)
+        << rk_last_error_message();
+    EXPECT_EQ(download(dp[0], 5000), p0);
+}
+
 // ---- Without a usable device -------------------------------------------------------------------------------
 
 // Cross-entropy on the device: every reduction, forward and backward, the CPU's bits; a bad target named by its row

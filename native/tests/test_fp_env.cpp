@@ -321,6 +321,63 @@ std::vector<Call> every_operation() {
                          for (const auto& part : {bytes_of(dw), bytes_of(db)}) out.insert(out.end(), part.begin(), part.end());
                          return out;
                      }});
+    // Activations (every kind, both passes) and optimizer steps (the binary64 constants too: lr = 0.1 and 1 - 0.9^t
+    // round differently toward zero).
+    // The inputs are made here, not in the calls: they run under the hostile environment too.
+    const std::vector<float> ax = mixed_data(n, 1e-39f), ady = mixed_data(n, 1e-38f);
+    for (const rk_activation kind : {RK_ACTIVATION_RELU, RK_ACTIVATION_LEAKY_RELU, RK_ACTIVATION_GELU,
+                                     RK_ACTIVATION_GELU_TANH}) {
+        calls.push_back({"activation." + std::to_string(static_cast<int>(kind)), [=](rk_context* c) {
+                             std::vector<float> y(n), dx(n);
+                             RK_OK(rk_activation_forward(c, kind, 0.1f, ax.data(), y.data(), static_cast<int64_t>(n)));
+                             RK_OK(rk_activation_backward(c, kind, 0.1f, ax.data(), ady.data(), dx.data(),
+                                                          static_cast<int64_t>(n)));
+                             std::vector<uint8_t> out = bytes_of(y);
+                             const auto part = bytes_of(dx);
+                             out.insert(out.end(), part.begin(), part.end());
+                             return out;
+                         }});
+    }
+    calls.push_back({"sgd_step", [=](rk_context* c) {
+                         std::vector<float> p = ax, b(n);
+                         float* ps[] = {p.data()};
+                         const float* gs[] = {ady.data()};
+                         float* bs[] = {b.data()};
+                         const int64_t counts[] = {static_cast<int64_t>(n)};
+                         rk_sgd_hyperparams h{};
+                         h.struct_size = sizeof h;
+                         h.lr = 0.1;
+                         h.momentum = 0.9;
+                         h.dampening = 0.3;
+                         h.weight_decay = 1e-4;
+                         for (int32_t first : {1, 0}) RK_OK(rk_sgd_step(c, &h, first, 1, ps, gs, bs, counts));
+                         std::vector<uint8_t> out = bytes_of(p);
+                         const auto part = bytes_of(b);
+                         out.insert(out.end(), part.begin(), part.end());
+                         return out;
+                     }});
+    for (int32_t decoupled : {0, 1}) {
+        calls.push_back({"adam_step." + std::to_string(decoupled), [=](rk_context* c) {
+                             std::vector<float> p = ax, m(n), v(n);
+                             float* ps[] = {p.data()};
+                             const float* gs[] = {ady.data()};
+                             float* ms[] = {m.data()};
+                             float* vs[] = {v.data()};
+                             const int64_t counts[] = {static_cast<int64_t>(n)};
+                             rk_adam_hyperparams h{};
+                             h.struct_size = sizeof h;
+                             h.lr = 0.1;
+                             h.beta1 = 0.9;
+                             h.beta2 = 0.999;
+                             h.eps = 1e-8;
+                             h.weight_decay = 0.01;
+                             h.decoupled_weight_decay = decoupled;
+                             for (int64_t t : {1, 2, 3}) RK_OK(rk_adam_step(c, &h, t, 1, ps, gs, ms, vs, counts));
+                             std::vector<uint8_t> out = bytes_of(p);
+                             for (const auto& part : {bytes_of(m), bytes_of(v)}) out.insert(out.end(), part.begin(), part.end());
+                             return out;
+                         }});
+    }
     return calls;
 }
 

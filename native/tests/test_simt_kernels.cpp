@@ -3,15 +3,18 @@
 // This is how CI, which has no GPU, executes the kernel source of native/src/cuda/kernels.
 #include "simt/simt_emulation.h"
 // The kernels, after the emulation:
+#include "cuda/kernels/activation_kernels.cuh"
 #include "cuda/kernels/conv2d_kernels.cuh"
 #include "cuda/kernels/dropout_kernels.cuh"
 #include "cuda/kernels/fill_kernels.cuh"
 #include "cuda/kernels/loss_kernels.cuh"
 #include "cuda/kernels/pool2d_kernels.cuh"
+#include "cuda/kernels/optimizer_kernels.cuh"
 #include "cuda/kernels/sampling_kernels.cuh"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -668,6 +671,119 @@ TEST_F(SimtKernels, BlockCanonicalSumGivesTheSameBitsUnderEverySchedule) {
                                        cpu.data()),
               RK_STATUS_OK);
     EXPECT_TRUE(same_bytes(first, cpu));
+}
+
+// ---- Activations and optimizers ------------------------------------------------------------------
+
+// Every activation kernel, launched by its launch function and with grids far smaller than the count (the grid-stride
+// loop does the rest), in place too: the CPU's bits.
+TEST_F(SimtKernels, ActivationsMatchCpuOnAnyGrid) {
+    for (int64_t n : {int64_t{1}, int64_t{33}, int64_t{4099}}) {
+        const std::vector<float> x = data(cpu_.get(), n);
+        std::vector<float> dy = data(cpu_.get(), n);
+        std::reverse(dy.begin(), dy.end());
+        for (int kind = 0; kind < 4; ++kind)
+            for (int backward = 0; backward < 2; ++backward) {
+                const auto k = static_cast<rk_activation>(kind);
+                std::vector<float> want(static_cast<size_t>(n));
+                if (backward)
+                    ASSERT_EQ(rk_activation_backward(cpu_.get(), k, 0.2f, x.data(), dy.data(), want.data(), n), RK_STATUS_OK);
+                else
+                    ASSERT_EQ(rk_activation_forward(cpu_.get(), k, 0.2f, x.data(), want.data(), n), RK_STATUS_OK);
+                for (unsigned grid : {0u, 1u, 3u}) {  // 0: the launch function's own grid; small grids: GELU tanh
+                    if (grid != 0 && kind != static_cast<int>(RK_ACTIVATION_GELU_TANH)) continue;
+                    std::vector<float> got = backward ? dy : x;  // in place: out is dy (backward) or x (forward)
+                    rk::backend::ActivationArgs a{};
+                    a.kind = static_cast<rk::core::ActivationKind>(kind);
+                    a.backward = backward;
+                    a.negative_slope = 0.2f;
+                    a.x = backward ? x.data() : got.data();
+                    a.dy = backward ? got.data() : nullptr;
+                    a.out = got.data();
+                    a.count = static_cast<uint64_t>(n);
+                    if (grid == 0)
+                        rk::cuda::launch_activation(a, nullptr);
+                    else if (backward)
+                        RK_LAUNCH(rk::cuda::gelu_tanh_backward_kernel, grid, 64, nullptr)(a);
+                    else
+                        RK_LAUNCH(rk::cuda::gelu_tanh_forward_kernel, grid, 64, nullptr)(a);
+                    EXPECT_TRUE(same_bytes(got, want)) << "n " << n << " kind " << kind << " backward " << backward
+                                                       << " grid " << grid << " first difference "
+                                                       << first_difference(got, want);
+                }
+            }
+    }
+}
+
+// The optimizer kernels over several tensors (one empty, one across tiles) with the launch functions' grids and with
+// one block: the CPU's bits; the state check finds the first non-finite element under every schedule.
+TEST_F(SimtKernels, OptimizerStepsMatchCpuOnAnyGrid) {
+    const std::vector<int64_t> counts = {5000, 0, 9000, 3};
+    std::vector<std::vector<float>> p0, g, m0, v0;
+    for (size_t i = 0; i < counts.size(); ++i) {
+        p0.push_back(data(cpu_.get(), counts[i]));
+        g.push_back(data(cpu_.get(), counts[i]));
+        std::reverse(g.back().begin(), g.back().end());
+        for (float& f : g.back())
+            if (!std::isfinite(f)) f = 0.5f;
+        m0.emplace_back(static_cast<size_t>(counts[i]), 0.25f);
+        v0.emplace_back(static_cast<size_t>(counts[i]), 0.5f);
+    }
+    rk_adam_hyperparams h{};
+    h.struct_size = sizeof h;
+    h.lr = 1e-3, h.beta1 = 0.9, h.beta2 = 0.999, h.eps = 1e-8, h.weight_decay = 0.01, h.decoupled_weight_decay = 1;
+    // CPU reference: one step at t = 2.
+    auto p = p0, m = m0, v = v0;
+    std::vector<float*> pp, mp, vp;
+    std::vector<const float*> gp;
+    for (size_t i = 0; i < counts.size(); ++i) pp.push_back(p[i].data()), gp.push_back(g[i].data()), mp.push_back(m[i].data()), vp.push_back(v[i].data());
+    ASSERT_EQ(rk_adam_step(cpu_.get(), &h, 2, static_cast<int64_t>(counts.size()), pp.data(), gp.data(), mp.data(), vp.data(),
+                           counts.data()),
+              RK_STATUS_OK);
+    for (unsigned blocks : {0u, 1u}) {
+        auto dp = p0, dm = m0, dv = v0;
+        std::vector<rk::backend::OptimizerTensor> tensors;
+        for (size_t i = 0; i < counts.size(); ++i)
+            tensors.push_back({dp[i].data(), g[i].data(), dm[i].data(), dv[i].data(), static_cast<uint64_t>(counts[i])});
+        rk::backend::OptimizerArgs a{};
+        a.kind = rk::backend::OptimizerKind::kAdam;
+        a.adam = rk::core::adam_constants(h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, true, false, 2);
+        a.tensors = tensors.data();
+        a.tensor_count = tensors.size();
+        std::vector<rk::cuda::OptimizerDeviceTensor> table(tensors.size());
+        std::vector<uint64_t> index(tensors.size());
+        rk::cuda::OptimizerDeviceArgs d{};
+        d.kind = a.kind;
+        d.adam = a.adam;
+        d.tensor_count = rk::cuda::optimizer_table(a, table.data(), index.data(), &d.tiles);
+        d.tensors = table.data();
+        if (blocks == 0)
+            rk::cuda::launch_optimizer_update(d, nullptr);
+        else
+            RK_LAUNCH(rk::cuda::optimizer_update_kernel, blocks, 96, nullptr)(d);
+        for (size_t i = 0; i < counts.size(); ++i) {
+            EXPECT_TRUE(same_bytes(dp[i], p[i])) << "param " << i << " blocks " << blocks;
+            EXPECT_TRUE(same_bytes(dm[i], m[i])) << "exp_avg " << i << " blocks " << blocks;
+            EXPECT_TRUE(same_bytes(dv[i], v[i])) << "exp_avg_sq " << i << " blocks " << blocks;
+        }
+        // The state check: NaN in v of tensor 2 at 8000, +Inf in m of tensor 2 at 7000 and of tensor 3 at 0: the key of
+        // (tensor 2, element 7000, m) is the smallest whatever the schedule and grid.
+        dv[2][8000] = std::numeric_limits<float>::quiet_NaN();
+        dm[2][7000] = std::numeric_limits<float>::infinity();
+        dm[3][0] = std::numeric_limits<float>::infinity();
+        for (const rk::simt::ScheduleSpec& s : rk::simt::schedules()) {
+            Emulator::instance().set_schedule(s);
+            unsigned long long bad = ~0ull;
+            d.first_bad = &bad;
+            d.check_state0 = d.check_state1 = 1;
+            if (blocks == 0)
+                rk::cuda::launch_optimizer_check(d, nullptr);
+            else
+                RK_LAUNCH(rk::cuda::optimizer_check_kernel, blocks, 96, nullptr)(d);
+            EXPECT_EQ(bad, 2 * (5000ull + 7000ull)) << "blocks " << blocks;
+        }
+        Emulator::instance().set_schedule(Schedule::kForward);
+    }
 }
 
 // The kernels with barriers give the same bits under every schedule the emulation has (forward, reverse and seeded

@@ -509,6 +509,71 @@ void compare_training(Compare& c, bool small) {
     c.m.release(const_cast<float*>(gpx));
 }
 
+// Activations (every kind, both passes) and optimizer steps (SGD with Nesterov momentum, Adam, AdamW; three steps
+// over two tensors each), the CPU's bits.
+void compare_elementwise(Compare& c, size_t n) {
+    std::vector<float> x = normal_host(c.m.cpu, n, 11, 3.0f);
+    const std::vector<float> dy = normal_host(c.m.cpu, n, 12, 1.0f);
+    x[0] = -0.0f, x[1] = 0.0f, x[2] = std::numeric_limits<float>::quiet_NaN(), x[3] = std::numeric_limits<float>::infinity();
+    const float* gx = c.m.upload(x);
+    const float* gdy = c.m.upload(dy);
+    const auto cnt = static_cast<int64_t>(n);
+    const char* names[] = {"relu", "leaky_relu 0.01", "gelu", "gelu_tanh"};
+    for (int k = 0; k < 4; ++k) {
+        const auto kind = static_cast<rk_activation>(k);
+        c.output<float>(std::string("activation ") + names[k] + " forward", n, [&](rk_context* ctx, float* o) {
+            RK_CHECK(rk_activation_forward(ctx, kind, 0.01f, ctx == c.m.gpu ? gx : x.data(), o, cnt));
+        });
+        c.output<float>(std::string("activation ") + names[k] + " backward", n, [&](rk_context* ctx, float* o) {
+            const bool dev = ctx == c.m.gpu;
+            RK_CHECK(rk_activation_backward(ctx, kind, 0.01f, dev ? gx : x.data(), dev ? gdy : dy.data(), o, cnt));
+        });
+    }
+    // Two tensors: n and 4097 elements (a tile and one more).
+    const int64_t counts[2] = {cnt, 4097};
+    for (int opt = 0; opt < 3; ++opt) {
+        std::vector<float> hp[2], hg[2], hm[2], hv[2];
+        float *dp[2], *dm[2], *dv[2], *pp[2], *pm[2], *pv[2];
+        const float *dg[2], *pg[2];
+        for (int i = 0; i < 2; ++i) {
+            const auto ni = static_cast<size_t>(counts[i]);
+            hp[i] = normal_host(c.m.cpu, ni, 20 + i, 1.0f), hg[i] = normal_host(c.m.cpu, ni, 30 + i, 1.0f);
+            hm[i].assign(ni, 0.0f), hv[i].assign(ni, 0.0f);
+            dp[i] = c.m.upload(hp[i]), dg[i] = c.m.upload(hg[i]), dm[i] = c.m.upload(hm[i]), dv[i] = c.m.upload(hv[i]);
+            pp[i] = hp[i].data(), pg[i] = hg[i].data(), pm[i] = hm[i].data(), pv[i] = hv[i].data();
+        }
+        const char* label = opt == 0 ? "sgd nesterov" : opt == 1 ? "adam" : "adamw";
+        for (int t = 1; t <= 3; ++t)
+            for (rk_context* ctx : {c.m.gpu, c.m.cpu}) {
+                const bool dev = ctx == c.m.gpu;
+                if (opt == 0) {
+                    rk_sgd_hyperparams h{};
+                    h.struct_size = sizeof h;
+                    h.lr = 0.05, h.momentum = 0.9, h.weight_decay = 1e-3, h.nesterov = 1;
+                    RK_CHECK(rk_sgd_step(ctx, &h, t == 1, 2, dev ? dp : pp, dev ? dg : pg, dev ? dm : pm, counts));
+                } else {
+                    rk_adam_hyperparams h{};
+                    h.struct_size = sizeof h;
+                    h.lr = 1e-3, h.beta1 = 0.9, h.beta2 = 0.999, h.eps = 1e-8, h.weight_decay = 0.01;
+                    h.decoupled_weight_decay = opt == 2;
+                    RK_CHECK(rk_adam_step(ctx, &h, t, 2, dev ? dp : pp, dev ? dg : pg, dev ? dm : pm, dev ? dv : pv, counts));
+                }
+            }
+        for (int i = 0; i < 2; ++i) {
+            const auto ni = static_cast<size_t>(counts[i]);
+            const std::string at = std::string("optimizer ") + label + " tensor " + std::to_string(i);
+            c.record(at + " param", c.m.download(dp[i], ni), hp[i]);
+            c.record(at + (opt == 0 ? " momentum" : " exp_avg"), c.m.download(dm[i], ni), hm[i]);
+            if (opt != 0) c.record(at + " exp_avg_sq", c.m.download(dv[i], ni), hv[i]);
+            for (void* d : {static_cast<void*>(dp[i]), const_cast<void*>(static_cast<const void*>(dg[i])),
+                            static_cast<void*>(dm[i]), static_cast<void*>(dv[i])})
+                c.m.release(d);
+        }
+    }
+    c.m.release(const_cast<float*>(gx));
+    c.m.release(const_cast<float*>(gdy));
+}
+
 // ---- bench ----------------------------------------------------------------------------------------------------
 
 struct Timing {
@@ -624,6 +689,36 @@ void bench_all(Bench& b, bool small) {
         }
         m.release(tokens);
     }
+    // Activations (x -> y: 8 bytes per element; backward x, dy -> dx: 12) and an Adam step over one tensor of n
+    // elements (p, g, m, v read, p, m, v written: 28 bytes per element; the state check reads m and v again).
+    const char* act_names[] = {"relu", "leaky_relu", "gelu", "gelu_tanh"};
+    for (int k = 0; k < 4; ++k) {
+        const auto kind = static_cast<rk_activation>(k);
+        b.traffic(std::string("activation ") + act_names[k] + " forward", 2 * f4, dn,
+                  [&] { RK_CHECK(rk_activation_forward(m.gpu, kind, 0.01f, x, y, cnt)); });
+        b.traffic(std::string("activation ") + act_names[k] + " backward (in place)", 3 * f4, dn,
+                  [&] { RK_CHECK(rk_activation_backward(m.gpu, kind, 0.01f, x, y, y, cnt)); });
+    }
+    {
+        float* am = m.alloc<float>(n);
+        float* av = m.alloc<float>(n);
+        RK_CHECK(rk_philox_fill_uniform(m.gpu, &s, am, cnt));
+        RK_CHECK(rk_philox_fill_uniform(m.gpu, &s, av, cnt));
+        rk_adam_hyperparams h{};
+        h.struct_size = sizeof h;
+        h.lr = 1e-3, h.beta1 = 0.9, h.beta2 = 0.999, h.eps = 1e-8, h.weight_decay = 0.01, h.decoupled_weight_decay = 1;
+        float* ps[1] = {y};
+        const float* gs[1] = {x};
+        float* ms[1] = {am};
+        float* vs[1] = {av};
+        const int64_t counts[1] = {cnt};
+        int64_t t = 0;
+        b.traffic("adamw step (state check included)", 9 * f4, dn,
+                  [&] { RK_CHECK(rk_adam_step(m.gpu, &h, ++t, 1, ps, gs, ms, vs, counts)); });
+        m.release(am);
+        m.release(av);
+    }
+
     m.release(x);
     m.release(y);
 
@@ -790,6 +885,7 @@ int main(int argc, char** argv) {
                 compare_sampling(c, small);
                 compare_conv(c, small);
                 compare_training(c, small);
+                compare_elementwise(c, small ? 5001 : 4200007);
                 std::printf("compare: %zu outputs, %d differ\n", c.rows.size(), c.mismatches);
                 out.i64("outputs", static_cast<int64_t>(c.rows.size())).i64("mismatches", c.mismatches);
                 out.add("results", array(c.rows));

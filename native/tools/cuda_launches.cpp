@@ -2,7 +2,8 @@
 //
 // The kernel headers (native/src/cuda/kernels/*.cuh) hold both the kernels and their launch functions
 // (launch_fill, launch_permutation, launch_dropout, launch_sample, launch_conv, launch_normalization,
-// launch_cross_entropy_check, launch_cross_entropy, launch_pool): plugin.cu calls nothing else.
+// launch_cross_entropy_check, launch_cross_entropy, launch_pool, launch_activation, launch_optimizer_check / _update):
+// plugin.cu calls nothing else.
 // This tool compiles those headers on the host (with inert stand-ins for CUDA's names: no kernel runs here), defines
 // RK_LAUNCH as a recorder that notes (kernel, grid, block), and calls every launch function for
 // every operation variant at typical sizes and at the largest sizes the C API accepts. The largest sizes are
@@ -79,12 +80,14 @@ struct Recorder {
     (void)(stream), ::rk::launches::Recorder{#kernel, dim3(grid), dim3(block)}
 
 // The kernels and their launch functions, after the recorder:
+#include "cuda/kernels/activation_kernels.cuh"
 #include "cuda/kernels/conv2d_kernels.cuh"
 #include "cuda/kernels/dropout_kernels.cuh"
 #include "cuda/kernels/fill_kernels.cuh"
 #include "cuda/kernels/norm_kernels.cuh"
 #include "cuda/kernels/loss_kernels.cuh"
 #include "cuda/kernels/pool2d_kernels.cuh"
+#include "cuda/kernels/optimizer_kernels.cuh"
 #include "cuda/kernels/sampling_kernels.cuh"
 
 #include "reprokit/reprokit.h"
@@ -441,6 +444,60 @@ int main() {
                 emit(from, std::string("pool.") + names[static_cast<int>(mode)] + (backward ? "-backward." : "-forward.") +
                                z.label);
             }
+
+    // ---- Activations and optimizers (docs/training.md sections 2 and 6) -------------------------------------------
+    const int64_t act_max = api_max("rk_activation_forward.count", kPtrdiffMax / 4, [&](int64_t c) {
+        return rk_activation_forward(cpu, RK_ACTIVATION_RELU, 0.0f, nullptr, nullptr, c);
+    });
+    api_max("rk_activation_backward.count", kPtrdiffMax / 4, [&](int64_t c) {
+        return rk_activation_backward(cpu, RK_ACTIVATION_RELU, 0.0f, nullptr, nullptr, nullptr, c);
+    });
+    const char* act_names[] = {"relu", "leaky_relu", "gelu", "gelu_tanh"};
+    for (int kind = 0; kind < 4; ++kind)
+        for (int backward = 0; backward < 2; ++backward)
+            for (const auto& [label, count] : {std::pair<const char*, uint64_t>{"one", 1}, {"typical", 1u << 24},
+                                               {"api-max", static_cast<uint64_t>(act_max)}}) {
+                backend::ActivationArgs a{};
+                a.kind = static_cast<core::ActivationKind>(kind);
+                a.backward = backward;
+                a.count = count;
+                const size_t from = recorded().size();
+                cuda::launch_activation(a, nullptr);
+                emit(from, std::string("activation.") + act_names[kind] + (backward ? ".backward." : ".forward.") + label);
+            }
+    // An optimizer call's elements: the total of its tensors' counts (one tensor of the largest count here).
+    const auto optimizer_probe = [&](bool adam) {
+        return [cpu, adam](int64_t c) {
+            float* none[1] = {nullptr};
+            const float* cnone[1] = {nullptr};
+            const int64_t counts[1] = {c};
+            if (adam) {
+                rk_adam_hyperparams h{};
+                h.struct_size = sizeof h;
+                h.lr = 1e-3, h.beta1 = 0.9, h.beta2 = 0.999, h.eps = 1e-8;
+                return rk_adam_step(cpu, &h, 1, 1, none, cnone, none, none, counts);
+            }
+            rk_sgd_hyperparams h{};
+            h.struct_size = sizeof h;
+            h.lr = 0.1, h.momentum = 0.9;
+            return rk_sgd_step(cpu, &h, 0, 1, none, cnone, none, counts);
+        };
+    };
+    const int64_t opt_max = api_max("rk_sgd_step.counts", kPtrdiffMax / 4, optimizer_probe(false));
+    api_max("rk_adam_step.counts", kPtrdiffMax / 4, optimizer_probe(true));
+    for (const auto& [label, count] : {std::pair<const char*, uint64_t>{"one", 1}, {"typical", 1u << 24},
+                                       {"api-max", static_cast<uint64_t>(opt_max)}}) {
+        cuda::OptimizerDeviceArgs a{};
+        a.check_state0 = a.check_state1 = 1;
+        a.tensor_count = 1;
+        a.tiles = (count + cuda::kOptimizerTile - 1) / cuda::kOptimizerTile;
+        size_t from = recorded().size();
+        cuda::launch_optimizer_check(a, nullptr);
+        emit(from, std::string("optimizer.check.") + label);
+        from = recorded().size();
+        cuda::launch_optimizer_update(a, nullptr);
+        emit(from, std::string("optimizer.update.") + label);
+    }
 
     rk_context_destroy(cpu);
     if (g_errors != 0) return 1;

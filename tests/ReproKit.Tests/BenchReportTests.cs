@@ -228,7 +228,7 @@ public class BenchReportTests
         using (JsonDocument doc = JsonDocument.Parse(json))
         {
             var results = doc.RootElement.EnumerateArray().ToList();
-            Assert.That(results.Select(r => r.GetProperty("op").GetString()), Is.EqualTo(new[] { "rand", "dropout", "sample", "conv2d", "linear" }));
+            Assert.That(results.Select(r => r.GetProperty("op").GetString()), Is.EqualTo(new[] { "rand", "dropout", "sample", "conv2d", "linear", "training" }));
             Assert.That(results.All(r => r.GetProperty("cases").GetArrayLength() > 0 && r.GetProperty("threads").GetInt32() == 1));
             var words = new uint[4096];
             new PhiloxStream(42).FillUInt32(words);
@@ -243,17 +243,18 @@ public class BenchReportTests
         Assert.That(cerr, Does.Contain("holds a JSON array").And.Contain("bench report"));
         var (rc, output, rerr) = Run("bench", "report", PathOf("all.json"), b, "--out", PathOf("r.html"), "--svg", PathOf("r.svg"));
         Assert.That(rc, Is.Zero, output + rerr);
-        Assert.That(output, Does.Contain("2 file(s), 5 operation(s)").And.Contain("All digests agree: 8 case(s)"));
+        Assert.That(output, Does.Contain("2 file(s), 6 operation(s)").And.Contain("All digests agree: 8 case(s)"));
         XDocument page = ParseXml(PathOf("r.html"));
-        Assert.That(page.Descendants("section").Select(s => s.Element("h2")!.Value), Is.EqualTo(new[] { "rand", "dropout", "sample", "conv2d", "linear" }));
+        Assert.That(page.Descendants("section").Select(s => s.Element("h2")!.Value), Is.EqualTo(new[] { "rand", "dropout", "sample", "conv2d", "linear", "training" }));
         XDocument svg = XDocument.Load(PathOf("r.svg"));
-        Assert.That(svg.Root!.Elements(Svg + "g").Count(), Is.EqualTo(5), "one chart per operation");
+        Assert.That(svg.Root!.Elements(Svg + "g").Count(), Is.EqualTo(6), "one chart per operation");
         var units = svg.Descendants(Svg + "text").Select(t => t.Value).Where(t => t.Contains("bars scaled per case", StringComparison.Ordinal)).ToList();
         Assert.That(units, Is.EqualTo(new[]
         {
             "G values/s, higher is better; bars scaled per case", "G values/s, higher is better; bars scaled per case",
             "ms, lower is better; bars scaled per case", "GFLOP/s, higher is better; bars scaled per case",
             "GFLOP/s, higher is better; bars scaled per case",
+            "G values/s, higher is better; bars scaled per case",
         }));
     }
 

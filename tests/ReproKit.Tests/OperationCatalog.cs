@@ -33,6 +33,7 @@ internal static class OperationCatalog
     private static readonly Pool2dDescriptor AvgPool =
         Pool2dDescriptor.Average(2, 5, 11, 13, 3, stride: 1, padding: 1, countIncludePad: false, layout: ConvLayout.Nhwc);
     private static readonly float[] PoolX = Normal(2 * 5 * 11 * 13, new PhiloxStream(17));
+    private static readonly float[] Dy = Normal(Count, new PhiloxStream(21));
 
     /// <summary>Operations that take no context argument (they always run on <see cref="CpuContext.Shared"/>).</summary>
     internal static readonly HashSet<string> ContextFree = ["datasplits.kfold"];
@@ -75,6 +76,13 @@ internal static class OperationCatalog
         ("pool2d.avg", c => Fill<float>((int)AvgPool.OutputLength, y => Pooling.Forward(AvgPool, PoolX, y, context: c))),
         ("pool2d.avg-backward", c => Fill<float>(PoolX.Length, dx => Pooling.Backward(AvgPool, PoolX.AsSpan(0, (int)AvgPool.OutputLength), [], dx, c))),
         ("pool2d.global-avg", c => Fill<float>(10, y => Pooling.GlobalAverageForward(ConvLayout.Nchw, 2, 5, 11, 13, PoolX, y, c))),
+        ("activation.relu", c => ActivationBoth(Activation.Relu, c)),
+        ("activation.leaky-relu", c => ActivationBoth(Activation.LeakyRelu, c)),
+        ("activation.gelu", c => ActivationBoth(Activation.Gelu, c)),
+        ("activation.gelu-tanh", c => ActivationBoth(Activation.GeluTanh, c)),
+        ("optimizer.sgd", SgdSteps),
+        ("optimizer.adam", c => AdamSteps(new AdamOptions(WeightDecay: 0.01), c)),
+        ("optimizer.adamw", c => AdamSteps(AdamOptions.AdamW(), c)),
         ("golden.case0", c => System.Text.Encoding.ASCII.GetBytes(Golden.Run(0, c).Actual)),
     ];
 
@@ -105,6 +113,41 @@ internal static class OperationCatalog
         LayerNorm.Forward(rows, features, NormX, NormGamma, [], y, mean, invstd, context: c);
         LayerNorm.Backward(rows, features, NormX, NormDy, NormGamma, mean, invstd, dx, dg, db, c);
         return [.. Bytes(y), .. Bytes(mean), .. Bytes(invstd), .. Bytes(dx), .. Bytes(dg), .. Bytes(db)];
+    }
+
+    private static byte[] ActivationBoth(Activation kind, CpuContext c)
+    {
+        var y = new float[Count];
+        var dx = new float[Count];
+        Activations.Forward(kind, Input, y, context: c);
+        Activations.Backward(kind, Input, Dy, dx, context: c);
+        return [.. Bytes(y), .. Bytes(dx)];
+    }
+
+    private static byte[] SgdSteps(CpuContext c)
+    {
+        float[] p = [.. Input];
+        var b = new float[Count];
+        var o = new SgdOptions(0.05, Momentum: 0.9, Dampening: 0.1, WeightDecay: 1e-3);
+        for (int t = 0; t < 3; t++)
+        {
+            Optimizers.SgdStep(o, p, Dy, b, firstStep: t == 0, c);
+        }
+
+        return [.. Bytes(p), .. Bytes(b)];
+    }
+
+    private static byte[] AdamSteps(AdamOptions o, CpuContext c)
+    {
+        float[] p = [.. Input];
+        var m = new float[Count];
+        var v = new float[Count];
+        for (int t = 1; t <= 3; t++)
+        {
+            Optimizers.AdamStep(o, t, p, Dy, m, v, c);
+        }
+
+        return [.. Bytes(p), .. Bytes(m), .. Bytes(v)];
     }
 
     private static byte[] RandomSequence(CpuContext c)

@@ -680,6 +680,108 @@ RK_API rk_status rk_global_avg_pool2d_forward(rk_context* context, rk_conv_layou
 /** Its gradient: dx = dy[n][c] / (float)(h * w) for every element of plane (n, c); dx in `layout`. dx must not overlap dy. */
 RK_API rk_status rk_global_avg_pool2d_backward(rk_context* context, rk_conv_layout layout, int64_t n, int64_t c,
                                                int64_t h, int64_t w, const float* dy, float* dx);
+/* ---- Activations (docs/training.md section 2) ------------------------------------------------------------------- */
+
+/** An elementwise activation. Each is a canonical function (docs/training.md section 2), forward and backward. */
+typedef enum rk_activation {
+    /** y = x > 0 ? x : +0 (NaN passes); dx = x > 0 or x is NaN ? dy : +0 (the gradient at 0 is 0). */
+    RK_ACTIVATION_RELU = 0,
+    /** y = x > 0 ? x : x * negative_slope; dx = x > 0 ? dy : dy * negative_slope. */
+    RK_ACTIVATION_LEAKY_RELU = 1,
+    /** GELU, erf form (PyTorch's approximate='none'): y = (x * 0.5) * (1 + erf(x / sqrt 2)). */
+    RK_ACTIVATION_GELU = 2,
+    /** GELU, tanh form (PyTorch's approximate='tanh'): y = (x * 0.5) * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    RK_ACTIVATION_GELU_TANH = 3
+} rk_activation;
+
+/**
+ * y[i] = f(x[i]) for the activation `kind`; negative_slope is LeakyReLU's (finite; ignored by the other kinds). y may
+ * equal x (in place) but must not otherwise overlap it.
+ */
+RK_API rk_status rk_activation_forward(rk_context* context, rk_activation kind, float negative_slope, const float* x,
+                                       float* y, int64_t count);
+
+/**
+ * dx[i] = f'(x[i]) dy[i] as docs/training.md defines it, from the forward's input x and the output's gradient dy. dx may
+ * equal dy (in place) but must not otherwise overlap dy, and must not overlap x.
+ */
+RK_API rk_status rk_activation_backward(rk_context* context, rk_activation kind, float negative_slope, const float* x,
+                                        const float* dy, float* dx, int64_t count);
+
+/* ---- Optimizers (docs/training.md section 6) -------------------------------------------------------------------- */
+
+/**
+ * SGD hyperparameters, binary64 like PyTorch's (torch.optim.SGD). Zero-initialise, then set struct_size =
+ * sizeof(rk_sgd_hyperparams) and the fields. All finite; lr >= 0, momentum >= 0, weight_decay >= 0; nesterov needs
+ * momentum > 0 and dampening = 0.
+ */
+typedef struct rk_sgd_hyperparams {
+    /** sizeof(rk_sgd_hyperparams) as the caller knows it (for forward compatibility). */
+    uint32_t struct_size;
+    /** 1: Nesterov momentum; 0: plain momentum. */
+    int32_t nesterov;
+    /** Learning rate (>= 0). */
+    double lr;
+    /** Momentum factor (>= 0; 0: no momentum buffers). */
+    double momentum;
+    /** Dampening of the momentum (any finite value; 0 with Nesterov). */
+    double dampening;
+    /** L2 penalty added to the gradient (>= 0). */
+    double weight_decay;
+    /** 1: maximize the objective (the gradient's sign is flipped); 0: minimize. */
+    int32_t maximize;
+} rk_sgd_hyperparams;
+
+/**
+ * Adam / AdamW hyperparameters, binary64 like PyTorch's (torch.optim.Adam / AdamW). Zero-initialise, then set
+ * struct_size = sizeof(rk_adam_hyperparams) and the fields. All finite; lr >= 0, 0 <= beta1 < 1, 0 <= beta2 < 1,
+ * eps >= 0, weight_decay >= 0.
+ */
+typedef struct rk_adam_hyperparams {
+    /** sizeof(rk_adam_hyperparams) as the caller knows it (for forward compatibility). */
+    uint32_t struct_size;
+    /** 1: AdamW (decoupled weight decay, p = p * (1 - lr * weight_decay)); 0: Adam (weight_decay * p added to g). */
+    int32_t decoupled_weight_decay;
+    /** Learning rate (>= 0). */
+    double lr;
+    /** Decay of the first moment, in [0, 1). */
+    double beta1;
+    /** Decay of the second moment, in [0, 1). */
+    double beta2;
+    /** Added to the denominator (>= 0). */
+    double eps;
+    /** Weight decay (>= 0). */
+    double weight_decay;
+    /** 1: maximize the objective (the gradient's sign is flipped); 0: minimize. */
+    int32_t maximize;
+} rk_adam_hyperparams;
+
+/**
+ * One SGD step over tensor_count tensors: tensor i is params[i], grads[i] and (momentum != 0) momentum_buffers[i], each
+ * counts[i] floats. The arrays are host arrays; the tensors are the context's memory (device pointers on a CUDA
+ * context). first_step = 1 initialises the buffers to the step's gradient (b = g, their content is not read), as
+ * PyTorch does when a parameter has no buffer yet; later steps pass 0. momentum_buffers may be null when momentum is 0.
+ * The buffers belong to the caller (a checkpoint saves them). Before anything is written, every buffer element the
+ * step reads is checked: a NaN or infinity fails with RK_STATUS_INVALID_ARGUMENT naming the first one in (tensor,
+ * element) order, and nothing is updated. Written buffers (params, momentum_buffers) must not overlap any other buffer
+ * of the call. A pointer may be null where its count is 0. On a CUDA context the call waits for the state check.
+ */
+RK_API rk_status rk_sgd_step(rk_context* context, const rk_sgd_hyperparams* hyper, int32_t first_step,
+                             int64_t tensor_count, float* const* params, const float* const* grads,
+                             float* const* momentum_buffers, const int64_t* counts);
+
+/**
+ * One Adam / AdamW step over tensor_count tensors: params[i], grads[i], exp_avg[i] (m) and exp_avg_sq[i] (v), each
+ * counts[i] floats; host arrays of the context's memory as in rk_sgd_step. step is this update's number t >= 1 (the
+ * first update is 1; PyTorch's state["step"] after it), shared by the tensors of the call; zero m and v before step 1.
+ * The bias corrections 1 - beta^t are computed in binary64 (beta^t by binary exponentiation). m, v and t belong to the
+ * caller (a checkpoint saves them). A NaN or infinity in m or v fails with RK_STATUS_INVALID_ARGUMENT naming the first
+ * one in (tensor, element) order, before anything is written. params, exp_avg and exp_avg_sq must not overlap any other
+ * buffer of the call. On a CUDA context the call waits for the state check.
+ */
+RK_API rk_status rk_adam_step(rk_context* context, const rk_adam_hyperparams* hyper, int64_t step,
+                              int64_t tensor_count, float* const* params, const float* const* grads,
+                              float* const* exp_avg, float* const* exp_avg_sq, const int64_t* counts);
 
 #ifdef __cplusplus
 }

@@ -11,10 +11,12 @@
 
 #include <cstdint>
 
+#include "../core/activation.h"
 #include "../core/conv2d.h"
 #include "../core/cross_entropy.h"
 #include "../core/distributions.h"
 #include "../core/normalization.h"
+#include "../core/optimizer.h"
 #include "../core/philox_stream.h"
 #include "../core/pool2d.h"
 #include "../core/sampling.h"
@@ -179,6 +181,52 @@ struct PoolArgs {
     int64_t* indices_out;        // data or null
 };
 
+// ---- Training: activations and optimizers (docs/training.md sections 2 and 6) ----------------------------------
+
+// forward: out = f(x) (out may be x); backward: out = f'(x) dy (out may be dy).
+struct ActivationArgs {
+    core::ActivationKind kind;
+    int32_t backward;
+    float negative_slope;  // LeakyReLU's s
+    const float* x;        // data
+    const float* dy;       // data, backward only
+    float* out;            // data: y or dx
+    uint64_t count;
+};
+
+enum class OptimizerKind : int32_t { kSgd, kAdam };
+
+// One tensor of an optimizer step: data pointers. state0 is SGD's momentum buffer (null without momentum) or Adam's
+// m, state1 Adam's v (null for SGD).
+struct OptimizerTensor {
+    float* param;
+    const float* grad;
+    float* state0;
+    float* state1;
+    uint64_t count;
+};
+
+// One step over a set of tensors (a host array). The backend first checks the state it will read (check_state0,
+// check_state1) and updates nothing when an element is NaN or infinite.
+struct OptimizerArgs {
+    OptimizerKind kind;
+    int32_t check_state0, check_state1;
+    core::SgdConstants sgd;
+    core::AdamConstants adam;
+    const OptimizerTensor* tensors;  // host, tensor_count entries
+    uint64_t tensor_count;
+    uint64_t total;                  // the sum of the tensors' counts
+};
+
+// The first non-finite state element of a call in (tensor, element, state) order, whatever the backend's split;
+// tensor -1: none (the update ran).
+struct OptimizerFailure {
+    int64_t tensor;
+    int64_t element;
+    int32_t state;  // 0: state0, 1: state1
+    float value;
+};
+
 // ---- The backend table --------------------------------------------------------------------------------------------
 
 enum class CopyKind : int32_t { kHostToDevice = 0, kDeviceToHost = 1, kDeviceToDevice = 2 };  // = rk_copy_kind
@@ -216,6 +264,9 @@ struct Ops {
     // Synchronous: *failed receives the first bad target (row -1 when every target is valid); nothing is written then.
     int32_t (*cross_entropy)(void* impl, const CrossEntropyArgs* args, CrossEntropyFailure* failed, OpError* err);
     int32_t (*pool)(void* impl, const PoolArgs* args, OpError* err);
+    int32_t (*activation)(void* impl, const ActivationArgs* args, OpError* err);
+    // Synchronous as far as the state check: *failed receives the first non-finite state element (tensor -1: none).
+    int32_t (*optimizer)(void* impl, const OptimizerArgs* args, OptimizerFailure* failed, OpError* err);
 };
 
 }  // namespace rk::backend

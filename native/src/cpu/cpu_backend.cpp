@@ -65,7 +65,7 @@ int32_t check_data(void*, const void*, const char*, backend::OpError*) { return 
 
 const backend::Ops kOps = {destroy,  describe,    set_stream, synchronize,    allocate, release, copy, check_data,
                            fill,     permutation, dropout,    sample,         conv_workspace,    conv,
-                           normalization, cross_entropy, pooling};
+                           normalization, cross_entropy, pooling, activation, optimizer};
 
 }  // namespace
 

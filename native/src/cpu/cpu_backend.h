@@ -50,6 +50,9 @@ int32_t normalization(void* impl, const backend::NormArgs* args, backend::OpErro
 int32_t cross_entropy(void* impl, const backend::CrossEntropyArgs* args, backend::CrossEntropyFailure* failed,
                       backend::OpError* err);
 int32_t pooling(void* impl, const backend::PoolArgs* args, backend::OpError* err);
+int32_t activation(void* impl, const backend::ActivationArgs* args, backend::OpError* err);  // activation_op.cpp
+int32_t optimizer(void* impl, const backend::OptimizerArgs* args, backend::OptimizerFailure* failed,
+                  backend::OpError* err);  // optimizer_op.cpp
 
 // Records a failure in *err and returns `status` (messages are truncated to fit).
 int32_t op_error(backend::OpError* err, int32_t status, const char* message);

@@ -8,12 +8,14 @@
 #include <cstring>
 #include <new>
 
+#include "kernels/activation_kernels.cuh"
 #include "kernels/conv2d_kernels.cuh"
 #include "kernels/dropout_kernels.cuh"
 #include "kernels/fill_kernels.cuh"
 #include "kernels/norm_kernels.cuh"
 #include "kernels/loss_kernels.cuh"
 #include "kernels/pool2d_kernels.cuh"
+#include "kernels/optimizer_kernels.cuh"
 #include "kernels/sampling_kernels.cuh"
 #include "plugin_interface.h"
 #include "reprokit/reprokit.h"
@@ -380,6 +382,75 @@ int32_t pool(void* ctx, const backend::PoolArgs* a, backend::OpError* err) {
     return after_launch(err, "launching the pooling kernel");
 }
 
+int32_t activation(void* ctx, const backend::ActivationArgs* a, backend::OpError* err) {
+    Context* c = ctx_of(ctx);
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    launch_activation(*a, c->stream);
+    return after_launch(err, "launching the activation kernel");
+}
+
+// The tensor table goes to the scratch with the check's result after it; the check is read back (the call waits for
+// it) before the update is queued.
+int32_t optimizer(void* ctx, const backend::OptimizerArgs* a, backend::OptimizerFailure* failed, backend::OpError* err) {
+    Context* c = ctx_of(ctx);
+    failed->tensor = -1;
+    if (int32_t s = activate(c, err); s != RK_STATUS_OK) return s;
+    const size_t n = static_cast<size_t>(a->tensor_count);
+    OptimizerDeviceTensor* table = new (std::nothrow) OptimizerDeviceTensor[n];
+    uint64_t* index = new (std::nothrow) uint64_t[n];
+    if (!table || !index) {
+        delete[] table;
+        delete[] index;
+        return set_error(err, RK_STATUS_OUT_OF_MEMORY, "out of host memory");
+    }
+    OptimizerDeviceArgs d{};
+    d.kind = a->kind;
+    d.check_state0 = a->check_state0;
+    d.check_state1 = a->check_state1;
+    d.sgd = a->sgd;
+    d.adam = a->adam;
+    d.tensor_count = optimizer_table(*a, table, index, &d.tiles);
+    const size_t table_bytes = align_up(static_cast<size_t>(d.tensor_count) * sizeof(OptimizerDeviceTensor));
+    int32_t s = ensure_scratch(c, table_bytes + sizeof(unsigned long long), err);
+    cudaError_t e = cudaSuccess;
+    char* base = static_cast<char*>(c->scratch);
+    if (s == RK_STATUS_OK) {
+        d.tensors = reinterpret_cast<const OptimizerDeviceTensor*>(base);
+        d.first_bad = reinterpret_cast<unsigned long long*>(base + table_bytes);
+        e = cudaMemcpyAsync(base, table, static_cast<size_t>(d.tensor_count) * sizeof(OptimizerDeviceTensor),
+                            cudaMemcpyHostToDevice, c->stream);
+    }
+    unsigned long long bad = ~0ull;
+    if (s == RK_STATUS_OK && e == cudaSuccess && (d.check_state0 || d.check_state1)) {
+        e = cudaMemsetAsync(d.first_bad, 0xFF, sizeof bad, c->stream);
+        if (e == cudaSuccess) {
+            launch_optimizer_check(d, c->stream);
+            e = cudaGetLastError();
+        }
+        if (e == cudaSuccess) e = cudaMemcpyAsync(&bad, d.first_bad, sizeof bad, cudaMemcpyDeviceToHost, c->stream);
+        if (e == cudaSuccess) e = cudaStreamSynchronize(c->stream);
+        if (e == cudaSuccess && bad != ~0ull) {
+            // The entry whose elements hold the key's element (entries are in the call's order).
+            const uint64_t global = bad / 2;
+            uint64_t k = 0;
+            while (k + 1 < d.tensor_count && table[k + 1].first_element <= global) ++k;
+            const uint64_t element = global - table[k].first_element;
+            failed->tensor = static_cast<int64_t>(index[k]);
+            failed->element = static_cast<int64_t>(element);
+            failed->state = static_cast<int32_t>(bad % 2);
+            const float* p = (failed->state == 0 ? table[k].state0 : table[k].state1) + element;
+            e = cudaMemcpy(&failed->value, p, sizeof(float), cudaMemcpyDeviceToHost);
+        }
+    }
+    delete[] table;
+    delete[] index;
+    if (s != RK_STATUS_OK) return s;
+    if (e != cudaSuccess) return set_error(err, status_of(e), "running the optimizer's state check", e);
+    if (failed->tensor >= 0) return RK_STATUS_OK;
+    launch_optimizer_update(d, c->stream);
+    return after_launch(err, "launching the optimizer kernel");
+}
+
 const PluginApi kApi = {
     kPluginInterfaceVersion,
     sizeof(PluginApi),
@@ -389,7 +460,8 @@ const PluginApi kApi = {
     device_info,
     context_create,
     backend::Ops{context_destroy, describe, set_stream, synchronize, allocate, release, copy, check_data, fill,
-                 permutation, dropout, sample, conv_workspace, conv, normalization, cross_entropy, pool},
+                 permutation, dropout, sample, conv_workspace, conv, normalization, cross_entropy, pool,
+                 activation, optimizer},
 };
 
 }  // namespace

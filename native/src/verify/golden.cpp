@@ -228,6 +228,8 @@ const std::vector<GoldenCase>& golden_cases() {
         {"pool2d.max", max_pool2d},
         {"pool2d.avg", avg_pool2d},
         {"pool2d.global_avg", global_avg_pool2d},
+        {"activations", activations},
+        {"optimizers", optimizers},
     };
     return cases;
 }

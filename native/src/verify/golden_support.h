@@ -122,5 +122,7 @@ rk_status cross_entropy(rk_context* c, std::vector<uint8_t>& out);
 rk_status max_pool2d(rk_context* c, std::vector<uint8_t>& out);
 rk_status avg_pool2d(rk_context* c, std::vector<uint8_t>& out);
 rk_status global_avg_pool2d(rk_context* c, std::vector<uint8_t>& out);
+rk_status activations(rk_context* c, std::vector<uint8_t>& out);
+rk_status optimizers(rk_context* c, std::vector<uint8_t>& out);
 
 }  // namespace rk::verify

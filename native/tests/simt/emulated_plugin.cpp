@@ -5,12 +5,14 @@
 // suite's staging, and the errors for host pointers and foreign devices.
 #include "simt_emulation.h"
 // The kernels, after the emulation:
+#include "cuda/kernels/activation_kernels.cuh"
 #include "cuda/kernels/conv2d_kernels.cuh"
 #include "cuda/kernels/dropout_kernels.cuh"
 #include "cuda/kernels/fill_kernels.cuh"
 #include "cuda/kernels/norm_kernels.cuh"
 #include "cuda/kernels/loss_kernels.cuh"
 #include "cuda/kernels/pool2d_kernels.cuh"
+#include "cuda/kernels/optimizer_kernels.cuh"
 #include "cuda/kernels/sampling_kernels.cuh"
 
 #include <cstdio>
@@ -198,11 +200,47 @@ int32_t cross_entropy(void*, const backend::CrossEntropyArgs* a, backend::CrossE
     return run([&] { launch_cross_entropy(d, nullptr); }, err);
 }
 int32_t pool(void*, const backend::PoolArgs* a, backend::OpError* err) { return run([&] { launch_pool(*a, nullptr); }, err); }
+int32_t activation(void*, const backend::ActivationArgs* a, backend::OpError* err) {
+    return run([&] { launch_activation(*a, nullptr); }, err);
+}
+
+// As plugin.cu: the check, read back, then the update (the table in host memory, which the emulated device reads).
+int32_t optimizer(void*, const backend::OptimizerArgs* a, backend::OptimizerFailure* failed, backend::OpError* err) {
+    failed->tensor = -1;
+    std::vector<OptimizerDeviceTensor> table(static_cast<size_t>(a->tensor_count));
+    std::vector<uint64_t> index(table.size());
+    unsigned long long bad = ~0ull;
+    OptimizerDeviceArgs d{};
+    d.kind = a->kind;
+    d.check_state0 = a->check_state0;
+    d.check_state1 = a->check_state1;
+    d.sgd = a->sgd;
+    d.adam = a->adam;
+    d.tensor_count = optimizer_table(*a, table.data(), index.data(), &d.tiles);
+    d.tensors = table.data();
+    d.first_bad = &bad;
+    if (d.check_state0 || d.check_state1) {
+        if (int32_t s = run([&] { launch_optimizer_check(d, nullptr); }, err); s != RK_STATUS_OK) return s;
+        if (bad != ~0ull) {
+            const uint64_t global = bad / 2;
+            uint64_t k = 0;
+            while (k + 1 < d.tensor_count && table[k + 1].first_element <= global) ++k;
+            const uint64_t element = global - table[k].first_element;
+            failed->tensor = static_cast<int64_t>(index[k]);
+            failed->element = static_cast<int64_t>(element);
+            failed->state = static_cast<int32_t>(bad % 2);
+            failed->value = (failed->state == 0 ? table[k].state0 : table[k].state1)[element];
+            return RK_STATUS_OK;
+        }
+    }
+    return run([&] { launch_optimizer_update(d, nullptr); }, err);
+}
 
 const PluginApi kApi = {
     kPluginInterfaceVersion, sizeof(PluginApi), kVersion, "simt-emulation", device_count, device_info, context_create,
     backend::Ops{context_destroy, describe, set_stream, synchronize, allocate, release, copy, check_data, fill,
-                 permutation, dropout, sample, conv_workspace, conv, normalization, cross_entropy, pool},
+                 permutation, dropout, sample, conv_workspace, conv, normalization, cross_entropy, pool,
+                 activation, optimizer},
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ internal static class CudaBench
                 case "dropout": AddDropout(context, count, cases, disposables); break;
                 case "sample": AddSample(context, vocabs, batches, cases, disposables); break;
                 case "linear": AddLinear(context, cases, disposables); break;
+                case "training": AddTraining(context, count, cases, disposables); break;
                 default: AddConv(context, cases, disposables); break;
             }
 
@@ -53,7 +54,7 @@ internal static class CudaBench
                     w.WriteString("sha256", r.Digest);
                 }, w =>
                 {
-                    if (op is "rand" or "dropout")
+                    if (op is "rand" or "dropout" or "training")
                     {
                         w.WriteNumber("count", count);
                     }
@@ -112,6 +113,40 @@ internal static class CudaBench
         cases.Add(new("forward+bytes", () => CudaOperations.DropoutForward(input, output, 0.1, stream, byteMask: bytes), () => OutputDigest.Sha256<byte>(bytes.ToArray()), count, "gvaluesPerSecond"));
         cases.Add(new("backward-regen", () => CudaOperations.DropoutBackward(input, output, 0.1, stream), () => OutputDigest.Sha256<float>(output.ToArray()), count, "gvaluesPerSecond"));
         cases.Add(new("backward-bits", () => CudaOperations.DropoutBackward(input, output, 0.1, stream, packedMask: packed), () => OutputDigest.Sha256<float>(output.ToArray()), count, "gvaluesPerSecond"));
+    }
+
+    // The CPU's training cases (RandAndDropoutBench.TrainingCases): the same names, inputs and digests.
+    private static void AddTraining(CudaContext ctx, int count, List<Case> cases, List<IDisposable> owned)
+    {
+        var hx = new float[count];
+        var hdy = new float[count];
+        new PhiloxStream(Seed: 42).FillNormal(hx, 0f, 3f);
+        new PhiloxStream(Seed: 43).FillNormal(hdy, 0f, 1f);
+        DeviceBuffer<float> x = Keep(owned, ctx.Upload<float>(hx));
+        DeviceBuffer<float> dy = Keep(owned, ctx.Upload<float>(hdy));
+        DeviceBuffer<float> y = Keep(owned, ctx.Allocate<float>(count));
+        DeviceBuffer<float> p = Keep(owned, ctx.Upload<float>(hx));
+        DeviceBuffer<float> m = Keep(owned, ctx.Upload<float>(new float[count]));
+        DeviceBuffer<float> v = Keep(owned, ctx.Upload<float>(new float[count]));
+        DeviceBuffer<float>[] ps = [p], gs = [dy], ms = [m], vs = [v];
+        long step = 0;
+        var sgd = new SgdOptions(0.01, Momentum: 0.9, Nesterov: true);
+        var adamw = AdamOptions.AdamW();
+        string Fresh(Action<DeviceBuffer<float>[], DeviceBuffer<float>[], DeviceBuffer<float>[]> oneStep)
+        {
+            using DeviceBuffer<float> p1 = ctx.Upload<float>(hx), m1 = ctx.Upload<float>(new float[count]), v1 = ctx.Upload<float>(new float[count]);
+            oneStep([p1], [m1], [v1]);
+            return OutputDigest.Sha256<float>(p1.ToArray());
+        }
+
+        cases.Add(new("relu", () => CudaOperations.ActivationForward(Activation.Relu, x, y), () => OutputDigest.Sha256<float>(y.ToArray()), count, "gvaluesPerSecond"));
+        cases.Add(new("gelu", () => CudaOperations.ActivationForward(Activation.Gelu, x, y), () => OutputDigest.Sha256<float>(y.ToArray()), count, "gvaluesPerSecond"));
+        cases.Add(new("gelu-tanh", () => CudaOperations.ActivationForward(Activation.GeluTanh, x, y), () => OutputDigest.Sha256<float>(y.ToArray()), count, "gvaluesPerSecond"));
+        cases.Add(new("gelu-backward", () => CudaOperations.ActivationBackward(Activation.Gelu, x, dy, y), () => OutputDigest.Sha256<float>(y.ToArray()), count, "gvaluesPerSecond"));
+        cases.Add(new("sgd-nesterov", () => CudaOperations.SgdStep(sgd, ps, gs, ms, firstStep: false),
+            () => Fresh((p1, m1, _) => CudaOperations.SgdStep(sgd, p1, gs, m1, firstStep: true)), count, "gvaluesPerSecond"));
+        cases.Add(new("adamw", () => CudaOperations.AdamStep(adamw, ++step, ps, gs, ms, vs),
+            () => Fresh((p1, m1, v1) => CudaOperations.AdamStep(adamw, 1, p1, gs, m1, v1)), count, "gvaluesPerSecond"));
     }
 
     private static void AddSample(CudaContext ctx, int[] vocabs, int[] batches, List<Case> cases, List<IDisposable> owned)

@@ -3,14 +3,15 @@ using System.Globalization;
 namespace ReproKit.Cli.Bench;
 
 /// <summary>
-/// <c>reprokit bench rand</c> and <c>reprokit bench dropout</c> on the CPU: G values/s of each fill or dropout pass over
-/// <c>count</c> values, with the digest of each output.
+/// <c>reprokit bench rand</c>, <c>reprokit bench dropout</c> and <c>reprokit bench training</c> on the CPU: G values/s
+/// of each fill, dropout pass, activation pass or optimizer step over <c>count</c> values, with the digest of each
+/// output (an optimizer step's digest is that of one step from the initial state, whatever the repeat count).
 /// </summary>
 internal static class RandAndDropoutBench
 {
     private sealed record Case(string Name, Action Run, Func<string> Digest);
 
-    /// <summary>Runs the cases of <paramref name="op"/> ("rand" or "dropout") and prints a table or the JSON envelope.</summary>
+    /// <summary>Runs the cases of <paramref name="op"/> ("rand", "dropout" or "training") and prints a table or the JSON envelope.</summary>
     internal static int Run(string op, int count, int repeat, bool json, CpuContext context, TextWriter stdout)
     {
         var stream = new PhiloxStream(Seed: 42);
@@ -27,7 +28,7 @@ internal static class RandAndDropoutBench
         }
 
         var packed = new uint[Dropout.PackedMaskLength(count)];
-        Case[] cases = op == "dropout"
+        Case[] cases = op == "training" ? TrainingCases(count, context) : op == "dropout"
         ?
         [
             new("forward", () => Dropout.Forward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
@@ -78,5 +79,40 @@ internal static class RandAndDropoutBench
         }
 
         return CliApp.ExitOk;
+    }
+
+    /// <summary>The training cases: activations forward / backward and optimizer steps (the same names on CUDA, CudaBench).</summary>
+    private static Case[] TrainingCases(int count, CpuContext context)
+    {
+        var x = new float[count];
+        var dy = new float[count];
+        var y = new float[count];
+        new PhiloxStream(Seed: 42).FillNormal(x, 0f, 3f, context);
+        new PhiloxStream(Seed: 43).FillNormal(dy, 0f, 1f, context);
+        float[] p = new float[count], m = new float[count], v = new float[count];
+        long step = 0;
+        var sgd = new SgdOptions(0.01, Momentum: 0.9, Nesterov: true);
+        var adamw = AdamOptions.AdamW();
+        // An optimizer case's digest: one step from the initial state (p = x, zero state; gradient dy).
+        string Fresh(Action<float[], float[], float[]> oneStep)
+        {
+            float[] p1 = [.. x];
+            float[] m1 = new float[count], v1 = new float[count];
+            oneStep(p1, m1, v1);
+            return OutputDigest.Sha256<float>(p1);
+        }
+
+        x.CopyTo(p, 0);
+        return
+        [
+            new("relu", () => Activations.Forward(Activation.Relu, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
+            new("gelu", () => Activations.Forward(Activation.Gelu, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
+            new("gelu-tanh", () => Activations.Forward(Activation.GeluTanh, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
+            new("gelu-backward", () => Activations.Backward(Activation.Gelu, x, dy, y, context: context), () => OutputDigest.Sha256<float>(y)),
+            new("sgd-nesterov", () => Optimizers.SgdStep(sgd, p, dy, m, firstStep: false, context),
+                () => Fresh((p1, m1, _) => Optimizers.SgdStep(sgd, p1, dy, m1, firstStep: true, context))),
+            new("adamw", () => Optimizers.AdamStep(adamw, ++step, p, dy, m, v, context),
+                () => Fresh((p1, m1, v1) => Optimizers.AdamStep(adamw, 1, p1, dy, m1, v1, context))),
+        ];
     }
 }

@@ -5,7 +5,7 @@ using ReproKit.Cli.Bench;
 namespace ReproKit.Cli.Commands;
 
 /// <summary>
-/// <c>reprokit bench rand|dropout|sample|conv2d|linear|all [--device cpu|cuda:N] [--isa I] [--threads T] [--count N] [--repeat R] [--json | --json-out FILE]</c>:
+/// <c>reprokit bench rand|dropout|sample|conv2d|linear|training|all [--device cpu|cuda:N] [--isa I] [--threads T] [--count N] [--repeat R] [--json | --json-out FILE]</c>:
 /// throughput of each case (best of R runs after a warm-up), with the digest of each output so runs on different
 /// machines can be compared for equality as well as speed. <c>all</c> runs every operation; with --json it prints a
 /// JSON array holding one result per operation (the envelope of <see cref="BenchTiming.WriteJson"/>).
@@ -13,11 +13,11 @@ namespace ReproKit.Cli.Commands;
 internal static class BenchCommand
 {
     /// <summary>The operations <c>bench all</c> runs, in order.</summary>
-    internal static readonly string[] Ops = ["rand", "dropout", "sample", "conv2d", "linear"];
+    internal static readonly string[] Ops = ["rand", "dropout", "sample", "conv2d", "linear", "training"];
 
     internal static readonly OptionSpec[] Options =
     [
-        new("op", null, "what to measure: rand, dropout, sample, conv2d, linear or all (every one; --json prints an array)", Required: true),
+        new("op", null, "what to measure: rand, dropout, sample, conv2d, linear, training (activations and optimizer steps) or all (every one; --json prints an array)", Required: true),
         new("--device", "D", "cpu (default) or cuda:N: the same cases on CUDA device N (CudaBench)"),
         new("--count", "N", "values per run (default 16777216)"),
         new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),

@@ -342,6 +342,74 @@ internal struct RkPool2dDesc
     public int DivisorOverride;
 }
 
+/// <summary>An elementwise activation. Each is a canonical function (docs/training.md section 2), forward and backward.</summary>
+internal enum RkActivation : uint
+{
+    /// <summary>y = x &gt; 0 ? x : +0 (NaN passes); dx = x &gt; 0 or x is NaN ? dy : +0 (the gradient at 0 is 0).</summary>
+    Relu = 0,
+    /// <summary>y = x &gt; 0 ? x : x * negative_slope; dx = x &gt; 0 ? dy : dy * negative_slope.</summary>
+    LeakyRelu = 1,
+    /// <summary>GELU, erf form (PyTorch's approximate='none'): y = (x * 0.5) * (1 + erf(x / sqrt 2)).</summary>
+    Gelu = 2,
+    /// <summary>GELU, tanh form (PyTorch's approximate='tanh'): y = (x * 0.5) * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
+    GeluTanh = 3,
+}
+
+/// <summary>SGD hyperparameters, binary64 like PyTorch's (torch.optim.SGD). Zero-initialise, then set struct_size = sizeof(rk_sgd_hyperparams) and the fields. All finite; lr &gt;= 0, momentum &gt;= 0, weight_decay &gt;= 0; nesterov needs momentum &gt; 0 and dampening = 0.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RkSgdHyperparams
+{
+    /// <summary>sizeof(rk_sgd_hyperparams) as the caller knows it (for forward compatibility).</summary>
+    public uint StructSize;
+
+    /// <summary>1: Nesterov momentum; 0: plain momentum.</summary>
+    public int Nesterov;
+
+    /// <summary>Learning rate (&gt;= 0).</summary>
+    public double Lr;
+
+    /// <summary>Momentum factor (&gt;= 0; 0: no momentum buffers).</summary>
+    public double Momentum;
+
+    /// <summary>Dampening of the momentum (any finite value; 0 with Nesterov).</summary>
+    public double Dampening;
+
+    /// <summary>L2 penalty added to the gradient (&gt;= 0).</summary>
+    public double WeightDecay;
+
+    /// <summary>1: maximize the objective (the gradient's sign is flipped); 0: minimize.</summary>
+    public int Maximize;
+}
+
+/// <summary>Adam / AdamW hyperparameters, binary64 like PyTorch's (torch.optim.Adam / AdamW). Zero-initialise, then set struct_size = sizeof(rk_adam_hyperparams) and the fields. All finite; lr &gt;= 0, 0 &lt;= beta1 &lt; 1, 0 &lt;= beta2 &lt; 1, eps &gt;= 0, weight_decay &gt;= 0.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RkAdamHyperparams
+{
+    /// <summary>sizeof(rk_adam_hyperparams) as the caller knows it (for forward compatibility).</summary>
+    public uint StructSize;
+
+    /// <summary>1: AdamW (decoupled weight decay, p = p * (1 - lr * weight_decay)); 0: Adam (weight_decay * p added to g).</summary>
+    public int DecoupledWeightDecay;
+
+    /// <summary>Learning rate (&gt;= 0).</summary>
+    public double Lr;
+
+    /// <summary>Decay of the first moment, in [0, 1).</summary>
+    public double Beta1;
+
+    /// <summary>Decay of the second moment, in [0, 1).</summary>
+    public double Beta2;
+
+    /// <summary>Added to the denominator (&gt;= 0).</summary>
+    public double Eps;
+
+    /// <summary>Weight decay (&gt;= 0).</summary>
+    public double WeightDecay;
+
+    /// <summary>1: maximize the objective (the gradient's sign is flipped); 0: minimize.</summary>
+    public int Maximize;
+}
+
 /// <summary>P/Invoke declarations and constants of the C API (native/include/reprokit/reprokit.h).</summary>
 internal static unsafe partial class NativeMethods
 {
@@ -598,6 +666,22 @@ internal static unsafe partial class NativeMethods
     /// <summary>Its gradient: dx = dy[n][c] / (float)(h * w) for every element of plane (n, c); dx in `layout`. dx must not overlap dy.</summary>
     [LibraryImport(LibraryName, EntryPoint = "rk_global_avg_pool2d_backward")]
     internal static partial RkStatus rk_global_avg_pool2d_backward(nint context, RkConvLayout layout, long n, long c, long h, long w, float* dy, float* dx);
+
+    /// <summary>y[i] = f(x[i]) for the activation `kind`; negative_slope is LeakyReLU's (finite; ignored by the other kinds). y may equal x (in place) but must not otherwise overlap it.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_activation_forward")]
+    internal static partial RkStatus rk_activation_forward(nint context, RkActivation kind, float negative_slope, float* x, float* y, long count);
+
+    /// <summary>dx[i] = f'(x[i]) dy[i] as docs/training.md defines it, from the forward's input x and the output's gradient dy. dx may equal dy (in place) but must not otherwise overlap dy, and must not overlap x.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_activation_backward")]
+    internal static partial RkStatus rk_activation_backward(nint context, RkActivation kind, float negative_slope, float* x, float* dy, float* dx, long count);
+
+    /// <summary>One SGD step over tensor_count tensors: tensor i is params[i], grads[i] and (momentum != 0) momentum_buffers[i], each counts[i] floats. The arrays are host arrays; the tensors are the context's memory (device pointers on a CUDA context). first_step = 1 initialises the buffers to the step's gradient (b = g, their content is not read), as PyTorch does when a parameter has no buffer yet; later steps pass 0. momentum_buffers may be null when momentum is 0. The buffers belong to the caller (a checkpoint saves them). Before anything is written, every buffer element the step reads is checked: a NaN or infinity fails with RK_STATUS_INVALID_ARGUMENT naming the first one in (tensor, element) order, and nothing is updated. Written buffers (params, momentum_buffers) must not overlap any other buffer of the call. A pointer may be null where its count is 0. On a CUDA context the call waits for the state check.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_sgd_step")]
+    internal static partial RkStatus rk_sgd_step(nint context, RkSgdHyperparams* hyper, int first_step, long tensor_count, float** @params, float** grads, float** momentum_buffers, long* counts);
+
+    /// <summary>One Adam / AdamW step over tensor_count tensors: params[i], grads[i], exp_avg[i] (m) and exp_avg_sq[i] (v), each counts[i] floats; host arrays of the context's memory as in rk_sgd_step. step is this update's number t &gt;= 1 (the first update is 1; PyTorch's state["step"] after it), shared by the tensors of the call; zero m and v before step 1. The bias corrections 1 - beta^t are computed in binary64 (beta^t by binary exponentiation). m, v and t belong to the caller (a checkpoint saves them). A NaN or infinity in m or v fails with RK_STATUS_INVALID_ARGUMENT naming the first one in (tensor, element) order, before anything is written. params, exp_avg and exp_avg_sq must not overlap any other buffer of the call. On a CUDA context the call waits for the state check.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rk_adam_step")]
+    internal static partial RkStatus rk_adam_step(nint context, RkAdamHyperparams* hyper, long step, long tensor_count, float** @params, float** grads, float** exp_avg, float** exp_avg_sq, long* counts);
 }
 
 /// <summary>Struct layouts computed by libclang from the header (bytes), to compare with the C# layouts.</summary>
@@ -612,6 +696,8 @@ internal static class NativeLayout
         new("RkContextInfo", 20, 4, [new("StructSize", 0), new("Isa", 4), new("NumThreads", 8), new("DeviceKind", 12), new("DeviceIndex", 16)]),
         new("RkConv2dDesc", 104, 8, [new("StructSize", 0), new("Layout", 4), new("N", 8), new("C", 16), new("H", 24), new("W", 32), new("K", 40), new("R", 48), new("S", 56), new("StrideH", 64), new("StrideW", 68), new("PadTop", 72), new("PadBottom", 76), new("PadLeft", 80), new("PadRight", 84), new("DilationH", 88), new("DilationW", 92), new("Groups", 96)]),
         new("RkPool2dDesc", 96, 8, [new("StructSize", 0), new("Mode", 4), new("Layout", 8), new("KernelH", 12), new("KernelW", 16), new("N", 24), new("C", 32), new("H", 40), new("W", 48), new("StrideH", 56), new("StrideW", 60), new("PadH", 64), new("PadW", 68), new("DilationH", 72), new("DilationW", 76), new("CeilMode", 80), new("CountIncludePad", 84), new("DivisorOverride", 88)]),
+        new("RkSgdHyperparams", 48, 8, [new("StructSize", 0), new("Nesterov", 4), new("Lr", 8), new("Momentum", 16), new("Dampening", 24), new("WeightDecay", 32), new("Maximize", 40)]),
+        new("RkAdamHyperparams", 56, 8, [new("StructSize", 0), new("DecoupledWeightDecay", 4), new("Lr", 8), new("Beta1", 16), new("Beta2", 24), new("Eps", 32), new("WeightDecay", 40), new("Maximize", 48)]),
     ];
 }
 

@@ -437,6 +437,49 @@ void compare_conv(Compare& c, bool small) {
     }
 }
 
+// BatchNorm2d (training with running statistics, backward, evaluation) and LayerNorm (forward, backward with dγ, dβ),
+// device against CPU: several chunks per channel / row, so the block sums' chunk order is exercised.
+void compare_normalization(Compare& c, bool small) {
+    const int64_t n = small ? 2 : 16, ch = small ? 3 : 64, hw = small ? 37 : 56, e = n * ch * hw * hw;
+    const auto en = static_cast<size_t>(e), cn = static_cast<size_t>(ch);
+    const std::vector<float> x = normal_host(c.m.cpu, en, 31, 2.0f), dy = normal_host(c.m.cpu, en, 32, 1.0f),
+                             g = normal_host(c.m.cpu, cn, 33, 1.0f);
+    const float *gx = c.m.upload(x), *gdy = c.m.upload(dy), *gg = c.m.upload(g);
+    auto pick = [&](rk_context* ctx, const float* dev, const std::vector<float>& h) { return ctx == c.m.gpu ? dev : h.data(); };
+    float *gm = c.m.alloc<float>(cn), *gi = c.m.alloc<float>(cn);
+    std::vector<float> cm(cn), ci(cn);
+    c.output<float>("batchnorm2d forward training", en, [&](rk_context* ctx, float* y) {
+        RK_CHECK(rk_batchnorm2d_forward_training(ctx, n, ch, hw, hw, 1e-5f, 0.1f, pick(ctx, gx, x), pick(ctx, gg, g),
+                                                 pick(ctx, gg, g), y, ctx == c.m.gpu ? gm : cm.data(),
+                                                 ctx == c.m.gpu ? gi : ci.data(), nullptr, nullptr));
+    });
+    c.record("batchnorm2d saved mean", c.m.download(gm, cn), cm);
+    c.record("batchnorm2d saved invstd", c.m.download(gi, cn), ci);
+    c.output<float>("batchnorm2d backward training (dx)", en, [&](rk_context* ctx, float* dx) {
+        RK_CHECK(rk_batchnorm2d_backward_training(ctx, n, ch, hw, hw, pick(ctx, gx, x), pick(ctx, gdy, dy),
+                                                  pick(ctx, gg, g), pick(ctx, gm, cm), pick(ctx, gi, ci), dx, nullptr,
+                                                  nullptr));
+    });
+    c.output<float>("batchnorm2d forward inference", en, [&](rk_context* ctx, float* y) {
+        RK_CHECK(rk_batchnorm2d_forward_inference(ctx, n, ch, hw, hw, 1e-5f, pick(ctx, gx, x), pick(ctx, gg, g), nullptr,
+                                                  pick(ctx, gm, cm), pick(ctx, gi, ci), y));
+    });
+    const int64_t rows = n * ch, d = hw * hw;
+    float *lm = c.m.alloc<float>(static_cast<size_t>(rows)), *li = c.m.alloc<float>(static_cast<size_t>(rows));
+    std::vector<float> hm(static_cast<size_t>(rows)), hi(hm.size());
+    c.output<float>("layernorm forward", en, [&](rk_context* ctx, float* y) {
+        RK_CHECK(rk_layernorm_forward(ctx, rows, d, 1e-5f, pick(ctx, gx, x), nullptr, nullptr, y,
+                                      ctx == c.m.gpu ? lm : hm.data(), ctx == c.m.gpu ? li : hi.data()));
+    });
+    c.output<float>("layernorm backward (dx)", en, [&](rk_context* ctx, float* dx) {
+        RK_CHECK(rk_layernorm_backward(ctx, rows, d, pick(ctx, gx, x), pick(ctx, gdy, dy), nullptr, pick(ctx, lm, hm),
+                                       pick(ctx, li, hi), dx, nullptr, nullptr));
+    });
+    for (const float* p : {gx, gdy, gg, static_cast<const float*>(gm), static_cast<const float*>(gi),
+                           static_cast<const float*>(lm), static_cast<const float*>(li)})
+        c.m.release(const_cast<float*>(p));
+}
+
 // Cross-entropy (every reduction, forward and backward, label smoothing) and pooling (max with indices, average,
 // global average; forward and backward), device against CPU.
 void compare_training(Compare& c, bool small) {
@@ -885,6 +928,7 @@ int main(int argc, char** argv) {
                 compare_sampling(c, small);
                 compare_conv(c, small);
                 compare_training(c, small);
+                compare_normalization(c, small);
                 compare_elementwise(c, small ? 5001 : 4200007);
                 std::printf("compare: %zu outputs, %d differ\n", c.rows.size(), c.mismatches);
                 out.i64("outputs", static_cast<int64_t>(c.rows.size())).i64("mismatches", c.mismatches);

@@ -6,7 +6,11 @@ warm-up, and prints one line per case (or --json). It measures PyTorch only: run
 in the same session for ReproKit's figures. Not a CI assertion (no PyTorch in CI): Debian's `python3-torch` (1.13)
 is what this project's machines have (`apt-get install python3-torch`; run with /usr/bin/python3).
 
-    /usr/bin/python3 scripts/bench_torch_training.py linear [--threads 1,2] [--repeat 5] [--json]
+    /usr/bin/python3 scripts/bench_torch_training.py linear|training [--threads 1,2] [--repeat 5] [--count N] [--json]
+
+`training` mirrors `reprokit bench training` case by case (same names, same shapes built from --count values):
+activations, GELU's backward, an SGD (Nesterov) and an AdamW step, BatchNorm2d and LayerNorm forward and backward,
+cross-entropy over 1000-class rows, 2x2 max pooling; the figure is G values/s of the count input values.
 """
 import argparse
 import json
@@ -50,7 +54,53 @@ def linear_cases(repeat):
     return rows
 
 
-OPS = {"linear": linear_cases}
+def training_cases(repeat, count=1 << 24):
+    """The cases of `reprokit bench training` with PyTorch's CPU kernels (no autograd: the backward kernels directly)."""
+    g = torch.Generator().manual_seed(42)
+    x = torch.randn(count, generator=g) * 3
+    dy = torch.randn(count, generator=g)
+    rows = []
+    ch = 16 if count % 32 == 0 else 1
+    ln_rows = count // 1024 if count % 1024 == 0 else 1
+    ce_classes = 1000 if count >= 1000 else count
+    ce_rows = max(1, count // 1000)
+    targets = torch.arange(ce_rows) * 37 % ce_classes
+    xb = x.view(1, ch, 1, count // ch)
+    dyb = dy.view(1, ch, 1, count // ch)
+    p, m, v = x.clone(), torch.zeros(count), torch.zeros(count)
+    sgd = torch.optim.SGD([torch.nn.Parameter(p)], lr=0.01, momentum=0.9, nesterov=True)
+    adamw = torch.optim.AdamW([torch.nn.Parameter(x.clone())], lr=1e-3)
+    for prm in sgd.param_groups[0]["params"] + adamw.param_groups[0]["params"]:
+        prm.grad = dy.clone()
+    mean = xb.mean(dim=(0, 2, 3))
+    invstd = 1 / (xb.var(dim=(0, 2, 3), unbiased=False) + 1e-5).sqrt()
+    lx = x.view(ln_rows, count // ln_rows)
+    lmean = lx.mean(1, keepdim=True)
+    lrstd = 1 / (lx.var(1, unbiased=False, keepdim=True) + 1e-5).sqrt()
+    cases = [
+        ("relu", lambda: torch.relu(x)),
+        ("gelu", lambda: F.gelu(x)),
+        ("gelu-tanh", lambda: F.gelu(x, approximate="tanh")),
+        ("gelu-backward", lambda: torch.ops.aten.gelu_backward(dy, x)),
+        ("sgd-nesterov", lambda: sgd.step()),
+        ("adamw", lambda: adamw.step()),
+        ("batchnorm", lambda: F.batch_norm(xb, None, None, training=True)),
+        ("batchnorm-bwd", lambda: torch.ops.aten.native_batch_norm_backward(
+            dyb, xb, None, None, None, mean, invstd, True, 1e-5, [True, False, False])),
+        ("layernorm", lambda: F.layer_norm(lx, (count // ln_rows,))),
+        ("layernorm-bwd", lambda: torch.ops.aten.native_layer_norm_backward(
+            dy.view_as(lx), lx, (count // ln_rows,), lmean, lrstd, None, None, [True, False, False])),
+        ("cross-entropy", lambda: F.cross_entropy(x[:ce_rows * ce_classes].view(ce_rows, ce_classes), targets)),
+        ("maxpool2x2", lambda: F.max_pool2d(x.view(1, ch, 2, count // (2 * ch)), 2, return_indices=True)),
+    ]
+    with torch.no_grad():
+        for name, fn in cases:
+            s = best_of(repeat, fn)
+            rows.append({"name": name, "milliseconds": s * 1e3, "gvalues": count / s / 1e9})
+    return rows
+
+
+OPS = {"linear": linear_cases, "training": training_cases}
 
 
 def main():
@@ -58,6 +108,7 @@ def main():
     ap.add_argument("op", choices=sorted(OPS))
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--count", type=int, default=1 << 24, help="training: values per case (default 16777216)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     results = []
@@ -66,14 +117,14 @@ def main():
         results.append({"op": a.op, "library": f"torch {torch.__version__}", "threads": t,
                         "machine": platform.processor() or platform.machine(),
                         "capability": torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else "",
-                        "cases": OPS[a.op](a.repeat)})
+                        "cases": OPS[a.op](a.repeat) if a.op == "linear" else OPS[a.op](a.repeat, a.count)})
     if a.json:
         print(json.dumps(results, indent=2))
         return
     for r in results:
         print(f"torch {torch.__version__}, {r['threads']} thread(s):")
         for c in r["cases"]:
-            extra = f" {c['gflops']:8.1f} GFLOP/s" if "gflops" in c else ""
+            extra = f" {c['gflops']:8.1f} GFLOP/s" if "gflops" in c else f" {c['gvalues']:8.3f} G values/s" if "gvalues" in c else ""
             print(f"  {c['name']:<36} {c['milliseconds']:10.3f} ms{extra}")
 
 

@@ -103,6 +103,27 @@ internal static class RandAndDropoutBench
         }
 
         x.CopyTo(p, 0);
+        // Normalization, loss and pooling over the same `count` values: BatchNorm2d on [1, C, 1, count / C] (C = 16 when
+        // it divides count), LayerNorm on rows of 1024 (when they divide it), cross-entropy over 1000-class rows of the
+        // first count / 1000 * 1000 values, 2x2 max pooling with stride 2 on [1, C, 2, count / 2C].
+        int ch = count % 32 == 0 ? 16 : 1;
+        var bn = new BatchNorm2dShape(1, ch, 1, count / ch);
+        float[] mean = new float[ch], invstd = new float[ch];
+        int lnRows = count % 1024 == 0 ? count / 1024 : 1;
+        float[] lnMean = new float[lnRows], lnInvStd = new float[lnRows];
+        int ceRows = Math.Max(1, count / 1000), ceClasses = count >= 1000 ? 1000 : count;
+        long[] targets = new long[ceRows];
+        for (int r = 0; r < ceRows; r++)
+        {
+            targets[r] = r * 37 % ceClasses;
+        }
+
+        var ceLoss = new float[1];
+        Pool2dDescriptor pool = count % (4 * ch) == 0 ? Pool2dDescriptor.Max(1, ch, 2, count / (2 * ch), 2) : Pool2dDescriptor.Max(1, 1, 1, count, 1);
+        var pooled = new float[pool.OutputLength];
+        var indices = new long[pool.OutputLength];
+        BatchNorm2d.ForwardTraining(bn, x, [], [], y, mean, invstd, [], [], context: context);
+        LayerNorm.Forward(lnRows, count / lnRows, x, [], [], y, lnMean, lnInvStd, context: context);
         return
         [
             new("relu", () => Activations.Forward(Activation.Relu, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
@@ -113,6 +134,18 @@ internal static class RandAndDropoutBench
                 () => Fresh((p1, m1, _) => Optimizers.SgdStep(sgd, p1, dy, m1, firstStep: true, context))),
             new("adamw", () => Optimizers.AdamStep(adamw, ++step, p, dy, m, v, context),
                 () => Fresh((p1, m1, v1) => Optimizers.AdamStep(adamw, 1, p1, dy, m1, v1, context))),
+            new("batchnorm", () => BatchNorm2d.ForwardTraining(bn, x, [], [], y, mean, invstd, [], [], context: context),
+                () => OutputDigest.Sha256<float>(y)),
+            new("batchnorm-bwd", () => BatchNorm2d.BackwardTraining(bn, x, dy, [], mean, invstd, y, [], [], context),
+                () => OutputDigest.Sha256<float>(y)),
+            new("layernorm", () => LayerNorm.Forward(lnRows, count / lnRows, x, [], [], y, lnMean, lnInvStd, context: context),
+                () => OutputDigest.Sha256<float>(y)),
+            new("layernorm-bwd", () => LayerNorm.Backward(lnRows, count / lnRows, x, dy, [], lnMean, lnInvStd, y, [], [], context),
+                () => OutputDigest.Sha256<float>(y)),
+            new("cross-entropy", () => Loss.CrossEntropy(x.AsSpan(0, ceRows * ceClasses), targets, ceClasses, ceLoss, context: context),
+                () => OutputDigest.Sha256<float>(ceLoss)),
+            new("maxpool2x2", () => Pooling.Forward(pool, x, pooled, indices, context),
+                () => OutputDigest.Sha256<float>(pooled)),
         ];
     }
 }

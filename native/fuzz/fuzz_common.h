@@ -201,6 +201,20 @@ inline int64_t overflowing_count(Input& in, size_t element_size) {
     }
 }
 
+// A tensor dimension: in [1, max] for a problem small enough to run, or (huge) one of the sizes an API must handle at
+// its edges: 0, negative, about 2^40, a large power of two, near INT64_MAX.
+inline int64_t fuzz_dimension(Input& in, bool huge, int64_t max) {
+    if (!huge) return in.range(1, max);
+    switch (in.u8() % 6) {
+        case 0: return 0;
+        case 1: return -in.range(1, 3);
+        case 2: return (int64_t{1} << 40) + in.range(-1, 1);
+        case 3: return int64_t{1} << (20 + in.u8() % 24);
+        case 4: return std::numeric_limits<int64_t>::max() - in.range(0, 2);
+        default: return in.range(1, max);
+    }
+}
+
 // A stream from the input: mostly small positions, sometimes any 64-bit value (offset near 2^64 included).
 inline rk_philox_stream stream(Input& in) {
     rk_philox_stream s{};

@@ -11,18 +11,6 @@ namespace {
 
 constexpr int64_t kMaxMacs = 40000;  // problems larger than this are only validated, not run
 
-int64_t fuzz_size(Input& in, bool huge) {
-    if (!huge) return in.range(1, 40);
-    switch (in.u8() % 6) {
-        case 0: return 0;
-        case 1: return -in.range(1, 3);
-        case 2: return (int64_t{1} << 40) + in.range(-1, 1);
-        case 3: return int64_t{1} << (20 + in.u8() % 24);
-        case 4: return std::numeric_limits<int64_t>::max() - in.range(0, 2);
-        default: return in.range(1, 40);
-    }
-}
-
 rk_conv2d_desc as_conv(int64_t batch, int64_t in_features, int64_t out_features) {
     rk_conv2d_desc d{};
     d.struct_size = sizeof d;
@@ -42,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Input in(data, size);
     const uint8_t mode = in.u8();
     const bool huge = mode < 48;
-    const int64_t batch = fuzz_size(in, huge && in.flag()), nin = fuzz_size(in, huge && in.flag()),
-                  nout = fuzz_size(in, huge && in.flag());
+    const int64_t batch = fuzz_dimension(in, huge && in.flag(), 40), nin = fuzz_dimension(in, huge && in.flag(), 40),
+                  nout = fuzz_dimension(in, huge && in.flag(), 40);
     const bool small = batch >= 1 && nin >= 1 && nout >= 1 && batch <= 40 && nin <= 40 && nout <= 40;
     rk_context* ref = contexts()[0];
     if (!small) {

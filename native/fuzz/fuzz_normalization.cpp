@@ -11,18 +11,6 @@ namespace {
 
 constexpr int64_t kMaxElements = 20000;  // larger problems are only validated, not run
 
-int64_t fuzz_size(Input& in, bool huge, int64_t max) {
-    if (!huge) return in.range(1, max);
-    switch (in.u8() % 6) {
-        case 0: return 0;
-        case 1: return -in.range(1, 3);
-        case 2: return (int64_t{1} << 40) + in.range(-1, 1);
-        case 3: return int64_t{1} << (20 + in.u8() % 24);
-        case 4: return std::numeric_limits<int64_t>::max() - in.range(0, 2);
-        default: return in.range(1, max);
-    }
-}
-
 float fuzz_eps(Input& in) {
     switch (in.u8() % 8) {
         case 0: return -1e-5f;
@@ -56,8 +44,8 @@ struct Compare {
 
 void batchnorm(Input& in, uint8_t mode) {
     const bool huge = mode < 40;
-    const int64_t n = fuzz_size(in, huge && in.flag(), 6), c = fuzz_size(in, huge && in.flag(), 6),
-                  h = fuzz_size(in, huge && in.flag(), 40), w = fuzz_size(in, huge && in.flag(), 40);
+    const int64_t n = fuzz_dimension(in, huge && in.flag(), 6), c = fuzz_dimension(in, huge && in.flag(), 6),
+                  h = fuzz_dimension(in, huge && in.flag(), 40), w = fuzz_dimension(in, huge && in.flag(), 40);
     const float eps = fuzz_eps(in), momentum = in.flag() ? 0.1f : in.f32();
     const bool small = n >= 1 && c >= 1 && h >= 1 && w >= 1 && n <= 6 && c <= 6 && h <= 40 && w <= 40;
     rk_context* ref = contexts()[0];
@@ -111,7 +99,7 @@ void batchnorm(Input& in, uint8_t mode) {
 
 void layernorm(Input& in, uint8_t mode) {
     const bool huge = mode < 40;
-    const int64_t rows = fuzz_size(in, huge && in.flag(), 24), d = fuzz_size(in, huge && in.flag(), 3000);
+    const int64_t rows = fuzz_dimension(in, huge && in.flag(), 24), d = fuzz_dimension(in, huge && in.flag(), 3000);
     const float eps = fuzz_eps(in);
     rk_context* ref = contexts()[0];
     if (rows < 1 || d < 1 || rows > 24 || d > 3000 || rows * d > kMaxElements) {

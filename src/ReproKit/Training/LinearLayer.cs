@@ -1,0 +1,67 @@
+namespace ReproKit.Training;
+
+/// <summary>
+/// A fully connected layer <c>y = x Wᵀ + b</c> on <c>[N, in]</c>, initialized as PyTorch's <c>nn.Linear</c> (Kaiming
+/// uniform with a = √5; bias uniform in ±1/√in) from named streams.
+/// </summary>
+public sealed class LinearLayer : Layer
+{
+    private readonly int inFeatures, outFeatures;
+    private readonly Parameter weight, bias;
+    private float[] input = [];
+    private LinearShape? shape;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="inFeatures">Input features.</param>
+    /// <param name="outFeatures">Output features.</param>
+    public LinearLayer(int inFeatures, int outFeatures)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
+        (this.inFeatures, this.outFeatures) = (inFeatures, outFeatures);
+        weight = new Parameter("weight", outFeatures, inFeatures);
+        bias = new Parameter("bias", outFeatures);
+    }
+
+    /// <inheritdoc/>
+    public override string Name => $"Linear({inFeatures}, {outFeatures})";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Parameter> Parameters => [weight, bias];
+
+    /// <inheritdoc/>
+    public override int[] OutputShape(int[] input)
+    {
+        Expect(input.Length == 2 && input[1] == inFeatures, Name, $"expects [N, {inFeatures}], got [{string.Join(", ", input)}] (add a Flatten)");
+        return [input[0], outFeatures];
+    }
+
+    /// <inheritdoc/>
+    public override void Initialize(ulong seed, CpuContext context)
+    {
+        WeightInit.KaimingUniform(weight.Value, weight.Shape, InitStream(seed, 0), a: Math.Sqrt(5), context: context);
+        float bound = (float)(1 / Math.Sqrt(inFeatures));
+        InitStream(seed, 1).FillUniform(bias.Value, -bound, bound, context);
+    }
+
+    /// <inheritdoc/>
+    public override float[] Forward(float[] x, int[] shape, ForwardPass pass)
+    {
+        int[] outShape = OutputShape(shape);
+        this.shape = new LinearShape(shape[0], inFeatures, outFeatures);
+        input = x;
+        var y = new float[Product(outShape)];
+        Linear.Forward(this.shape, x, weight.Value, bias.Value, y, pass.Context);
+        return y;
+    }
+
+    /// <inheritdoc/>
+    public override float[] Backward(float[] dy, CpuContext context)
+    {
+        LinearShape s = shape ?? throw new InvalidOperationException($"{Name}: backward before forward.");
+        var dx = new float[input.Length];
+        Linear.BackwardData(s, dy, weight.Value, dx, context);
+        Linear.BackwardWeights(s, input, dy, weight.Grad, bias.Grad, context);
+        return dx;
+    }
+}

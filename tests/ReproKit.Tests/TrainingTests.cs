@@ -1,71 +1,15 @@
-using ReproKit.Data;
+using System.Text.Json;
+using ReproKit.Cli;
 using ReproKit.Training;
 
 namespace ReproKit.Tests;
 
 /// <summary>
 /// A whole training run of the digits CNN with ReproKit.Training: the same parameter digest on every ISA and thread
-/// count, and a useful model.
+/// count, the recorded digest and a useful model.
 /// </summary>
 public class TrainingTests
 {
-    internal static Sequential DigitsCnn() => new(
-        new Conv2dLayer(1, 16, 3, padding: 1), new ReluLayer(), new MaxPool2dLayer(2),
-        new Conv2dLayer(16, 32, 3, padding: 1), new BatchNorm2dLayer(32), new ReluLayer(), new MaxPool2dLayer(2),
-        new FlattenLayer(), new DropoutLayer(0.25), new LinearLayer(128, 64), new ReluLayer(), new LinearLayer(64, 10));
-
-    internal sealed record RunResult(string Digest, double TestAccuracy, float LastLoss);
-
-    internal static RunResult TrainDigits(int epochs, ulong seed, CpuContext context)
-    {
-        LabeledDataset data = Digits.Load();
-        DatasetSplit split = DatasetSplit.Create(data.Count, 0.1, 0.2, seed);
-        var loader = new DataLoader(data, split.Train, batchSize: 64, seed);
-        Sequential model = DigitsCnn();
-        model.Initialize(seed, context);
-        var sgd = new SgdOptimizer(new SgdOptions(0.05, Momentum: 0.9));
-        var x = new float[64 * 64];
-        var y = new long[64];
-        float lastLoss = float.NaN;
-        long step = 0;
-        for (int epoch = 0; epoch < epochs; epoch++)
-        {
-            for (int b = 0; b < loader.BatchesPerEpoch; b++, step++)
-            {
-                int n = loader.CopyBatch((ulong)epoch, b, x, y);
-                float[] logits = model.Forward(x[..(n * 64)], [n, 1, 8, 8], new ForwardPass(context, true, seed, step));
-                var loss = new float[1];
-                Loss.CrossEntropy(logits, y.AsSpan(0, n), 10, loss, context: context);
-                var dLogits = new float[logits.Length];
-                Loss.CrossEntropyBackward(logits, y.AsSpan(0, n), 10, [1f], dLogits, context: context);
-                model.Backward(dLogits, context);
-                sgd.Step(model.Parameters, context);
-                lastLoss = loss[0];
-            }
-        }
-
-        int correct = 0;
-        var tx = new float[split.Test.Length * 64];
-        var ty = new long[split.Test.Length];
-        data.CopyBatch(split.Test, tx, ty);
-        float[] testLogits = model.Forward(tx, [split.Test.Length, 1, 8, 8], new ForwardPass(context, false, seed, step));
-        for (int i = 0; i < ty.Length; i++)
-        {
-            int best = 0;
-            for (int k = 1; k < 10; k++)
-            {
-                if (testLogits[i * 10 + k] > testLogits[i * 10 + best])
-                {
-                    best = k;
-                }
-            }
-
-            correct += best == ty[i] ? 1 : 0;
-        }
-
-        return new RunResult(model.Digest, (double)correct / ty.Length, lastLoss);
-    }
-
     [Test]
     public void TheSameDigestOnEveryIsaAndThreadCount()
     {
@@ -73,30 +17,92 @@ public class TrainingTests
         foreach (var (isa, threads) in TestData.Backends())
         {
             using var c = new CpuContext(new CpuContextOptions(isa, threads));
-            RunResult r = TrainDigits(2, 7, c);
+            DigitsTrainingResult r = DigitsTraining.Run(new DigitsTrainingOptions(Epochs: 2, Seed: 7), c);
             reference ??= r.Digest;
             Assert.That(r.Digest, Is.EqualTo(reference), $"{isa} x{threads}");
         }
     }
 
     [Test]
-    public void TwentyEpochsReachTheTargetAccuracy()
+    public void TheDefaultRunReachesTheTargetAccuracyAndTheRecordedDigest()
     {
-        RunResult r = TrainDigits(20, 1, CpuContext.Shared);
-        TestContext.Out.WriteLine($"digits CNN, 20 epochs: test accuracy {r.TestAccuracy:P2}, last loss {r.LastLoss}, digest {r.Digest}");
+        var epochs = new List<DigitsEpoch>();
+        DigitsTrainingResult r = DigitsTraining.Run(new DigitsTrainingOptions(), onEpoch: epochs.Add);
+        TestContext.Out.WriteLine($"digits CNN, 20 epochs: test accuracy {r.TestAccuracy:P2}, digest {r.Digest}");
+        Assert.That(epochs, Has.Count.EqualTo(20));
+        Assert.That(epochs[^1].Digest, Is.EqualTo(r.Digest));
+        Assert.That(epochs[^1].MeanLoss, Is.LessThan(epochs[0].MeanLoss));
         Assert.That(r.TestAccuracy, Is.GreaterThanOrEqualTo(0.97));
-        // The recorded digest of this run: any machine, ISA or thread count must train to exactly these parameters.
-        Assert.That(r.Digest, Is.EqualTo("e2ea206a05ecc5fae9e85e0d898e3c5ac2510c5af29a954da2118850d1669061"));
+        Assert.That(r.DatasetDigest, Is.EqualTo(ReproKit.Data.Digits.Load().Digest));
+        // Any machine, ISA or thread count must train to exactly these parameters.
+        Assert.That(r.Digest, Is.EqualTo(DigitsTraining.RecordedDigest));
     }
 
     [Test]
-    public void ModelsRefuseShapesTheyDoNotTake()
+    public void AdamWTrainsToo()
     {
-        Sequential m = DigitsCnn();
+        DigitsTrainingResult r = DigitsTraining.Run(new DigitsTrainingOptions(Epochs: 5, LearningRate: 3e-3, Optimizer: "adamw"));
+        Assert.That(r.TestAccuracy, Is.GreaterThan(0.9));
+    }
+
+    [Test]
+    public void ModelsAndOptionsRefuseWhatTheyDoNotTake()
+    {
+        Sequential m = DigitsTraining.CreateModel();
         Assert.That(Assert.Throws<ArgumentException>(() => m.OutputShape([4, 3, 8, 8]))!.Message, Does.Contain("Conv2d(1, 16, 3, padding 1): expects [N, 1, H, W]"));
         Assert.That(m.OutputShape([5, 1, 8, 8]), Is.EqualTo(new[] { 5, 10 }));
         Assert.Throws<ArgumentException>(() => new Sequential());
         Assert.Throws<ArgumentOutOfRangeException>(() => new DropoutLayer(1.0));
         Assert.That(m.Parameters.Select(p => p.Name).First(), Is.EqualTo("0.weight"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => DigitsTraining.Run(new DigitsTrainingOptions(Epochs: 0)))!.ParamName, Is.EqualTo("Epochs"));
+        Assert.That(Assert.Throws<ArgumentException>(() => DigitsTraining.Run(new DigitsTrainingOptions(Optimizer: "lbfgs")))!.ParamName, Is.EqualTo("Optimizer"));
+    }
+}
+
+/// <summary><c>reprokit train</c>: the table, the recorded digest, the same digest on every ISA, JSON, bad options.</summary>
+public class TrainCliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Test]
+    public void TheDefaultRunPrintsTheRecordedDigest()
+    {
+        var (code, output, err) = Run("train");
+        Assert.That(code, Is.Zero, err);
+        Assert.That(output, Does.Contain("epoch  steps").And.Contain("E. Alpaydin and C. Kaynak"));
+        Assert.That(output, Does.Contain($"Final parameter digest: {DigitsTraining.RecordedDigest}  (= recorded)"));
+    }
+
+    [Test]
+    public void EveryIsaAndThreadCountPrintsTheSameDigest()
+    {
+        var digests = new HashSet<string>();
+        foreach (var (isa, threads) in TestData.Backends())
+        {
+            var (code, json, err) = Run("train", "--epochs", "1", "--seed", "3", "--json", "--isa", ReproKitLibrary.IsaName(isa), "--threads", $"{threads}");
+            Assert.That(code, Is.Zero, err);
+            using JsonDocument doc = JsonDocument.Parse(json);
+            Assert.That(doc.RootElement.GetProperty("perEpoch").GetArrayLength(), Is.EqualTo(1));
+            Assert.That(doc.RootElement.TryGetProperty("matchesRecorded", out _), Is.False, "not the default run");
+            digests.Add(doc.RootElement.GetProperty("digest").GetString()!);
+        }
+
+        Assert.That(digests, Has.Count.EqualTo(1));
+    }
+
+    [TestCase("--optimizer", "lbfgs")]
+    [TestCase("--epochs", "0")]
+    [TestCase("--lr", "fast")]
+    public void BadOptionsAreUsageErrors(string option, string value)
+    {
+        var (code, _, err) = Run("train", option, value);
+        Assert.That(code, Is.EqualTo(CliApp.ExitUsage), err);
+        Assert.That(err, Does.Contain(option));
     }
 }

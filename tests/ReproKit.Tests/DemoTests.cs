@@ -11,7 +11,7 @@ namespace ReproKit.Tests;
 /// </summary>
 public class DemoTests
 {
-    private static readonly string[] SectionKeys = ["weights", "shuffle", "checkpoint", "dropout", "conv", "sampling", "hardware"];
+    private static readonly string[] SectionKeys = ["weights", "shuffle", "checkpoint", "dropout", "conv", "sampling", "training", "hardware"];
 
     private static IReadOnlyDictionary<string, string> RecordedFile =>
         DemoDigests.Parse(File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "golden", "demo-digests.txt")));
@@ -57,7 +57,7 @@ public class DemoTests
         string[] titles =
         [
             "1. Weight initialisation", "2. Dataset shuffling and splits", "3. A checkpointed generator", "4. Dropout",
-            "5. Convolution", "6. Token sampling", "7. Hardware",
+            "5. Convolution", "6. Token sampling", "7. A whole training run", "8. Hardware",
         ];
         foreach (string title in titles)
         {
@@ -69,7 +69,7 @@ public class DemoTests
             Assert.That(output, Does.Contain($"sha256 {RecordedFile[key]}  (= recorded)"), key);
         }
 
-        Assert.That(output, Does.Contain($"Combined digest of all 7 sections: {RecordedFile[DemoCommand.CombinedKey]}  (= recorded)"));
+        Assert.That(output, Does.Contain($"Combined digest of all 8 sections: {RecordedFile[DemoCommand.CombinedKey]}  (= recorded)"));
         Assert.That(output, Does.Contain("All checks passed. Run this on another machine"));
         Assert.That(output, Does.Not.Contain("FAIL").And.Not.Contain("DIFFER"));
 

@@ -9,11 +9,16 @@
 #include <vector>
 
 #include "core/canonical_sum.h"
+#include "core/lanes_scalar.h"
 #include "test_helpers.h"
 
 namespace {
 
 using Vec = std::vector<float>;
+
+// A correctly rounded fma: MinGW-w64's fma_rn(float) is not (test_scalar_fma.cpp), so the spec's transcription uses
+// the scalar lane's, which is exact everywhere.
+float fma_rn(float a, float b, float c) { return rk::core::ScalarLanes::ffma(a, b, c); }
 
 Vec data(size_t n, uint64_t seed, float mean = 0.0f, float stddev = 1.0f) {
     Vec v(n);
@@ -55,12 +60,12 @@ BnOut bn_forward_spec(const Bn& s, const Vec& x, const float* gamma, const float
         const float sdd = s.sum(ch, [&](size_t i) { const float d = x[i] - mean; return d * d; });
         const float invstd = 1.0f / std::sqrt(sdd / M + eps);
         const float a = gamma ? invstd * gamma[ch] : invstd;
-        for (int64_t j = 0; j < s.m(); ++j) o.y[s.at(ch, j)] = std::fma(x[s.at(ch, j)] - mean, a, beta ? beta[ch] : 0.0f);
+        for (int64_t j = 0; j < s.m(); ++j) o.y[s.at(ch, j)] = fma_rn(x[s.at(ch, j)] - mean, a, beta ? beta[ch] : 0.0f);
         o.mean[ch] = mean;
         o.invstd[ch] = invstd;
         const float k = static_cast<float>(1.0 - static_cast<double>(mom));
-        o.rm[ch] = std::fma(mom, mean, k * rm0[ch]);
-        o.rv[ch] = std::fma(mom, sdd / static_cast<float>(s.m() - 1), k * rv0[ch]);
+        o.rm[ch] = fma_rn(mom, mean, k * rm0[ch]);
+        o.rv[ch] = fma_rn(mom, sdd / static_cast<float>(s.m() - 1), k * rv0[ch]);
     }
     return o;
 }
@@ -79,7 +84,7 @@ BnGrad bn_backward_spec(const Bn& s, const Vec& x, const Vec& dy, const float* g
         const float scale = gamma ? gamma[ch] * invstd[ch] : invstd[ch];
         for (int64_t j = 0; j < s.m(); ++j) {
             const size_t i = s.at(ch, j);
-            o.dx[i] = (dy[i] - std::fma(xhat(i), dg / M, db / M)) * scale;
+            o.dx[i] = (dy[i] - fma_rn(xhat(i), dg / M, db / M)) * scale;
         }
         o.dgamma[ch] = dg;
         o.dbeta[ch] = db;
@@ -100,7 +105,7 @@ LnOut ln_forward_spec(int64_t rows, int64_t d, const Vec& x, const float* gamma,
         const float sdd = rk::core::canonical_sum(d, [&](int64_t j) { const float t = xr[j] - mean; return t * t; });
         const float invstd = 1.0f / std::sqrt(sdd / D + eps);
         for (int64_t j = 0; j < d; ++j)
-            o.y[r * d + j] = std::fma((xr[j] - mean) * invstd, gamma ? gamma[j] : 1.0f, beta ? beta[j] : 0.0f);
+            o.y[r * d + j] = fma_rn((xr[j] - mean) * invstd, gamma ? gamma[j] : 1.0f, beta ? beta[j] : 0.0f);
         o.mean[r] = mean;
         o.invstd[r] = invstd;
     }
@@ -120,7 +125,7 @@ LnGrad ln_backward_spec(int64_t rows, int64_t d, const Vec& x, const Vec& dy, co
         auto g = [&](int64_t j) { return gamma ? dy[r * d + j] * gamma[j] : dy[r * d + j]; };
         const float c1 = rk::core::canonical_sum(d, g) / D;
         const float c2 = rk::core::canonical_sum(d, [&](int64_t j) { return g(j) * xhat(r, j); }) / D;
-        for (int64_t j = 0; j < d; ++j) o.dx[r * d + j] = (g(j) - std::fma(xhat(r, j), c2, c1)) * invstd[r];
+        for (int64_t j = 0; j < d; ++j) o.dx[r * d + j] = (g(j) - fma_rn(xhat(r, j), c2, c1)) * invstd[r];
     }
     for (int64_t j = 0; j < d; ++j) {
         o.dgamma[j] = rk::core::canonical_sum(rows, [&](int64_t r) { return dy[r * d + j] * xhat(r, j); });
@@ -151,7 +156,7 @@ TEST(BatchNorm2d, EveryPassMatchesTheSpecOnEveryIsaAndThreadCount) {
                 const float r = 1.0f / std::sqrt(rv0[ch] + eps), a = g ? g[ch] * r : r;
                 for (int64_t j = 0; j < s.m(); ++j) {
                     const size_t i = s.at(ch, j);
-                    want_eval[i] = std::fma(x[i] - rm0[ch], a, b ? b[ch] : 0.0f);
+                    want_eval[i] = fma_rn(x[i] - rm0[ch], a, b ? b[ch] : 0.0f);
                     want_eval_dx[i] = dy[i] * a;
                 }
             }

@@ -42,7 +42,9 @@ rk_status run_pool(const char* fn, rk_context* context, const rk::backend::PoolA
     return run_op(fn, [&](rk::backend::OpError& e) { return context->ops->pool(context->impl, &a, &e); });
 }
 
-rk_status global_geometry(const char* fn, rk_conv_layout layout, int64_t n, int64_t c, int64_t h, int64_t w,
+// The layout by reference: it is the caller's raw value, read only through enum_value (copying an out-of-range enum
+// is undefined behaviour, which UBSan reports).
+rk_status global_geometry(const char* fn, const rk_conv_layout& layout, int64_t n, int64_t c, int64_t h, int64_t w,
                           PoolGeometry& g) {
     rk_status status = RK_STATUS_OK;
     const std::string why = rk::backend::global_pool_geometry(enum_value(layout), n, c, h, w, g, status);

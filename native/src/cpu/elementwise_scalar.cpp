@@ -6,7 +6,7 @@ namespace {
 
 struct ScalarElementwise : core::ScalarLanes {
     static constexpr bool kStreamStores = false;
-    static constexpr uintptr_t kStreamAlign = sizeof(float);
+    [[maybe_unused]] static constexpr uintptr_t kStreamAlign = sizeof(float);  // unused: kStreamStores is false
     static void stream_store(float* p, float a) { *p = a; }
     static void stream_fence() {}
 };

@@ -50,3 +50,15 @@ rk_status rkfuzz_activation_backward(rk_context* context, int kind, float negati
                                      const float* dy, float* dx, int64_t count) {
     return rk_activation_backward(context, (rk_activation)kind, negative_slope, x, dy, dx, count);
 }
+void rkfuzz_set_pool_mode_layout(rk_pool2d_desc* desc, int mode, int layout) {
+    desc->mode = (rk_pool_mode)mode;
+    desc->layout = (rk_conv_layout)layout;
+}
+rk_status rkfuzz_global_avg_pool2d_forward(rk_context* context, int layout, int64_t n, int64_t c, int64_t h, int64_t w,
+                                           const float* x, float* y) {
+    return rk_global_avg_pool2d_forward(context, (rk_conv_layout)layout, n, c, h, w, x, y);
+}
+rk_status rkfuzz_global_avg_pool2d_backward(rk_context* context, int layout, int64_t n, int64_t c, int64_t h,
+                                            int64_t w, const float* dy, float* dx) {
+    return rk_global_avg_pool2d_backward(context, (rk_conv_layout)layout, n, c, h, w, dy, dx);
+}

@@ -33,6 +33,11 @@ rk_status rkfuzz_activation_forward(rk_context* context, int kind, float negativ
                                     int64_t count);
 rk_status rkfuzz_activation_backward(rk_context* context, int kind, float negative_slope, const float* x,
                                      const float* dy, float* dx, int64_t count);
+void rkfuzz_set_pool_mode_layout(rk_pool2d_desc* desc, int mode, int layout);
+rk_status rkfuzz_global_avg_pool2d_forward(rk_context* context, int layout, int64_t n, int64_t c, int64_t h, int64_t w,
+                                           const float* x, float* y);
+rk_status rkfuzz_global_avg_pool2d_backward(rk_context* context, int layout, int64_t n, int64_t c, int64_t h,
+                                            int64_t w, const float* dy, float* dx);
 
 #ifdef __cplusplus
 }

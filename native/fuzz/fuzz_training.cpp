@@ -3,6 +3,7 @@
 // max-pooling indices, hostile values. Invariants: the status invariant of every entry point; a refused call
 // writes nothing (a bad target is found before any output is touched); an accepted call gives the same bits on
 // every context (scalar x1, the best ISA x3, AVX2 x2).
+#include "c_abi.h"
 #include "fuzz_common.h"
 
 using namespace rkfuzz;
@@ -64,8 +65,8 @@ void cross_entropy(Input& in) {
 void pool(Input& in) {
     rk_pool2d_desc d{};
     d.struct_size = in.range(0, 15) == 0 ? 8 : sizeof d;
-    d.mode = static_cast<rk_pool_mode>(in.range(0, 2));
-    d.layout = static_cast<rk_conv_layout>(in.range(0, 2));
+    const int mode = static_cast<int>(in.range(0, 2)), layout = static_cast<int>(in.range(0, 2));
+    rkfuzz_set_pool_mode_layout(&d, mode, layout);  // out-of-range values through C (c_abi.h)
     d.n = in.range(0, 3);
     d.c = in.range(1, 20);
     d.h = in.range(-1, 12);
@@ -92,7 +93,7 @@ void pool(Input& in) {
         return;
     }
     const size_t xn = static_cast<size_t>(d.n * d.c * d.h * d.w), yn = static_cast<size_t>(d.n * d.c * p * q);
-    const bool max = d.mode == RK_POOL_MAX, with_indices = max && in.flag();
+    const bool max = mode == RK_POOL_MAX, with_indices = max && in.flag();
     Buffer<float> x(xn), dy(yn), y(yn), dx(xn);
     fill(in, x, in.flag());
     fill(in, dy, true);
@@ -116,23 +117,23 @@ void pool(Input& in) {
 }
 
 void global_pool(Input& in) {
-    const auto layout = static_cast<rk_conv_layout>(in.range(0, 2));
+    const int layout = static_cast<int>(in.range(0, 2));  // passed through C (c_abi.h): 2 is out of range
     const int64_t n = in.range(-1, 3), c = in.range(0, 70), h = in.range(1, 50), w = in.range(1, 50);
     const size_t xn = static_cast<size_t>(std::max<int64_t>(n * c * h * w, 0)), yn = static_cast<size_t>(std::max<int64_t>(n * c, 0));
     Buffer<float> x(xn), y(yn), dx(xn);
     fill(in, x, in.flag());
     const auto& ctx = contexts();
-    const bool ok = status_ok(rk_global_avg_pool2d_forward(ctx[0], layout, n, c, h, w, x.data(), y.data()), "rk_global_avg_pool2d_forward");
+    const bool ok = status_ok(rkfuzz_global_avg_pool2d_forward(ctx[0], layout, n, c, h, w, x.data(), y.data()), "rk_global_avg_pool2d_forward");
     if (!ok) {
         FUZZ_CHECK(untouched(y), "a refused rk_global_avg_pool2d_forward wrote y");
         return;
     }
-    FUZZ_CHECK(status_ok(rk_global_avg_pool2d_backward(ctx[0], layout, n, c, h, w, y.data(), dx.data()), "rk_global_avg_pool2d_backward"),
+    FUZZ_CHECK(status_ok(rkfuzz_global_avg_pool2d_backward(ctx[0], layout, n, c, h, w, y.data(), dx.data()), "rk_global_avg_pool2d_backward"),
                "the backward refused what the forward accepted");
     for (size_t i = 1; i < ctx.size(); ++i) {
         Buffer<float> y2(yn), dx2(xn);
-        FUZZ_CHECK(rk_global_avg_pool2d_forward(ctx[i], layout, n, c, h, w, x.data(), y2.data()) == RK_STATUS_OK, rk_last_error_message());
-        FUZZ_CHECK(rk_global_avg_pool2d_backward(ctx[i], layout, n, c, h, w, y.data(), dx2.data()) == RK_STATUS_OK, rk_last_error_message());
+        FUZZ_CHECK(rkfuzz_global_avg_pool2d_forward(ctx[i], layout, n, c, h, w, x.data(), y2.data()) == RK_STATUS_OK, rk_last_error_message());
+        FUZZ_CHECK(rkfuzz_global_avg_pool2d_backward(ctx[i], layout, n, c, h, w, y.data(), dx2.data()) == RK_STATUS_OK, rk_last_error_message());
         FUZZ_CHECK(same_bits(y2.data(), y.data(), yn), "global average differs between contexts");
         FUZZ_CHECK(same_bits(dx2.data(), dx.data(), xn), "global average gradient differs between contexts");
     }

@@ -163,9 +163,18 @@ RK_HD float norm_output(NormPass pass, NormKind kind, int64_t group, int64_t j, 
     }
 }
 
-// LayerNorm's dγ term of one element: dy·x̂ (dβ's is dy).
-RK_HD float ln_dgamma_term(float dy, float x, float mean, float invstd) {
-    return ScalarLanes::fmul(dy, norm_xhat(x, mean, invstd));
+// v·x̂ with x̂ = (x − mean)·invstd: the second term of every backward sum (BN dγ = sum(dy·x̂), LN c₂ = sum(g·x̂)/D,
+// LN dγ[i] = sum over rows of dy·x̂).
+RK_HD float times_xhat(float v, float x, float mean, float invstd) {
+    return ScalarLanes::fmul(v, norm_xhat(x, mean, invstd));
+}
+
+// The two terms element j of group `group` adds to the training backward's group sums: BatchNorm dy and dy·x̂ (dβ,
+// dγ), LayerNorm g and g·x̂ with g = dy·γ (c₁·D, c₂·D).
+RK_HD void norm_backward_terms(NormKind kind, int64_t j, float x, float dy, const float* gamma, float mean,
+                               float invstd, float* t) {
+    t[0] = kind == NormKind::kBatchNorm2d ? dy : ln_g(dy, gamma, j);
+    t[1] = times_xhat(t[0], x, mean, invstd);
 }
 
 }  // namespace rk::core

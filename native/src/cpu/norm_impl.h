@@ -45,33 +45,48 @@ struct NormRows {
                 case NormSum::kCenteredSq:
                     for (int64_t k = 0; k < n; ++k) d0[k] = core::norm_square(core::norm_centered(a.x[off + k], mean));
                     break;
-                case NormSum::kBnBackward:
+                case NormSum::kBackward:
                     for (int64_t k = 0; k < n; ++k) {
-                        const float dy = a.dy[off + k];
-                        d0[k] = dy;
-                        d1[k] = core::ln_dgamma_term(dy, a.x[off + k], mean, invstd);  // dy·x̂
-                    }
-                    break;
-                case NormSum::kLnBackward:
-                    for (int64_t k = 0; k < n; ++k) {
-                        const float gk = core::ln_g(a.dy[off + k], a.gamma, j + k);
-                        d0[k] = gk;
-                        d1[k] = S::fmul(gk, core::norm_xhat(a.x[off + k], mean, invstd));
+                        float t[2];
+                        core::norm_backward_terms(a.g.kind, j + k, a.x[off + k], a.dy[off + k], a.gamma, mean, invstd, t);
+                        d0[k] = t[0];
+                        d1[k] = t[1];
                     }
                     break;
             }
         });
         out[0] = core::canonical_chunk_sum_lanes<L>(v0, m);
-        if (what == NormSum::kBnBackward || what == NormSum::kLnBackward)
+        if (what == NormSum::kBackward)
             out[1] = core::canonical_chunk_sum_lanes<L>(v1, m);
     }
 
-    static void apply(const backend::NormArgs& a, int64_t group, int64_t j0, int64_t j1, const float* c) {
+    // The elementwise step with the pass and the kind as constants, so that norm_output's switch folds away on this
+    // hot loop (the same single-source function the device calls with run-time values).
+    template <core::NormPass P, core::NormKind K>
+    static void apply_fixed(const backend::NormArgs& a, int64_t group, int64_t j0, int64_t j1, const float* c) {
         runs(a.g, group, j0, j1, [&](int64_t j, int64_t off, int64_t n) {
             for (int64_t k = 0; k < n; ++k)
-                a.out[off + k] = core::norm_output(a.pass, a.g.kind, group, j + k, a.x ? a.x[off + k] : 0.0f,
+                a.out[off + k] = core::norm_output(P, K, group, j + k, a.x ? a.x[off + k] : 0.0f,
                                                    a.dy ? a.dy[off + k] : 0.0f, a.gamma, a.beta, c);
         });
+    }
+
+    template <core::NormKind K>
+    static void apply_kind(const backend::NormArgs& a, int64_t group, int64_t j0, int64_t j1, const float* c) {
+        using core::NormPass;
+        switch (a.pass) {
+            case NormPass::kForwardTraining: return apply_fixed<NormPass::kForwardTraining, K>(a, group, j0, j1, c);
+            case NormPass::kForwardEval: return apply_fixed<NormPass::kForwardEval, K>(a, group, j0, j1, c);
+            case NormPass::kBackwardTraining: return apply_fixed<NormPass::kBackwardTraining, K>(a, group, j0, j1, c);
+            case NormPass::kBackwardEval: return apply_fixed<NormPass::kBackwardEval, K>(a, group, j0, j1, c);
+        }
+    }
+
+    static void apply(const backend::NormArgs& a, int64_t group, int64_t j0, int64_t j1, const float* c) {
+        if (a.g.kind == core::NormKind::kBatchNorm2d)
+            apply_kind<core::NormKind::kBatchNorm2d>(a, group, j0, j1, c);
+        else
+            apply_kind<core::NormKind::kLayerNorm>(a, group, j0, j1, c);
     }
 
     // Lane l of column i adds rows r0 + l, r0 + l + 16, ... ascending (the canonical chunk over rows), then the tree.
@@ -90,7 +105,7 @@ struct NormRows {
                 const float* dy = a.dy + r * d + c0;
                 const float* x = a.x + r * d + c0;
                 for (int64_t k = 0; k < nc; ++k) {
-                    pg[l][k] = S::fadd(pg[l][k], core::ln_dgamma_term(dy[k], x[k], mean, invstd));
+                    pg[l][k] = S::fadd(pg[l][k], core::times_xhat(dy[k], x[k], mean, invstd));
                     pb[l][k] = S::fadd(pb[l][k], dy[k]);
                 }
             }

@@ -14,8 +14,7 @@ namespace rk::cpu {
 enum class NormSum : int32_t {
     kX = 0,          // x
     kCenteredSq = 1, // d·d, d = x − mean
-    kBnBackward = 2, // dy and dy·x̂ (two sums)
-    kLnBackward = 3, // g and g·x̂, g = dy·γ (two sums)
+    kBackward = 2,   // the training backward's two terms (core::norm_backward_terms)
 };
 
 struct NormKernels {

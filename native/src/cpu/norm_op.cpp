@@ -91,7 +91,7 @@ struct Run {
 
     void backward_training() {
         const bool bn = a.g.kind == core::NormKind::kBatchNorm2d;
-        const std::vector<float> s = sums(bn ? NormSum::kBnBackward : NormSum::kLnBackward, 2, a.mean, a.invstd);
+        const std::vector<float> s = sums(NormSum::kBackward, 2, a.mean, a.invstd);
         std::vector<float> c(static_cast<size_t>(groups * core::kNormConstants));
         for (int64_t g = 0; g < groups; ++g) {
             core::norm_backward_constants(a.g, g, a.mean[g], a.invstd[g], s[2 * g], s[2 * g + 1], a.gamma,

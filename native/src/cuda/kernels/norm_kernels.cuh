@@ -72,13 +72,7 @@ __global__ void __launch_bounds__(kNormThreads) norm_groups_kernel(NormArgs a) {
             float s[2];
             norm_block_sums<2>(m, [&](int64_t j, float* v) {
                 const int64_t off = a.g.offset(g, j);
-                if (bn) {
-                    v[0] = a.dy[off];
-                    v[1] = core::ln_dgamma_term(a.dy[off], a.x[off], mean, invstd);  // dy·x̂
-                } else {
-                    v[0] = core::ln_g(a.dy[off], a.gamma, j);
-                    v[1] = core::ScalarLanes::fmul(v[0], core::norm_xhat(a.x[off], mean, invstd));
-                }
+                core::norm_backward_terms(a.g.kind, j, a.x[off], a.dy[off], a.gamma, mean, invstd, v);
             }, s);
             core::norm_backward_constants(a.g, g, mean, invstd, s[0], s[1], a.gamma, c);
             if (bn && threadIdx.x == 0) {
@@ -107,7 +101,7 @@ __global__ void __launch_bounds__(kBlockThreads) ln_affine_kernel(NormArgs a) {
             for (int64_t r = r0; r < r1; ++r) {
                 const int l = static_cast<int>((r - r0) % core::kSumLanes);
                 const float dy = a.dy[r * d + i];
-                pg[l] = core::ScalarLanes::fadd(pg[l], core::ln_dgamma_term(dy, a.x[r * d + i], a.mean[r], a.invstd[r]));
+                pg[l] = core::ScalarLanes::fadd(pg[l], core::times_xhat(dy, a.x[r * d + i], a.mean[r], a.invstd[r]));
                 pb[l] = core::ScalarLanes::fadd(pb[l], dy);
             }
             tg.add(core::sum_lanes_tree(pg));

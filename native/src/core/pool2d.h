@@ -100,6 +100,17 @@ RK_HD void pool_windows_containing(int64_t x, int64_t out, int32_t k, int32_t s,
     }
 }
 
+// One step of a max-pooling gather: output o's gradient joins input `target`'s when o's index names it.
+RK_HD float max_pool_grad_step(float acc, int64_t index, int64_t target, float dy) {
+    return index == target ? ScalarLanes::fadd(acc, dy) : acc;
+}
+
+// One step of an average-pooling gather: output o's gradient over its divisor d (as float); over any lanes type.
+template <class L = ScalarLanes>
+RK_HD typename L::f32 avg_pool_grad_step(typename L::f32 acc, typename L::f32 dy, typename L::f32 d) {
+    return L::fadd(acc, L::fdiv(dy, d));
+}
+
 // The backward (gather) of input (ih, iw) of one plane: dy and indices of the plane's outputs, element stride cs.
 RK_HD float max_pool_backward_at(const PoolGeometry& g, const float* dy, const int64_t* indices, int64_t cs, int64_t ih,
                                  int64_t iw) {
@@ -108,7 +119,7 @@ RK_HD float max_pool_backward_at(const PoolGeometry& g, const float* dy, const i
     pool_windows_containing(ih, g.p, g.kh, g.sh, g.ph, g.dh, [&](int64_t op) {
         pool_windows_containing(iw, g.q, g.kw, g.sw, g.pw, g.dw, [&](int64_t oq) {
             const int64_t o = (op * g.q + oq) * cs;
-            if (indices[o] == target) acc = ScalarLanes::fadd(acc, dy[o]);
+            acc = max_pool_grad_step(acc, indices[o], target, dy[o]);
         });
     });
     return acc;
@@ -154,8 +165,7 @@ RK_HD float avg_pool_backward_at(const PoolGeometry& g, const float* dy, int64_t
     float acc = 0.0f;
     pool_windows_containing(ih, g.p, g.kh, g.sh, g.ph, 1, [&](int64_t op) {
         pool_windows_containing(iw, g.q, g.kw, g.sw, g.pw, 1, [&](int64_t oq) {
-            const float d = static_cast<float>(avg_pool_divisor(g, op, oq));
-            acc = ScalarLanes::fadd(acc, ScalarLanes::fdiv(dy[(op * g.q + oq) * cs], d));
+            acc = avg_pool_grad_step(acc, dy[(op * g.q + oq) * cs], static_cast<float>(avg_pool_divisor(g, op, oq)));
         });
     });
     return acc;
@@ -166,9 +176,16 @@ RK_HD float avg_pool_backward_at(const PoolGeometry& g, const float* dy, int64_t
 // (float)(H*W), the divisor of global average pooling.
 RK_HD float global_avg_divisor(const PoolGeometry& g) { return static_cast<float>(g.h * g.w); }
 
+// Global average of a plane from its canonical sum; over any lanes type (several channels' sums at once).
+template <class L = ScalarLanes>
+RK_HD typename L::f32 global_avg_from_sum(const PoolGeometry& g, typename L::f32 sum) {
+    return L::fdiv(sum, L::fsplat(global_avg_divisor(g)));
+}
+
+
 // The forward of one plane, scalar (the canonical sum over h*W + w).
 RK_HD float global_avg_pool_ref(const PoolGeometry& g, const float* plane, int64_t cs) {
-    return ScalarLanes::fdiv(canonical_sum(g.h * g.w, [&](int64_t i) { return plane[i * cs]; }), global_avg_divisor(g));
+    return global_avg_from_sum(g, canonical_sum(g.h * g.w, [&](int64_t i) { return plane[i * cs]; }));
 }
 
 // The backward value of every element of a plane.

@@ -233,9 +233,9 @@ struct PoolRows {
                     for_cols(k, w, [&](int64_t oq) {
                         const int64_t o = op * g.q + oq;
                         if (max) {
-                            if (idx[o] == target) acc = S::fadd(acc, dy[o]);
+                            acc = core::max_pool_grad_step(acc, idx[o], target, dy[o]);
                         } else {
-                            acc = S::fadd(acc, S::fdiv(dy[o], avg_divisor(k, op, oq)));
+                            acc = core::avg_pool_grad_step(acc, dy[o], avg_divisor(k, op, oq));
                         }
                     });
                 }
@@ -276,7 +276,7 @@ struct PoolRows {
                                 const mask m = I::eq_index64(idxn + o, target);
                                 acc = I::fselect(m, I::fadd(acc, I::fload(dyn + o)), acc);
                             } else {
-                                acc = I::fadd(acc, I::fdiv(I::fload(dyn + o), I::fsplat(avg_divisor(k, op, oq))));
+                                acc = core::avg_pool_grad_step<I>(acc, I::fload(dyn + o), I::fsplat(avg_divisor(k, op, oq)));
                             }
                         });
                     }
@@ -289,9 +289,9 @@ struct PoolRows {
                         for_cols(k, w, [&](int64_t oq) {
                             const int64_t o = (op * g.q + oq) * C + c;
                             if (max) {
-                                if (idxn[o] == target) acc = S::fadd(acc, dyn[o]);
+                                acc = core::max_pool_grad_step(acc, idxn[o], target, dyn[o]);
                             } else {
-                                acc = S::fadd(acc, S::fdiv(dyn[o], avg_divisor(k, op, oq)));
+                                acc = core::avg_pool_grad_step(acc, dyn[o], avg_divisor(k, op, oq));
                             }
                         });
                     }
@@ -307,10 +307,9 @@ struct PoolRows {
         const backend::PoolArgs& a = *k.a;
         const core::PoolGeometry& g = a.g;
         const int64_t hw = g.h * g.w;
-        const float divisor = core::global_avg_divisor(g);
         if (!g.nhwc) {
             for (int64_t plane = begin; plane < end; ++plane)
-                a.out[plane] = S::fdiv(core::canonical_sum_lanes<I>(a.in + plane * hw, hw), divisor);
+                a.out[plane] = core::global_avg_from_sum(g, core::canonical_sum_lanes<I>(a.in + plane * hw, hw));
             return;
         }
         const int64_t C = g.c, blocks = (C + kGlobalChannelBlock - 1) / kGlobalChannelBlock;
@@ -319,7 +318,7 @@ struct PoolRows {
             const int64_t c_end = c_begin + kGlobalChannelBlock < C ? c_begin + kGlobalChannelBlock : C;
             const float* xn = a.in + n * hw * C;
             int64_t c = c_begin;
-            for (; c + W <= c_end; c += W) I::fstore(a.out + n * C + c, I::fdiv(channels_sum(xn + c, hw, C), I::fsplat(divisor)));
+            for (; c + W <= c_end; c += W) I::fstore(a.out + n * C + c, core::global_avg_from_sum<I>(g, channels_sum(xn + c, hw, C)));
             for (; c < c_end; ++c) a.out[n * C + c] = core::global_avg_pool_ref(g, xn + c, C);
         }
     }

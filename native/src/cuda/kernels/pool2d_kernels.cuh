@@ -71,7 +71,7 @@ __global__ void __launch_bounds__(256) global_avg_pool_forward_kernel(PoolArgs a
     for (int64_t plane = blockIdx.x; plane < g.planes(); plane += gridDim.x) {
         const float* x = a.in + g.in_plane_offset(plane / g.c, plane % g.c);
         const float s = block_canonical_sum(g.plane_in(), [&](int64_t i) { return x[i * cs]; }, smem);
-        if (threadIdx.x == 0) a.out[plane] = core::ScalarLanes::fdiv(s, core::global_avg_divisor(g));
+        if (threadIdx.x == 0) a.out[plane] = core::global_avg_from_sum(g, s);
     }
 }
 

@@ -17,6 +17,9 @@ internal static class CliApp
     /// <summary>Exit code for an unexpected exception: a bug in reprokit, reported without a stack trace.</summary>
     internal const int ExitInternal = 3;
 
+    /// <summary>Stopped by Ctrl+C after saving what it could (128 + SIGINT, as shells report it).</summary>
+    internal const int ExitInterrupted = 130;
+
     private static readonly (string Name, string Summary, OptionSpec[] Options, Func<ArgReader, TextWriter, int> Run)[] Commands =
     [
         ("info", "library and native versions, CPU features, backends and ISAs", InfoCommand.Options, InfoCommand.Run),

@@ -10,6 +10,14 @@ namespace ReproKit;
 /// <param name="Sha256">SHA-256 of the array data (the bytes after the .npy header).</param>
 public sealed record ManifestFile(string Role, string Path, string Sha256);
 
+/// <summary>One epoch of a recorded training run: what two machines' runs are compared by, epoch by epoch.</summary>
+/// <param name="Epoch">The epoch, from 1.</param>
+/// <param name="Steps">Optimizer steps taken by its end.</param>
+/// <param name="MeanLoss">Its mean training loss.</param>
+/// <param name="ValidationAccuracy">The validation accuracy after it.</param>
+/// <param name="Digest">The model's parameter digest after it.</param>
+public sealed record ManifestEpoch(int Epoch, long Steps, double MeanLoss, double ValidationAccuracy, string Digest);
+
 /// <summary>One recorded call: the operation, its full argument list, the backend it ran on, and its input and output digests.</summary>
 /// <param name="Operation">The operation, e.g. <c>rand</c>, <c>dropout</c>, <c>sample</c>.</param>
 /// <param name="Arguments">The command-line arguments after the operation name (seeds, streams, algorithms: everything).</param>
@@ -17,13 +25,20 @@ public sealed record ManifestFile(string Role, string Path, string Sha256);
 /// <param name="Inputs">The input files and their digests.</param>
 /// <param name="Outputs">The output files and their digests.</param>
 /// <param name="Details">Values the call chose or reported (e.g. the algorithm Auto picked).</param>
+/// <param name="Epochs">A training run's epochs (empty for other calls).</param>
 public sealed record ManifestCall(string Operation, string[] Arguments, string Backend, ManifestFile[] Inputs, ManifestFile[] Outputs,
-    IReadOnlyDictionary<string, string> Details);
+    IReadOnlyDictionary<string, string> Details, IReadOnlyList<ManifestEpoch>? Epochs = null)
+{
+    /// <summary>A training run's epochs (empty for other calls).</summary>
+    public IReadOnlyList<ManifestEpoch> Epochs { get; init; } = Epochs ?? [];
+}
 
 /// <summary>
 /// A run manifest: what a run computed and where, so it can be compared with another machine's or replayed bit for bit.
 /// It records the library and native versions, the machine (CPU, OS, .NET runtime), the backend of each call, every
-/// call's parameters and each output's digest. JSON, format <c>reprokit.manifest/1</c>.
+/// call's parameters and each output's digest, and for a training run (<c>reprokit train</c>) each epoch's loss,
+/// validation accuracy and parameter digest. JSON, format <c>reprokit.manifest/1</c> (the <c>epochs</c> of a call are
+/// optional, so older manifests still read).
 /// </summary>
 public sealed class ReproManifest
 {
@@ -98,6 +113,13 @@ public sealed class ReproManifest
                 ["outputs"] = Files(c.Outputs),
                 ["details"] = new JsonObject(c.Details.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
             });
+            if (c.Epochs.Count > 0)
+            {
+                calls[^1]!["epochs"] = new JsonArray([.. c.Epochs.Select(e => (JsonNode)new JsonObject
+                {
+                    ["epoch"] = e.Epoch, ["steps"] = e.Steps, ["meanLoss"] = e.MeanLoss, ["validationAccuracy"] = e.ValidationAccuracy, ["digest"] = e.Digest,
+                })]);
+            }
         }
 
         var root = new JsonObject
@@ -135,7 +157,9 @@ public sealed class ReproManifest
                 (string)c["backend"]!,
                 ReadFiles(c["inputs"]!),
                 ReadFiles(c["outputs"]!),
-                c["details"]!.AsObject().ToDictionary(kv => kv.Key, kv => (string)kv.Value!)));
+                c["details"]!.AsObject().ToDictionary(kv => kv.Key, kv => (string)kv.Value!),
+                c["epochs"]?.AsArray().Select(e => new ManifestEpoch((int)e!["epoch"]!, (long)e["steps"]!, (double)e["meanLoss"]!,
+                    (double)e["validationAccuracy"]!, (string)e["digest"]!)).ToArray()));
             return new ReproManifest(new SortedDictionary<string, string>(env), calls);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or KeyNotFoundException or FormatException

@@ -60,7 +60,7 @@ internal static class CompareCommand
             }
 
             ManifestCall ca = a.Calls[i], cb = b.Calls[i];
-            bool sameArgs = ca.Operation == cb.Operation && ca.Arguments.SequenceEqual(cb.Arguments);
+            bool sameArgs = ca.Operation == cb.Operation && Settings(ca).SequenceEqual(Settings(cb));
             w.WriteLine($"  call {i}: {ca.Operation} on {ca.Backend} vs {cb.Operation} on {cb.Backend}{(sameArgs ? "" : " (DIFFERENT parameters)")}");
             foreach (ManifestFile oa in ca.Outputs)
             {
@@ -69,10 +69,67 @@ internal static class CompareCommand
                 differences += same ? 0 : 1;
                 w.WriteLine($"    {oa.Role,-14} {(same ? "same digest" : "DIGEST DIFFERS")}");
             }
+
+            differences += CompareEpochs(ca.Epochs, cb.Epochs, w);
         }
 
         w.WriteLine(differences == 0 ? "No output differs." : $"{differences} difference(s).");
         return differences == 0 ? CliApp.ExitOk : CliApp.ExitFailure;
+    }
+
+    // A call's arguments without the backend options (--isa, --threads): the backend is shown on its own.
+    private static List<string> Settings(ManifestCall call)
+    {
+        var kept = new List<string>();
+        for (int i = 0; i < call.Arguments.Length; i++)
+        {
+            string a = call.Arguments[i];
+            if (BackendOptions.Specs.Any(o => o.Name == a))
+            {
+                i++;
+            }
+            else if (!BackendOptions.Specs.Any(o => a.StartsWith(o.Name + "=", StringComparison.Ordinal)))
+            {
+                kept.Add(a);
+            }
+        }
+
+        return kept;
+    }
+
+    // A training run's epochs side by side; names the first epoch whose parameter digest differs.
+    private static int CompareEpochs(IReadOnlyList<ManifestEpoch> a, IReadOnlyList<ManifestEpoch> b, TextWriter w)
+    {
+        int differences = 0;
+        int? first = null;
+        for (int i = 0; i < Math.Max(a.Count, b.Count); i++)
+        {
+            if (i >= a.Count || i >= b.Count)
+            {
+                w.WriteLine($"    epoch {(i < a.Count ? a[i] : b[i]).Epoch,-8} only in {(i >= a.Count ? "B" : "A")}");
+                differences++;
+                continue;
+            }
+
+            bool same = a[i].Digest == b[i].Digest;
+            first ??= same ? null : a[i].Epoch;
+            differences += same ? 0 : 1;
+            w.WriteLine(same
+                ? string.Create(CultureInfo.InvariantCulture, $"    epoch {a[i].Epoch,-8} same digest      loss {a[i].MeanLoss:F6}, val acc {a[i].ValidationAccuracy:P2}")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"    epoch {a[i].Epoch,-8} DIGEST DIFFERS   loss A {a[i].MeanLoss:R} B {b[i].MeanLoss:R}, val acc A {a[i].ValidationAccuracy:P2} B {b[i].ValidationAccuracy:P2}"));
+        }
+
+        if (first is { } f)
+        {
+            w.WriteLine($"    the first epoch whose parameter digest differs: {f}");
+        }
+        else if (a.Count > 0 && a.Count == b.Count)
+        {
+            w.WriteLine($"    all {a.Count} epochs have the same parameter digests");
+        }
+
+        return differences;
     }
 
     private static int CompareBench(string ta, string tb, TextWriter w)

@@ -5,7 +5,9 @@ namespace ReproKit.Cli.Commands;
 /// <summary>
 /// <c>reprokit replay FILE.json [--isa I] [--threads T] [--json]</c>: recomputes every recorded call on this machine
 /// (optionally on another ISA or thread count) into temporary files and reports, per output, whether the digest matches
-/// the recorded one. Inputs must still exist with their recorded digests. Exits 1 on any mismatch.
+/// the recorded one. Inputs must still exist with their recorded digests. A training run (<c>reprokit train</c>) is
+/// trained again and compared epoch by epoch (each epoch's parameter digest), naming the first epoch that differs.
+/// Exits 1 on any mismatch.
 /// </summary>
 internal static class ReplayCommand
 {
@@ -16,10 +18,8 @@ internal static class ReplayCommand
         .. BackendOptions.Specs,
     ];
 
-    private static readonly string[] OutputRoles = ["--out", "--mask-out", "--probs-out", "--logprobs-out", "--bias-grad-out"];
-
     // The commands that record manifests; nothing else is replayed (a manifest naming 'replay' would recurse forever).
-    private static readonly string[] ReplayableOperations = ["rand", "dropout", "sample", "conv2d", "linear", "pool2d", "cross-entropy"];
+    private static readonly string[] ReplayableOperations = ["rand", "dropout", "sample", "conv2d", "linear", "pool2d", "cross-entropy", "train"];
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {
@@ -42,18 +42,40 @@ internal static class ReplayCommand
                 ManifestCall call = manifest.Calls[c];
                 string? inputProblem = call.Inputs
                     .Select(f => !File.Exists(f.Path) ? $"input {f.Path} is missing"
-                        : ManifestRecorder.DataDigest(f.Path) != f.Sha256 ? $"input {f.Path} has changed since it was recorded" : null)
+                        : ManifestRecorder.Digest(f.Role, f.Path) != f.Sha256 ? $"input {f.Path} has changed since it was recorded" : null)
                     .FirstOrDefault(p => p is not null);
                 if (inputProblem is not null)
                 {
                     rows.AddRange(call.Outputs.Select(o => (c, call.Operation, o.Role, o.Sha256, "", inputProblem)));
+                    rows.AddRange(call.Epochs.Select(e => (c, call.Operation, $"epoch {e.Epoch}", e.Digest, "", inputProblem)));
                     continue;
                 }
 
                 var replayed = new Dictionary<string, string>();
                 string[] argv = Rewrite(call, args, temp, c, replayed);
+                // A training run records its epochs into a manifest of its own, compared below with the recorded ones.
+                string epochsManifest = Path.Combine(temp, $"call{c}-manifest.json");
+                if (call.Epochs.Count > 0)
+                {
+                    argv = [.. argv, ManifestRecorder.Spec.Name, epochsManifest];
+                    Progress.Step($"call {c}: {call.Operation} {string.Join(' ', call.Arguments)}");
+                }
+
                 var err = new StringWriter();
                 int code = CliApp.Run([call.Operation, .. argv], new StringWriter(), err);
+                if (call.Epochs.Count > 0)
+                {
+                    IReadOnlyList<ManifestEpoch> actual = code == CliApp.ExitOk && File.Exists(epochsManifest)
+                        ? ReproManifest.Load(epochsManifest).Calls[^1].Epochs
+                        : [];
+                    foreach (ManifestEpoch e in call.Epochs)
+                    {
+                        ManifestEpoch? a = actual.FirstOrDefault(x => x.Epoch == e.Epoch);
+                        rows.Add((c, call.Operation, $"epoch {e.Epoch}", e.Digest, a?.Digest ?? "",
+                            code != CliApp.ExitOk ? err.ToString().Trim() : a is null ? "the replay did not reach this epoch" : ""));
+                    }
+                }
+
                 foreach (ManifestFile o in call.Outputs)
                 {
                     if (!replayed.TryGetValue(o.Role, out string? path))
@@ -62,13 +84,14 @@ internal static class ReplayCommand
                         continue;
                     }
 
-                    string actual = code == CliApp.ExitOk ? ManifestRecorder.DataDigest(path) : "";
+                    string actual = code == CliApp.ExitOk ? ManifestRecorder.Digest(o.Role, path) : "";
                     rows.Add((c, call.Operation, o.Role, o.Sha256, actual, code == CliApp.ExitOk ? "" : err.ToString().Trim()));
                 }
             }
         }
         finally
         {
+            Progress.Done();
             Directory.Delete(temp, recursive: true);
         }
 
@@ -112,6 +135,10 @@ internal static class ReplayCommand
             }
 
             stdout.WriteLine(mismatches == 0 ? $"All {rows.Count} outputs reproduced bit for bit." : $"{mismatches} of {rows.Count} outputs differ.");
+            if (rows.FirstOrDefault(r => r.Role.StartsWith("epoch ", StringComparison.Ordinal) && r.Expected != r.Actual) is { Role: not null } first)
+            {
+                stdout.WriteLine($"The first epoch whose parameter digest differs: call {first.Call}, {first.Role}.");
+            }
         }
 
         return mismatches == 0 ? CliApp.ExitOk : CliApp.ExitFailure;
@@ -133,9 +160,9 @@ internal static class ReplayCommand
                 continue;
             }
 
-            if (OutputRoles.Contains(name))
+            if (ManifestRecorder.OutputRoles.Contains(name))
             {
-                string path = Path.Combine(temp, $"call{index}{name.Replace("-", "_", StringComparison.Ordinal)}.npy");
+                string path = Path.Combine(temp, $"call{index}{name.Replace("-", "_", StringComparison.Ordinal)}{(name == "--checkpoint" ? ".ckpt" : ".npy")}");
                 outputs[name] = path;
                 result.Add(name);
                 result.Add(path);

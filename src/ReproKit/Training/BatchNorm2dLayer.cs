@@ -34,6 +34,9 @@ public sealed class BatchNorm2dLayer : Layer
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => [gamma, beta];
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<CheckpointTensor> Buffers => [new("running_mean", RunningMean), new("running_var", RunningVar)];
+
     /// <summary>The running means (saved in checkpoints; part of the model's digest).</summary>
     public float[] RunningMean { get; }
 

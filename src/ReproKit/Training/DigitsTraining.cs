@@ -44,12 +44,25 @@ public sealed record DigitsTrainingOptions(int Epochs = 20, int BatchSize = 64, 
 /// <param name="Elapsed">Wall time of the epoch (not part of the results).</param>
 public sealed record DigitsEpoch(int Epoch, long Steps, double MeanLoss, double ValidationAccuracy, string Digest, TimeSpan Elapsed);
 
-/// <summary>A finished run.</summary>
-/// <param name="Epochs">Every epoch.</param>
-/// <param name="TestAccuracy">The held-out test split's accuracy.</param>
-/// <param name="Digest">The final model's digest.</param>
+/// <summary>A run's result: every epoch so far, and the test accuracy once it has finished.</summary>
+/// <param name="Epochs">Every epoch completed (those before a resume included).</param>
+/// <param name="TestAccuracy">The held-out test split's accuracy; null when the run stopped early.</param>
+/// <param name="Digest">The model's digest at the end (or where the run stopped).</param>
 /// <param name="DatasetDigest">The data set's digest.</param>
-public sealed record DigitsTrainingResult(IReadOnlyList<DigitsEpoch> Epochs, double TestAccuracy, string Digest, string DatasetDigest);
+/// <param name="Steps">Optimizer steps taken in all.</param>
+/// <param name="Finished">False when the run stopped early (<see cref="DigitsRunControl.MaxSteps"/> or cancellation).</param>
+public sealed record DigitsTrainingResult(IReadOnlyList<DigitsEpoch> Epochs, double? TestAccuracy, string Digest, string DatasetDigest,
+    long Steps = 0, bool Finished = true);
+
+/// <summary>How a run saves, resumes and stops (none of it changes the results).</summary>
+/// <param name="CheckpointPath">Where to save checkpoints; null for none.</param>
+/// <param name="CheckpointEvery">Save every this many steps; 0 for the end of every epoch. The end of the run and an
+/// early stop are always saved.</param>
+/// <param name="Resume">A checkpoint to continue from (see <see cref="DigitsTraining.ReadOptions"/>).</param>
+/// <param name="MaxSteps">Stop (and save) once this many steps have been taken in all.</param>
+/// <param name="Cancellation">Stops (and saves) after the current step.</param>
+public sealed record DigitsRunControl(string? CheckpointPath = null, long CheckpointEvery = 0, TrainingCheckpoint? Resume = null,
+    long MaxSteps = long.MaxValue, CancellationToken Cancellation = default);
 
 /// <summary>
 /// The reference training run: the digits CNN (conv 1→16, ReLU, pool, conv 16→32, BatchNorm, ReLU, pool, dropout 0.25,
@@ -72,11 +85,16 @@ public static class DigitsTraining
     /// <param name="context">The CPU context; null for the shared one.</param>
     /// <param name="onEpoch">Called after each epoch.</param>
     /// <param name="onStep">Called after each step with (epoch, batch, batches per epoch, loss).</param>
+    /// <param name="control">Checkpoints, resume and early stop; null for a plain run.</param>
+    /// <exception cref="InvalidDataException">The checkpoint to resume was written by another run (settings, data or model).</exception>
     public static DigitsTrainingResult Run(DigitsTrainingOptions options, CpuContext? context = null, Action<DigitsEpoch>? onEpoch = null,
-        Action<int, int, int, float>? onStep = null)
+        Action<int, int, int, float>? onStep = null, DigitsRunControl? control = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        control ??= new DigitsRunControl();
+        ArgumentOutOfRangeException.ThrowIfNegative(control.CheckpointEvery, nameof(control.CheckpointEvery));
+        ArgumentOutOfRangeException.ThrowIfNegative(control.MaxSteps, nameof(control.MaxSteps));
         CpuContext ctx = context ?? CpuContext.Shared;
         LabeledDataset data = Digits.Load();
         DatasetSplit split = DatasetSplit.Create(data.Count, DigitsTrainingOptions.ValidationFraction, DigitsTrainingOptions.TestFraction, options.Seed);
@@ -86,30 +104,74 @@ public static class DigitsTraining
         Optimizer optimizer = options.Optimizer == "sgd"
             ? new SgdOptimizer(new SgdOptions(options.LearningRate, Momentum: options.Momentum))
             : new AdamOptimizer(AdamOptions.AdamW(options.LearningRate));
+        var epochs = new List<DigitsEpoch>();
+        var at = new DigitsPosition(0, 0, 0, 0);
+        if (control.Resume is { } resume)
+        {
+            at = DigitsCheckpoints.Restore(resume, options, data.Digest, loader.BatchesPerEpoch, model, optimizer, epochs);
+        }
+
+        void Save(DigitsPosition p)
+        {
+            if (control.CheckpointPath is { } path)
+            {
+                DigitsCheckpoints.Create(options, data.Digest, p, model, optimizer, epochs).Save(path);
+            }
+        }
+
         int features = data.SampleLength;
         var x = new float[options.BatchSize * features];
         var y = new long[options.BatchSize];
-        var epochs = new List<DigitsEpoch>();
-        long step = 0;
-        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        long step = at.Step;
+        for (int epoch = at.Epoch; epoch < options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            for (int b = 0; b < loader.BatchesPerEpoch; b++, step++)
+            double lossSum = epoch == at.Epoch ? at.EpochLossSum : 0;
+            for (int b = epoch == at.Epoch ? at.Batch : 0; b < loader.BatchesPerEpoch; b++)
             {
+                if (step >= control.MaxSteps || control.Cancellation.IsCancellationRequested)
+                {
+                    Save(new DigitsPosition(epoch, b, step, lossSum));
+                    return new DigitsTrainingResult(epochs, null, model.Digest, data.Digest, step, Finished: false);
+                }
+
                 int n = loader.CopyBatch((ulong)epoch, b, x, y);
                 float loss = TrainStep(model, optimizer, x[..(n * features)], y[..n], new ForwardPass(ctx, true, options.Seed, step));
                 lossSum += loss;
+                step++;
                 onStep?.Invoke(epoch + 1, b + 1, loader.BatchesPerEpoch, loss);
+                if (control.CheckpointEvery > 0 && step % control.CheckpointEvery == 0)
+                {
+                    Save(new DigitsPosition(epoch, b + 1, step, lossSum));
+                }
             }
 
             var e = new DigitsEpoch(epoch + 1, step, lossSum / loader.BatchesPerEpoch, Accuracy(model, data, split.Validation, ctx, options.Seed, step),
                 model.Digest, clock.Elapsed);
             epochs.Add(e);
             onEpoch?.Invoke(e);
+            if (control.CheckpointEvery == 0 || epoch + 1 == options.Epochs)
+            {
+                Save(new DigitsPosition(epoch + 1, 0, step, 0));
+            }
         }
 
-        return new DigitsTrainingResult(epochs, Accuracy(model, data, split.Test, ctx, options.Seed, step), model.Digest, data.Digest);
+        return new DigitsTrainingResult(epochs, Accuracy(model, data, split.Test, ctx, options.Seed, step), model.Digest, data.Digest, step);
+    }
+
+    /// <summary>The settings of the run that wrote <paramref name="checkpoint"/>, to continue it (the epoch count may be raised).</summary>
+    /// <param name="checkpoint">A checkpoint of a digits run.</param>
+    /// <exception cref="InvalidDataException">The checkpoint is not a digits run's.</exception>
+    public static DigitsTrainingOptions ReadOptions(TrainingCheckpoint checkpoint) => DigitsCheckpoints.ReadOptions(checkpoint);
+
+    /// <summary>Where the run that wrote <paramref name="checkpoint"/> stood: the steps taken and the epochs it finished.</summary>
+    /// <param name="checkpoint">A checkpoint of a digits run.</param>
+    /// <exception cref="InvalidDataException">The checkpoint is not a digits run's.</exception>
+    public static (long Steps, IReadOnlyList<DigitsEpoch> FinishedEpochs) ReadProgress(TrainingCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        (DigitsPosition at, List<DigitsEpoch> history) = DigitsCheckpoints.ReadProgress(checkpoint);
+        return (at.Step, history);
     }
 
     // One step: forward, mean cross-entropy, backward, optimizer update. Returns the batch's loss.

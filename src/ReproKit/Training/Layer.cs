@@ -27,6 +27,9 @@ public abstract class Layer
     /// <summary>The layer's trainable parameters, in a fixed order (empty for none).</summary>
     public virtual IReadOnlyList<Parameter> Parameters => [];
 
+    /// <summary>State that is not trained but must be saved (BatchNorm's running statistics), by local name.</summary>
+    public virtual IReadOnlyList<CheckpointTensor> Buffers => [];
+
     /// <summary>The output shape <c>[N, ...]</c> for an input shape <c>[N, ...]</c>.</summary>
     /// <param name="input">The input's shape, batch first.</param>
     public abstract int[] OutputShape(int[] input);

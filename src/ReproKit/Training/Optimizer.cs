@@ -6,6 +6,14 @@ public abstract class Optimizer
     /// <summary>The number of steps taken.</summary>
     public long Steps { get; protected set; }
 
+    /// <summary>Continues from a checkpoint: the number of steps already taken (the state itself is in the parameters).</summary>
+    /// <param name="steps">Steps taken, at least 0.</param>
+    public void Restore(long steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        Steps = steps;
+    }
+
     /// <summary>Updates every parameter from its gradient.</summary>
     /// <param name="parameters">The parameters (a model's <see cref="Sequential.Parameters"/>).</param>
     /// <param name="context">The CPU context; null for the shared one.</param>

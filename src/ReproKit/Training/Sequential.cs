@@ -84,7 +84,22 @@ public sealed class Sequential
         return dy;
     }
 
-    /// <summary>SHA-256 of every parameter value, then every BatchNorm running statistic, in layer order.</summary>
+    /// <summary>
+    /// Every array a checkpoint keeps, by name: each parameter's value (<c>index.name</c>) and optimizer state
+    /// (<c>.state0</c>, <c>.state1</c>), then each layer's buffers (<c>index.running_mean</c>, ...). The arrays are the
+    /// model's own: restoring writes into them.
+    /// </summary>
+    public IReadOnlyList<CheckpointTensor> StateArrays =>
+    [
+        .. Parameters.SelectMany(p => new CheckpointTensor[]
+            { new(p.Name, p.Parameter.Value), new($"{p.Name}.state0", p.Parameter.State0), new($"{p.Name}.state1", p.Parameter.State1) }),
+        .. Buffers,
+    ];
+
+    // Every layer's buffers, named index.name, in layer order.
+    private IEnumerable<CheckpointTensor> Buffers => layers.SelectMany(l => l.Buffers.Select(b => new CheckpointTensor($"{l.Index}.{b.Name}", b.Data)));
+
+    /// <summary>SHA-256 of every parameter value, then every buffer (BatchNorm's running mean and variance), in layer order.</summary>
     public string Digest
     {
         get
@@ -95,10 +110,9 @@ public sealed class Sequential
                 all.AddRange(p.Value);
             }
 
-            foreach (BatchNorm2dLayer bn in layers.OfType<BatchNorm2dLayer>())
+            foreach (CheckpointTensor b in Buffers)
             {
-                all.AddRange(bn.RunningMean);
-                all.AddRange(bn.RunningVar);
+                all.AddRange(b.Data);
             }
 
             return OutputDigest.Sha256<float>(CollectionsMarshal.AsSpan(all));

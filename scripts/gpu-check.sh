@@ -71,8 +71,10 @@ if [ "$mode" = prepare ]; then
   t0=$(date +%s)
   if [ ! -f "$build/CMakeCache.txt" ]; then
     echo "gpu-check: configuring $build (Release, REPROKIT_CUDA=ON)"
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DREPROKIT_CUDA=ON > "$build.configure.log" 2>&1 \
-      || { tail -n 30 "$build.configure.log"; echo "gpu-check: configuring $build failed" >&2; exit 1; }
+    # The build folder (and its parents: a fresh clone has no build/) exists before the log is written into it.
+    mkdir -p "$build"
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DREPROKIT_CUDA=ON > "$build/gpu-check-configure.log" 2>&1 \
+      || { tail -n 30 "$build/gpu-check-configure.log"; echo "gpu-check: configuring $build failed" >&2; exit 1; }
   fi
   echo "gpu-check: building the folder's targets in $build"
   log=$(mktemp)

@@ -173,18 +173,24 @@ internal sealed class ArgReader
         return value;
     }
 
-    /// <summary>The command's help text, generated from its options.</summary>
-    internal string Help(string command)
+    /// <summary>"reprokit COMMAND" and every option, required ones bare and optional ones in brackets.</summary>
+    internal static string UsageLine(string command, IEnumerable<OptionSpec> specs)
     {
-        var sb = new StringBuilder();
-        sb.Append("usage: reprokit ").Append(command);
-        foreach (OptionSpec s in _specs)
+        var sb = new StringBuilder("reprokit ").Append(command);
+        foreach (OptionSpec s in specs)
         {
             string part = s.IsPositional ? $"<{s.Name}>{(s.Many ? "..." : "")}" : s.Value is null ? s.Name : $"{s.Name} {s.Value}";
             sb.Append(' ').Append(s.Required ? part : $"[{part}]");
         }
 
-        sb.AppendLine().AppendLine();
+        return sb.ToString();
+    }
+
+    /// <summary>The command's help text, generated from its options.</summary>
+    internal string Help(string command)
+    {
+        var sb = new StringBuilder();
+        sb.Append("usage: ").AppendLine(UsageLine(command, _specs)).AppendLine();
         foreach (OptionSpec s in _specs)
         {
             string left = s.IsPositional ? $"<{s.Name}>" : s.Value is null ? s.Name : $"{s.Name} {s.Value}";

@@ -47,6 +47,16 @@ internal static class CliApp
             return args.Length == 0 ? ExitUsage : ExitOk;
         }
 
+        if (args[0] == "--synopsis")
+        {
+            foreach (string line in Synopsis())
+            {
+                stdout.WriteLine(line);
+            }
+
+            return ExitOk;
+        }
+
         if (args[0] == "--version")
         {
             stdout.WriteLine($"reprokit {ReproKitLibrary.ManagedVersion}");
@@ -106,6 +116,9 @@ internal static class CliApp
         }
     }
 
+    /// <summary>One usage line per command, from the commands' own option specs (README's synopsis is this, checked by a test).</summary>
+    internal static IEnumerable<string> Synopsis() => Commands.Select(c => ArgReader.UsageLine(c.Name, c.Options));
+
     private static void PrintUsage(TextWriter w)
     {
         w.WriteLine("reprokit: bit-reproducible randomness for deep learning");
@@ -118,7 +131,10 @@ internal static class CliApp
         }
 
         w.WriteLine();
-        w.WriteLine("Environment: RK_ISA=scalar|avx2|avx512 forces an ISA, RK_NUM_THREADS=N sets the thread count,");
-        w.WriteLine("REPROKIT_NATIVE_PATH=FILE|DIR loads the native library from there.");
+        w.WriteLine("reprokit --synopsis prints every command's options; reprokit --version the version.");
+        w.WriteLine("Exit codes: 0 success, 1 the operation failed, 2 a usage error, 3 an internal error (a bug), 130 stopped by Ctrl+C.");
+        w.WriteLine();
+        w.WriteLine("Environment: RK_ISA=scalar|avx2|avx512|neon forces an ISA, RK_NUM_THREADS=N sets the thread count,");
+        w.WriteLine("REPROKIT_NATIVE_PATH=FILE|DIR loads the native library from there, REPROKIT_CUDA_PLUGIN=FILE names the CUDA plugin.");
     }
 }

@@ -59,6 +59,45 @@ public static unsafe partial class CudaOperations
             ("gamma", nameof(gamma)), ("save_mean", nameof(saveMean)), ("save_invstd", nameof(saveInvStd)));
     }
 
+    /// <summary>BatchNorm2d evaluation forward on the device (see <see cref="BatchNorm2d.ForwardInference"/>): the CPU's bits.</summary>
+    public static void BatchNorm2dForwardInference(BatchNorm2dShape shape, DeviceBuffer<float> x, DeviceBuffer<float>? gamma,
+        DeviceBuffer<float>? beta, DeviceBuffer<float> runningMean, DeviceBuffer<float> runningVar, DeviceBuffer<float> y,
+        float eps = BatchNorm2d.DefaultEps)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(runningMean);
+        ArgumentNullException.ThrowIfNull(runningVar);
+        ArgumentNullException.ThrowIfNull(y);
+        shape.Validate(nameof(shape));
+        ArgumentChecks.Length(x.Length, shape.Length, nameof(x), BatchNorm2d.LengthReason);
+        ArgumentChecks.Length(y.Length, shape.Length, nameof(y), BatchNorm2d.LengthReason);
+        ChannelBuffers(shape, (gamma, nameof(gamma)), (beta, nameof(beta)), (runningMean, nameof(runningMean)), (runningVar, nameof(runningVar)));
+        using ContextLease lease = x.Context.Lease();
+        NativeErrors.Check(NativeMethods.rk_batchnorm2d_forward_inference(lease.Raw, shape.N, shape.C, shape.H, shape.W, eps, (float*)x.Pointer,
+            Ptr(gamma), Ptr(beta), (float*)runningMean.Pointer, (float*)runningVar.Pointer, (float*)y.Pointer), nameof(shape),
+            ("eps", nameof(eps)), ("y", nameof(y)), ("x", nameof(x)), ("gamma", nameof(gamma)), ("beta", nameof(beta)),
+            ("running_mean", nameof(runningMean)), ("running_var", nameof(runningVar)));
+    }
+
+    /// <summary>BatchNorm2d evaluation backward on the device (see <see cref="BatchNorm2d.BackwardInference"/>).</summary>
+    public static void BatchNorm2dBackwardInference(BatchNorm2dShape shape, DeviceBuffer<float> dy, DeviceBuffer<float>? gamma,
+        DeviceBuffer<float> runningVar, DeviceBuffer<float> dx, float eps = BatchNorm2d.DefaultEps)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(dy);
+        ArgumentNullException.ThrowIfNull(runningVar);
+        ArgumentNullException.ThrowIfNull(dx);
+        shape.Validate(nameof(shape));
+        ArgumentChecks.Length(dy.Length, shape.Length, nameof(dy), BatchNorm2d.LengthReason);
+        ArgumentChecks.Length(dx.Length, shape.Length, nameof(dx), BatchNorm2d.LengthReason);
+        ChannelBuffers(shape, (gamma, nameof(gamma)), (runningVar, nameof(runningVar)));
+        using ContextLease lease = dy.Context.Lease();
+        NativeErrors.Check(NativeMethods.rk_batchnorm2d_backward_inference(lease.Raw, shape.N, shape.C, shape.H, shape.W, eps, (float*)dy.Pointer,
+            Ptr(gamma), (float*)runningVar.Pointer, (float*)dx.Pointer), nameof(shape),
+            ("eps", nameof(eps)), ("dx", nameof(dx)), ("dy", nameof(dy)), ("gamma", nameof(gamma)), ("running_var", nameof(runningVar)));
+    }
+
     /// <summary>LayerNorm forward on the device (see <see cref="LayerNorm.Forward"/>).</summary>
     public static void LayerNormForward(int rows, int features, DeviceBuffer<float> x, DeviceBuffer<float>? gamma, DeviceBuffer<float>? beta,
         DeviceBuffer<float> y, DeviceBuffer<float> saveMean, DeviceBuffer<float> saveInvStd, float eps = BatchNorm2d.DefaultEps)

@@ -123,6 +123,16 @@ public class NormalizationCudaTests
         Assert.That(gdg.ToArray(), Is.EqualTo(dg).AsCollection);
         Assert.That(gdb.ToArray(), Is.EqualTo(db).AsCollection);
 
+        // Evaluation passes, from the running statistics just updated (on both sides).
+        float[] ey = new float[s.Length], edx = new float[s.Length];
+        BatchNorm2d.ForwardInference(s, x, g, g, rm, rv, ey);
+        BatchNorm2d.BackwardInference(s, dy, g, rv, edx);
+        using DeviceBuffer<float> gey = cuda.Allocate<float>(s.Length), gedx = cuda.Allocate<float>(s.Length);
+        CudaOperations.BatchNorm2dForwardInference(s, gx, gg, gg, grm, grv, gey);
+        CudaOperations.BatchNorm2dBackwardInference(s, gdy, gg, grv, gedx);
+        Assert.That(gey.ToArray(), Is.EqualTo(ey).AsCollection);
+        Assert.That(gedx.ToArray(), Is.EqualTo(edx).AsCollection);
+
         const int rows = 6, features = 2 * 33 * 35 / 2; // 6 x 1,155
         float[] ly = new float[s.Length], lm = new float[rows], li = new float[rows], ldx = new float[s.Length], ldg = new float[features];
         LayerNorm.Forward(rows, features, x, [], [], ly, lm, li);

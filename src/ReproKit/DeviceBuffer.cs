@@ -110,18 +110,18 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable
     }
 
     /// <summary>
-    /// Queues a copy from host memory at <paramref name="hostPointer"/> (<see cref="Length"/> elements) on the context's
+    /// Queues a copy (no Task: completion is <see cref="CudaContext.Synchronize"/>, as on a CUDA stream) from host memory at <paramref name="hostPointer"/> (<see cref="Length"/> elements) on the context's
     /// stream and returns at once. The host memory must stay valid and unchanged until <see cref="CudaContext.Synchronize"/>
     /// (pinned or native memory; page-locked memory gives a truly asynchronous copy).
     /// </summary>
-    public void CopyFromAsync(nint hostPointer)
+    public void QueueCopyFrom(nint hostPointer)
     {
         CheckHostPointer(hostPointer);
         Copy((void*)Pointer, (void*)hostPointer, RkCopyKind.HostToDevice, async: true);
     }
 
-    /// <summary>Queues a copy of the buffer to host memory at <paramref name="hostPointer"/> on the context's stream; see <see cref="CopyFromAsync"/>.</summary>
-    public void CopyToAsync(nint hostPointer)
+    /// <summary>Queues a copy of the buffer to host memory at <paramref name="hostPointer"/> on the context's stream; see <see cref="QueueCopyFrom"/>.</summary>
+    public void QueueCopyTo(nint hostPointer)
     {
         CheckHostPointer(hostPointer);
         Copy((void*)hostPointer, (void*)Pointer, RkCopyKind.DeviceToHost, async: true);

@@ -58,6 +58,17 @@ public static class Golden
 
     /// <summary>Runs every case on a context.</summary>
     /// <param name="context">The backend to run on; null for the shared CPU context.</param>
-    public static IReadOnlyList<GoldenResult> RunAll(CpuContext? context = null) =>
-        Enumerable.Range(0, Count).Select(i => Run(i, context)).ToArray();
+    /// <param name="cancellationToken">Checked before each case.</param>
+    /// <exception cref="OperationCanceledException">Cancelled before the last case.</exception>
+    public static IReadOnlyList<GoldenResult> RunAll(CpuContext? context = null, CancellationToken cancellationToken = default)
+    {
+        var results = new GoldenResult[Count];
+        for (int i = 0; i < results.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            results[i] = Run(i, context);
+        }
+
+        return results;
+    }
 }

@@ -4,8 +4,32 @@ namespace ReproKit;
 /// An error reported by the ReproKit native library that is not a bad argument: an unsupported request, an
 /// invalid handle, memory exhaustion or an internal error. Carries the native status and message.
 /// </summary>
-public class ReproKitException : Exception
+/// <remarks>Sealed: callers catch it by type and read <see cref="Status"/>; the library raises no subclasses.</remarks>
+public sealed class ReproKitException : Exception
 {
+    /// <summary>Creates an exception with <see cref="ReproKitStatus.Internal"/> and a generic message.</summary>
+    public ReproKitException()
+        : this("A ReproKit operation failed.")
+    {
+    }
+
+    /// <summary>Creates an exception with <see cref="ReproKitStatus.Internal"/> and a message.</summary>
+    /// <param name="message">What failed.</param>
+    public ReproKitException(string message)
+        : this(ReproKitStatus.Internal, message)
+    {
+    }
+
+    /// <summary>Creates an exception with <see cref="ReproKitStatus.Internal"/>, a message and its cause.</summary>
+    /// <param name="message">What failed.</param>
+    /// <param name="innerException">The cause.</param>
+    public ReproKitException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+        Status = ReproKitStatus.Internal;
+        NativeMessage = message;
+    }
+
     /// <summary>Creates an exception for a native status and its message.</summary>
     /// <param name="status">The native status code.</param>
     /// <param name="message">The native library's message.</param>

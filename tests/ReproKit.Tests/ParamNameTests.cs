@@ -401,8 +401,8 @@ public class CudaParamNameTests
         using DeviceBuffer<float> b = _context.Allocate<float>(4);
         Names("source", () => b.CopyFrom(new float[3]));
         Names("destination", () => b.CopyTo(new float[5]));
-        Names("hostPointer", () => b.CopyFromAsync(0));
-        Names("hostPointer", () => b.CopyToAsync(0));
+        Names("hostPointer", () => b.QueueCopyFrom(0));
+        Names("hostPointer", () => b.QueueCopyTo(0));
         Names("context", () => DeviceBuffer<float>.FromPointer(null!, b.Pointer, 4));
         Names("devicePointer", () => DeviceBuffer<float>.FromPointer(_context, 0, 4));
         Names("length", () => DeviceBuffer<float>.FromPointer(_context, b.Pointer, -1));

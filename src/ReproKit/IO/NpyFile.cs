@@ -45,6 +45,12 @@ public sealed record NpyArray(NpyDType DType, long[] Shape, byte[] Data)
     /// <typeparam name="T">float, double, int, uint, long, ulong or byte, matching <see cref="DType"/>.</typeparam>
     /// <exception cref="InvalidDataException">The element type does not match.</exception>
     public T[] ToArray<T>()
+        where T : unmanaged => AsSpan<T>().ToArray();
+
+    /// <summary>The elements as <typeparamref name="T"/> over <see cref="Data"/> itself, without a copy.</summary>
+    /// <typeparam name="T">float, double, int, uint, long, ulong or byte, matching <see cref="DType"/>.</typeparam>
+    /// <exception cref="InvalidDataException">The element type does not match.</exception>
+    public Span<T> AsSpan<T>()
         where T : unmanaged
     {
         NpyDType expected = NpyFile.DTypeOf<T>();
@@ -53,7 +59,7 @@ public sealed record NpyArray(NpyDType DType, long[] Shape, byte[] Data)
             throw new InvalidDataException($"The array holds {NpyFile.Descr(DType)} ({DType}), not {NpyFile.Descr(expected)} ({expected}).");
         }
 
-        return MemoryMarshal.Cast<byte, T>(Data).ToArray();
+        return MemoryMarshal.Cast<byte, T>(Data.AsSpan());
     }
 }
 

@@ -333,4 +333,26 @@ public static class ReproModel
             }
         }
     }
+
+    /// <summary>Sets the CPU context (ISA, threads) of every Repro module in the model; null for the shared one.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="context">The context.</param>
+    public static void SetContext(this nn.Module model, CpuContext? context)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        foreach (nn.Module m in model.modules())
+        {
+            switch (m)
+            {
+                case ReproConv2d c: c.Context = context; break;
+                case ReproLinear l: l.Context = context; break;
+                case ReproMaxPool2d p: p.Context = context; break;
+                case ReproAvgPool2d a: a.Context = context; break;
+                case ReproBatchNorm2d b: b.Context = context; break;
+                case ReproDropout d: d.Context = context; break;
+                case ReproReLU r: r.Context = context; break;
+                case ReproCrossEntropyLoss e: e.Context = context; break;
+            }
+        }
+    }
 }

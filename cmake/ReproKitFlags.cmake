@@ -45,3 +45,16 @@ function(reprokit_isa_sources)
     set_source_files_properties(${ARGV1} PROPERTIES COMPILE_OPTIONS "${_avx512}")
   endif()
 endfunction()
+
+# Per-file flags for the SHA-256 instruction kernel of this target processor (native/src/verify/sha256_<arch>.cpp);
+# run-time detection (cpu/cpu_features.cpp) decides whether it runs, so nothing else is built with these ISAs.
+function(reprokit_sha256_sources)
+  if(MSVC)
+    return()  # MSVC compiles the SHA and SSE4.1 intrinsics without an /arch flag
+  endif()
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+    set_source_files_properties(${ARGV} PROPERTIES COMPILE_OPTIONS "-msha;-mssse3;-msse4.1")
+  elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+    set_source_files_properties(${ARGV} PROPERTIES COMPILE_OPTIONS "-march=armv8-a+crypto")
+  endif()
+endfunction()

@@ -27,7 +27,7 @@ case "${1:-}" in
 esac
 
 fuzz_seconds=${FUZZ_SECONDS:-30}
-harnesses=${FUZZ_HARNESSES:-"philox dropout sampling conv2d context linear normalization training elementwise"}
+harnesses=${FUZZ_HARNESSES:-"philox dropout sampling conv2d context linear normalization training elementwise sha256"}
 jobs=${BUILD_JOBS:-2}
 failures=()
 log_dir=$(mktemp -d)

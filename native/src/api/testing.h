@@ -17,6 +17,13 @@ RK_API const char* rk_testing_conv2d_kernels(const rk_context* context);
 // loss and pooling kernels use, into *out. RK_STATUS_UNSUPPORTED when this CPU or build lacks the ISA.
 RK_API rk_status rk_testing_canonical_sum(rk_isa isa, const float* v, int64_t n, float* out);
 
+// rk_sha256 by the portable C++ code whatever the CPU (same arguments, checks and output): the reference the native tests,
+// the fuzz harness and reprokit_sha256_bench compare rk_sha256's hardware path with.
+RK_API rk_status rk_testing_sha256_portable(const void* data, int64_t bytes, char* sha256, int64_t capacity);
+
+// The path rk_sha256 takes on this machine: "x86-sha" (SHA extensions), "armv8-sha2" or "portable".
+RK_API const char* rk_testing_sha256_implementation(void);
+
 #ifdef __cplusplus
 }
 #endif

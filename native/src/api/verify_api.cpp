@@ -6,6 +6,7 @@
 #include "../verify/golden.h"
 #include "../verify/sha256.h"
 #include "context.h"
+#include "testing.h"
 #include "errors.h"
 
 using namespace rk::api;
@@ -71,8 +72,11 @@ extern "C" RK_API rk_status rk_golden_case_run(rk_context* context, int32_t inde
     });
 }
 
-extern "C" RK_API rk_status rk_sha256(const void* data, int64_t bytes, char* sha256, int64_t capacity) {
-    static const char* fn = "rk_sha256";
+namespace {
+
+// rk_sha256 and its testing twin: the same argument checks and output, `hex` computing the digest.
+rk_status sha256_call(const char* fn, std::string (*hex)(const void*, size_t), const void* data, int64_t bytes,
+                      char* sha256, int64_t capacity) {
     return guarded(fn, [&]() -> rk_status {
         if (bytes < 0)
             return fail(RK_STATUS_INVALID_ARGUMENT, std::string(fn) + ": bytes is negative (" + std::to_string(bytes) + ")");
@@ -82,8 +86,20 @@ extern "C" RK_API rk_status rk_sha256(const void* data, int64_t bytes, char* sha
         if (capacity < 65)
             return fail(RK_STATUS_INVALID_ARGUMENT,
                         std::string(fn) + ": 'sha256' needs 65 bytes (got " + std::to_string(capacity) + ")");
-        const std::string digest = rk::verify::sha256_hex(bytes > 0 ? data : "", static_cast<size_t>(bytes));
+        const std::string digest = hex(bytes > 0 ? data : "", static_cast<size_t>(bytes));
         std::memcpy(sha256, digest.c_str(), 65);
         return ok();
     });
 }
+
+}  // namespace
+
+extern "C" RK_API rk_status rk_sha256(const void* data, int64_t bytes, char* sha256, int64_t capacity) {
+    return sha256_call("rk_sha256", &rk::verify::sha256_hex, data, bytes, sha256, capacity);
+}
+
+extern "C" RK_API rk_status rk_testing_sha256_portable(const void* data, int64_t bytes, char* sha256, int64_t capacity) {
+    return sha256_call("rk_testing_sha256_portable", &rk::verify::sha256_hex_portable, data, bytes, sha256, capacity);
+}
+
+extern "C" RK_API const char* rk_testing_sha256_implementation(void) { return rk::verify::sha256_implementation(); }

@@ -12,6 +12,12 @@
 #    include <cpuid.h>
 #  endif
 #endif
+#if (defined(__aarch64__) || defined(_M_ARM64)) && defined(__linux__)
+#  include <sys/auxv.h>
+#  ifndef HWCAP_SHA2
+#    define HWCAP_SHA2 (1 << 6)  // arch/arm64/include/uapi/asm/hwcap.h
+#  endif
+#endif
 
 namespace rk::cpu {
 
@@ -51,7 +57,8 @@ bool bit(uint32_t reg, int n) { return ((reg >> n) & 1u) != 0; }
 // The features this library cares about: the CPU has them and the OS saves their registers (XCR0), as
 // AVX and AVX-512 instructions fault otherwise.
 struct X86Features {
-    bool sse42 = false, avx = false, avx2 = false, fma = false;
+    bool ssse3 = false, sse41 = false, sse42 = false, avx = false, avx2 = false, fma = false;
+    bool sha = false;  // SHA-1/SHA-256 extensions (XMM only: no OS state beyond SSE's)
     bool avx512f = false, avx512dq = false, avx512bw = false, avx512vl = false;
 };
 
@@ -60,6 +67,8 @@ X86Features detect() {
     const uint32_t max_leaf = cpuid(0, 0).eax;
     if (max_leaf < 1) return f;
     const CpuidRegs l1 = cpuid(1, 0);
+    f.ssse3 = bit(l1.ecx, 9);
+    f.sse41 = bit(l1.ecx, 19);
     f.sse42 = bit(l1.ecx, 20);
     const bool osxsave = bit(l1.ecx, 27);
     const uint64_t xcr = osxsave ? xcr0() : 0;
@@ -70,6 +79,7 @@ X86Features detect() {
     if (max_leaf >= 7) {
         const CpuidRegs l7 = cpuid(7, 0);
         f.avx2 = f.avx && bit(l7.ebx, 5);
+        f.sha = bit(l7.ebx, 29);
         const bool avx512 = os_avx512 && bit(l7.ebx, 16);
         f.avx512f = avx512;
         f.avx512dq = avx512 && bit(l7.ebx, 17);
@@ -108,6 +118,20 @@ bool isa_supported(rk_isa isa) {
     }
 }
 
+bool sha256_instructions_supported() {
+#if defined(RK_X86_64)
+    const X86Features& f = features();
+    return f.sha && f.ssse3 && f.sse41;
+#elif (defined(__aarch64__) || defined(_M_ARM64)) && defined(__linux__)
+    static const bool sha2 = (getauxval(AT_HWCAP) & HWCAP_SHA2) != 0;
+    return sha2;
+#elif defined(__aarch64__) && defined(__APPLE__)
+    return true;  // every Apple ARM64 CPU has the SHA2 instructions
+#else
+    return false;
+#endif
+}
+
 rk_isa best_isa() {
     if (isa_supported(RK_ISA_AVX512)) return RK_ISA_AVX512;
     if (isa_supported(RK_ISA_AVX2)) return RK_ISA_AVX2;
@@ -138,6 +162,7 @@ std::string cpu_description() {
     } flags[] = {
         {"sse4.2", f.sse42},     {"avx", f.avx},           {"avx2", f.avx2},         {"fma", f.fma},
         {"avx512f", f.avx512f}, {"avx512dq", f.avx512dq}, {"avx512bw", f.avx512bw}, {"avx512vl", f.avx512vl},
+        {"sha", f.sha},
     };
     text += " [";
     bool first_flag = true;
@@ -149,7 +174,7 @@ std::string cpu_description() {
     }
     text += "]";
 #elif defined(__aarch64__) || defined(_M_ARM64)
-    text = "aarch64 [neon]";
+    text = sha256_instructions_supported() ? "aarch64 [neon sha2]" : "aarch64 [neon]";
 #else
     text = "unknown CPU";
 #endif

@@ -1,69 +1,61 @@
+// SHA-256 message padding and the digest's hex text around a block function (sha256_blocks.h), and the run-time choice
+// of that function: the CPU's SHA instructions when it has them and this build compiled them, else the portable code.
 #include "sha256.h"
 
 #include <cstring>
 
+#include "../cpu/cpu_features.h"
+#include "sha256_blocks.h"
+
 namespace rk::verify {
 namespace {
 
-constexpr uint32_t kRoundConstants[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+struct Implementation {
+    Sha256Blocks blocks;
+    const char* name;
+};
 
-uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-void compress(uint32_t h[8], const uint8_t block[64]) {
-    uint32_t w[64];
-    for (int i = 0; i < 16; ++i)
-        w[i] = (uint32_t(block[4 * i]) << 24) | (uint32_t(block[4 * i + 1]) << 16) | (uint32_t(block[4 * i + 2]) << 8) |
-               uint32_t(block[4 * i + 3]);
-    for (int i = 16; i < 64; ++i) {
-        const uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int i = 0; i < 64; ++i) {
-        const uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRoundConstants[i] + w[i];
-        const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        hh = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+Implementation choose() {
+#if defined(RK_HAVE_SHA256_X86)
+    if (cpu::sha256_instructions_supported()) return {&sha256_blocks_x86, "x86-sha"};
+#elif defined(RK_HAVE_SHA256_ARMV8)
+    if (cpu::sha256_instructions_supported()) return {&sha256_blocks_armv8, "armv8-sha2"};
+#endif
+    return {&sha256_blocks_portable, "portable"};
 }
 
-}  // namespace
+const Implementation& chosen() {
+    static const Implementation impl = choose();
+    return impl;
+}
 
-std::string sha256_hex(const void* data, size_t size) {
+std::string digest(Sha256Blocks blocks, const void* data, size_t size) {
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     const auto* bytes = static_cast<const uint8_t*>(data);
-    size_t done = 0;
-    for (; size - done >= 64; done += 64) compress(h, bytes + done);
+    const size_t whole = size / 64;
+    if (whole != 0) blocks(h, bytes, whole);
+    // Padding (FIPS 180-4 section 5.1.1): 0x80, zeros, the length in bits big-endian; one block or two.
     uint8_t tail[128] = {};
-    const size_t rest = size - done;
-    if (rest != 0) std::memcpy(tail, bytes + done, rest);
+    const size_t rest = size - 64 * whole;
+    if (rest != 0) std::memcpy(tail, bytes + 64 * whole, rest);
     tail[rest] = 0x80;
     const size_t tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
     const uint64_t bits = static_cast<uint64_t>(size) * 8;
     for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
-    compress(h, tail);
-    if (tail_len == 128) compress(h, tail + 64);
+    blocks(h, tail, tail_len / 64);
     static const char* hex = "0123456789abcdef";
     std::string out(64, '0');
     for (int i = 0; i < 8; ++i)
         for (int j = 0; j < 8; ++j) out[8 * i + j] = hex[(h[i] >> (28 - 4 * j)) & 0xF];
     return out;
 }
+
+}  // namespace
+
+std::string sha256_hex(const void* data, size_t size) { return digest(chosen().blocks, data, size); }
+
+std::string sha256_hex_portable(const void* data, size_t size) { return digest(&sha256_blocks_portable, data, size); }
+
+const char* sha256_implementation() { return chosen().name; }
 
 }  // namespace rk::verify

@@ -30,6 +30,9 @@ const ConvKernels& conv_kernels(rk_isa isa) {
 
 namespace {
 
+// Padded rows shorter than this are written element by element (pad_copy).
+constexpr int64_t kShortRow = 32;
+
 // Copies x into the zero-padded buffer xp in x's own layout: xp[n][c][i][j] (NCHW) or xp[n][i][j][c] (NHWC),
 // i in [0, hp), j in [0, wp), holding x~[n][c][i - pt][j - pl].
 void pad_copy(ThreadPool& pool, const ConvGeometry& g, int64_t hp, int64_t wp, const float* x, float* xp) {
@@ -46,6 +49,16 @@ void pad_copy(ThreadPool& pool, const ConvGeometry& g, int64_t hp, int64_t wp, c
                         std::copy(src, src + g.c, dst + j * g.c);
                     } else {
                         std::fill(dst + j * g.c, dst + (j + 1) * g.c, 0.0f);
+                    }
+                }
+            } else if (wp < kShortRow) {
+                // Short rows (small images): one pass per row, not three library calls of a few floats each.
+                for (int64_t c = 0; c < g.c; ++c) {
+                    float* dst = xp + ((n * g.c + c) * hp + i) * wp;
+                    const float* src = row_in ? x + ((n * g.c + c) * g.h + h) * g.w : x;
+                    for (int64_t j = 0; j < wp; ++j) {
+                        const int64_t wc = j - g.pl;
+                        dst[j] = row_in && wc >= 0 && wc < g.w ? src[wc] : 0.0f;
                     }
                 }
             } else {

@@ -7,6 +7,7 @@ namespace rk::cpu {
 namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 15;  // below this, threading costs more than it saves
+constexpr uint64_t kWorkPerElement = 1;                // for parallel_for's rule on waking threads (thread_pool.h)
 constexpr uint64_t kPieceAlign = 64;
 
 }  // namespace
@@ -15,7 +16,7 @@ int32_t activation(void* impl, const backend::ActivationArgs* args, backend::OpE
     CpuBackend& b = *static_cast<CpuBackend*>(impl);
     const backend::ActivationArgs& a = *args;
     const ElementwiseKernels& k = elementwise_kernels(b.isa);
-    parallel_for(b.pool, a.count, kMinElementsPerThread, kPieceAlign, [&](uint64_t begin, uint64_t end) {
+    parallel_for(b.pool, a.count, kMinElementsPerThread, kPieceAlign, kWorkPerElement, [&](uint64_t begin, uint64_t end) {
         if (a.backward)
             k.activation_backward(a.kind, a.negative_slope, a.x + begin, a.dy + begin, a.out + begin, end - begin, true);
         else

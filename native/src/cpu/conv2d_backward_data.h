@@ -192,6 +192,9 @@ struct ConvBackwardData : ConvTiles<I> {
     // Units: (n, block of A.rows_per_unit input rows). Input positions whose rows have the same valid taps r (a
     // row signature) and whose columns have the same valid taps s (a column signature) share one tap table over
     // (k', r, s) in canonical order that holds only the taps reaching an output; they are tiled together, across rows.
+    // When a unit is a whole image (units_per_image == 1), the tables depend on the rows only, so the range's images
+    // share them and their positions are tiled together too (small images fill tiles; each position's chain is its
+    // own either way).
     static void backward_data_gemm(const ConvKernelArgs& A, int64_t begin, int64_t end) {
         const core::ConvGeometry& g = A.g;
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV, LDC = NV * W;
@@ -199,7 +202,7 @@ struct ConvBackwardData : ConvTiles<I> {
         const int64_t rs = g.r * g.s, nkk = g.kg * rs, cgp = A.plan.cgp, cvecs = core::ceil_div(g.cg, W);
         const int64_t rows_per_unit = A.rows_per_unit, units_per_image = A.units_per_image;
         // Scratch: tap tables (kb, boff), per-row valid taps (r, p) and signature ids, positions of one signature pair.
-        ConvScratch scratch(static_cast<size_t>(2 * nkk + 2 * rows_per_unit * g.r + 2 * rows_per_unit + 2 * kTilePos) *
+        ConvScratch scratch(static_cast<size_t>(2 * nkk + 2 * rows_per_unit * g.r + 2 * rows_per_unit + 3 * kTilePos) *
                             sizeof(int64_t));
         int64_t* kb = scratch.ints();
         int64_t* boff = kb + nkk;
@@ -209,12 +212,15 @@ struct ConvBackwardData : ConvTiles<I> {
         int64_t* rsig = nrow + rows_per_unit;        // [row]: representative row of its signature
         int64_t* pos_h = rsig + rows_per_unit;       // [position]: input row
         int64_t* pos_w = pos_h + kTilePos;           // [position]: input column
+        int64_t* pos_n = pos_w + kTilePos;           // [position]: image
         alignas(64) float cbuf[kMaxTiles * MR * LDC];
         const float* arows[kMaxTiles * MR];
         int mrs[kMaxTiles];
-        for (int64_t u = begin; u < end; ++u) {
-            const int64_t n = u / units_per_image, h0 = (u % units_per_image) * rows_per_unit;
+        for (int64_t u = begin; u < end;) {
+            const int64_t n0 = u / units_per_image, h0 = (u % units_per_image) * rows_per_unit;
             const int64_t nh = std::min(rows_per_unit, g.h - h0);
+            const int64_t n1 = units_per_image == 1 ? end : n0 + 1;  // images [n0, n1) at rows [h0, h0 + nh)
+            u = units_per_image == 1 ? end : u + 1;
             for (int64_t i = 0; i < nh; ++i) {
                 int64_t cnt = 0;
                 for (int64_t r = 0; r < g.r; ++r) {
@@ -257,15 +263,21 @@ struct ConvBackwardData : ConvTiles<I> {
                                 boff[e] = ((kq * g.r + rrr[ri]) * g.s + st[2 * si]) * cgp;
                                 ++e;
                             }
-                    // Positions (h, w) of this signature pair, row by row, in batches of kTilePos.
-                    int64_t hi = rep, ci = 0;
-                    while (hi < nh) {
+                    // Positions (n, h, w) of this signature pair, image by image and row by row, in batches of kTilePos.
+                    int64_t ni = n0, hi = rep, ci = 0;
+                    for (;;) {
                         int64_t npos = 0;
-                        while (npos < kTilePos && hi < nh) {
+                        while (npos < kTilePos && ni < n1) {
+                            if (hi == nh) {
+                                hi = rep;
+                                ++ni;
+                                continue;
+                            }
                             if (rsig[hi] != rep) {
                                 ++hi;
                                 continue;
                             }
+                            pos_n[npos] = ni;
                             pos_h[npos] = hi;
                             pos_w[npos] = cols[ci];
                             ++npos;
@@ -275,7 +287,7 @@ struct ConvBackwardData : ConvTiles<I> {
                             }
                         }
                         if (npos == 0) break;
-                        write_or_compute_dx(A, n, h0, e, kb, boff, npos, pos_h, pos_w, pp, cbuf, arows, mrs, cgp, nkk,
+                        write_or_compute_dx(A, h0, e, kb, boff, npos, pos_n, pos_h, pos_w, pp, cbuf, arows, mrs, cgp, nkk,
                                             cvecs);
                     }
                 }
@@ -283,14 +295,14 @@ struct ConvBackwardData : ConvTiles<I> {
         }
     }
 
-    static void write_or_compute_dx(const ConvKernelArgs& A, int64_t n, int64_t h0, int64_t ntaps, const int64_t* kb,
-                                    const int64_t* boff, int64_t npos, const int64_t* pos_h, const int64_t* pos_w,
-                                    const int64_t* pp, float* cbuf, const float** arows, int* mrs, int64_t cgp,
-                                    int64_t nkk, int64_t cvecs) {
+    static void write_or_compute_dx(const ConvKernelArgs& A, int64_t h0, int64_t ntaps, const int64_t* kb,
+                                    const int64_t* boff, int64_t npos, const int64_t* pos_n, const int64_t* pos_h,
+                                    const int64_t* pos_w, const int64_t* pp, float* cbuf, const float** arows, int* mrs,
+                                    int64_t cgp, int64_t nkk, int64_t cvecs) {
         const core::ConvGeometry& g = A.g;
         constexpr int MR = I::kGemmMR, NV = I::kGemmNV, LDC = NV * W;
         auto dx_index = [&](int64_t i, int64_t cc) {
-            const int64_t h = h0 + pos_h[i], w = pos_w[i];
+            const int64_t n = pos_n[i], h = h0 + pos_h[i], w = pos_w[i];
             return g.nhwc ? ((n * g.h + h) * g.w + w) * g.c + cc : ((n * g.c + cc) * g.h + h) * g.w + w;
         };
         if (ntaps == 0) {  // no tap reaches an output: dx = +0
@@ -300,12 +312,13 @@ struct ConvBackwardData : ConvTiles<I> {
         }
         const int64_t ntiles = core::ceil_div(npos, MR);
         for (int64_t grp = 0; grp < g.groups; ++grp) {
-            const float* abase = A.a + n * A.a_img + grp * g.kg * A.a_chan;
+            const float* abase = A.a + grp * g.kg * A.a_chan;
             for (int64_t t = 0; t < ntiles; ++t) {
                 mrs[t] = static_cast<int>(std::min<int64_t>(MR, npos - t * MR));
                 for (int i = 0; i < mrs[t]; ++i) {
                     const int64_t pi = t * MR + i;
-                    arows[t * MR + i] = abase + pp[pos_h[pi] * g.r] * A.a_row + A.first_q[pos_w[pi]] * A.a_col;
+                    arows[t * MR + i] =
+                        abase + pos_n[pi] * A.a_img + pp[pos_h[pi] * g.r] * A.a_row + A.first_q[pos_w[pi]] * A.a_col;
                 }
             }
             for (int64_t cv0 = 0; cv0 < cvecs; cv0 += NV) {
@@ -317,10 +330,8 @@ struct ConvBackwardData : ConvTiles<I> {
                 if (g.nhwc) {
                     for (int64_t i = 0; i < npos; ++i) store_row(A.dx + dx_index(i, c0), cbuf + i * LDC, clanes);
                 } else {
-                    for (int64_t l = 0; l < clanes; ++l) {
-                        float* dst = A.dx + ((n * g.c + c0 + l) * g.h + h0) * g.w;
-                        for (int64_t i = 0; i < npos; ++i) dst[pos_h[i] * g.w + pos_w[i]] = cbuf[i * LDC + l];
-                    }
+                    for (int64_t l = 0; l < clanes; ++l)
+                        for (int64_t i = 0; i < npos; ++i) A.dx[dx_index(i, c0 + l)] = cbuf[i * LDC + l];
                 }
             }
         }

@@ -122,9 +122,9 @@ void conv_run_pointwise(const ConvKernels& k, ThreadPool& pool, const ConvGeomet
         G.nc = round_up(ceil_div(G.n, static_cast<int64_t>(pool.size())), 64);
     }
     set_units(G, pool.size());
-    run_units(pool, G.units(), [&](int64_t b, int64_t e) { k.gemm(G, b, e); });
+    run_units(pool, G.units(), conv_macs(g), [&](int64_t b, int64_t e) { k.gemm(G, b, e); });
     if (pass == RK_CONV_PASS_BACKWARD_WEIGHTS && out1 != nullptr)
-        run_units(pool, ceil_div(g.k, kConvPanel),
+        run_units(pool, ceil_div(g.k, kConvPanel), static_cast<double>(rows * g.k),
                   [&](int64_t b, int64_t e) { k.column_chunk_sums(in1, rows, g.k, g.k, out1, b, e); });
 }
 

@@ -30,10 +30,13 @@ const ConvKernels& conv_kernels(rk_isa isa) {
 
 namespace {
 
+// Padded rows shorter than this are written element by element (pad_copy).
+constexpr int64_t kShortRow = 32;
+
 // Copies x into the zero-padded buffer xp in x's own layout: xp[n][c][i][j] (NCHW) or xp[n][i][j][c] (NHWC),
 // i in [0, hp), j in [0, wp), holding x~[n][c][i - pt][j - pl].
 void pad_copy(ThreadPool& pool, const ConvGeometry& g, int64_t hp, int64_t wp, const float* x, float* xp) {
-    run_units(pool, g.n * hp, [&](int64_t b, int64_t e) {
+    run_units(pool, g.n * hp, static_cast<double>(g.n * hp) * static_cast<double>(wp * g.c), [&](int64_t b, int64_t e) {
         for (int64_t u = b; u < e; ++u) {
             const int64_t n = u / hp, i = u % hp, h = i - g.pt;
             const bool row_in = h >= 0 && h < g.h;
@@ -46,6 +49,16 @@ void pad_copy(ThreadPool& pool, const ConvGeometry& g, int64_t hp, int64_t wp, c
                         std::copy(src, src + g.c, dst + j * g.c);
                     } else {
                         std::fill(dst + j * g.c, dst + (j + 1) * g.c, 0.0f);
+                    }
+                }
+            } else if (wp < kShortRow) {
+                // Short rows (small images): one pass per row, not three library calls of a few floats each.
+                for (int64_t c = 0; c < g.c; ++c) {
+                    float* dst = xp + ((n * g.c + c) * hp + i) * wp;
+                    const float* src = row_in ? x + ((n * g.c + c) * g.h + h) * g.w : x;
+                    for (int64_t j = 0; j < wp; ++j) {
+                        const int64_t wc = j - g.pl;
+                        dst[j] = row_in && wc >= 0 && wc < g.w ? src[wc] : 0.0f;
                     }
                 }
             } else {
@@ -120,12 +133,13 @@ void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry
     }
     switch (plan.path) {
         case ConvPath::kRow:
-            run_units(pool, g.n * (conv_dw_nhwc(g) ? 1 : g.groups) * g.p, [&](int64_t b, int64_t e) { k.forward_row(a, b, e); });
+            run_units(pool, g.n * (conv_dw_nhwc(g) ? 1 : g.groups) * g.p, conv_macs(g),
+                      [&](int64_t b, int64_t e) { k.forward_row(a, b, e); });
             return;
         case ConvPath::kGemm: {
             float* panel = ws + plan.off_w;
             const int64_t nkk = g.cg * g.r * g.s;
-            run_units(pool, g.groups * nkk, [&](int64_t b, int64_t e) {
+            run_units(pool, g.groups * nkk, static_cast<double>(g.groups * nkk * plan.kgp), [&](int64_t b, int64_t e) {
                 for (int64_t u = b; u < e; ++u) {
                     const int64_t grp = u / nkk, kk = u % nkk;
                     float* dst = panel + u * plan.kgp;
@@ -146,7 +160,7 @@ void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry
             a.panel = panel;
             a.positions_per_unit = kGemmPositionsPerUnit;
             a.units_per_image = ceil_div(g.p * g.q, kGemmPositionsPerUnit);
-            run_units(pool, g.n * a.units_per_image, [&](int64_t b, int64_t e) { k.forward_gemm(a, b, e); });
+            run_units(pool, g.n * a.units_per_image, conv_macs(g), [&](int64_t b, int64_t e) { k.forward_gemm(a, b, e); });
             return;
         }
         case ConvPath::kWinograd2:
@@ -155,15 +169,20 @@ void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry
             float* u = ws + plan.off_w;
             const bool dw = g.depthwise();
             const int64_t kblocks = dw ? plan.kp / kConvLanePad : plan.kgp / kConvLanePad;
-            run_units(pool, dw ? kblocks : g.groups * g.cg * kblocks, [&](int64_t b, int64_t e) {
+            const double alpha2 = static_cast<double>((plan.tile_h + 2) * (plan.tile_w + 2));
+            run_units(pool, dw ? kblocks : g.groups * g.cg * kblocks, alpha2 * 4 * static_cast<double>(g.k * g.cg),
+                      [&](int64_t b, int64_t e) {
                 (f4 ? k.winograd4_weights : k.winograd2_weights)(a, u, b, e);
             });
-            run_units(pool, g.n * plan.hp, [&](int64_t b, int64_t e) { k.nhwc_copy(a, ws + plan.off_x, b, e); });
+            run_units(pool, g.n * plan.hp, static_cast<double>(g.n * plan.hp * plan.wp * plan.cp),
+                      [&](int64_t b, int64_t e) { k.nhwc_copy(a, ws + plan.off_x, b, e); });
             a.xt = ws + plan.off_x;
             a.u = u;
             a.tiles_per_unit = block_size(g.n * plan.tiles_p * plan.tiles_q, kWinogradTilesPerUnit, pool.size());
             a.units_per_image = ceil_div(plan.tiles_p * plan.tiles_q, a.tiles_per_unit);
-            run_units(pool, g.n * a.units_per_image, [&](int64_t b, int64_t e) {
+            run_units(pool, g.n * a.units_per_image,
+                      static_cast<double>(g.n * plan.tiles_p * plan.tiles_q) * alpha2 * static_cast<double>(g.c * g.kg),
+                      [&](int64_t b, int64_t e) {
                 (f4 ? k.forward_winograd4 : k.forward_winograd2)(a, b, e);
             });
             return;
@@ -174,17 +193,20 @@ void conv_run_forward(const ConvKernels& k, ThreadPool& pool, const ConvGeometry
             // Units: (group, c', block of kConvLanePad output channels); depthwise: blocks of channels.
             const int64_t kblocks = dw ? plan.kp / kConvLanePad : plan.kgp / kConvLanePad;
             const int64_t units = dw ? kblocks : g.groups * g.cg * kblocks;
-            run_units(pool, units, [&](int64_t b, int64_t e) { k.fft_weights(a, v, b, e); });
-            run_units(pool, g.n * plan.hp, [&](int64_t b, int64_t e) { k.nhwc_copy(a, ws + plan.off_x, b, e); });
+            run_units(pool, units, 512.0 * static_cast<double>(g.k * g.cg), [&](int64_t b, int64_t e) { k.fft_weights(a, v, b, e); });
+            run_units(pool, g.n * plan.hp, static_cast<double>(g.n * plan.hp * plan.wp * plan.cp),
+                      [&](int64_t b, int64_t e) { k.nhwc_copy(a, ws + plan.off_x, b, e); });
             a.xt = ws + plan.off_x;
             a.u = v;
             a.tiles_per_unit = block_size(g.n * plan.tiles_p * plan.tiles_q, kFftTilesPerUnit, pool.size());
             a.units_per_image = ceil_div(plan.tiles_p * plan.tiles_q, a.tiles_per_unit);
-            run_units(pool, g.n * a.units_per_image, [&](int64_t b, int64_t e) { k.forward_fft(a, b, e); });
+            run_units(pool, g.n * a.units_per_image,
+                      512.0 * static_cast<double>(g.n * plan.tiles_p * plan.tiles_q) * static_cast<double>(g.c * g.kg),
+                      [&](int64_t b, int64_t e) { k.forward_fft(a, b, e); });
             return;
         }
         default: {
-            run_units(pool, g.n * g.k, [&](int64_t b, int64_t e) {
+            run_units(pool, g.n * g.k, conv_macs(g), [&](int64_t b, int64_t e) {
                 for (int64_t u = b; u < e; ++u) {
                     const int64_t n = u / g.k, kk = u % g.k;
                     for (int64_t p = 0; p < g.p; ++p)
@@ -210,14 +232,14 @@ void conv_run_backward_data(const ConvKernels& k, ThreadPool& pool, const ConvGe
         return;
     }
     if (plan.path == ConvPath::kRow) {
-        run_units(pool, g.n * (conv_dw_nhwc(g) ? 1 : g.groups) * g.h,
+        run_units(pool, g.n * (conv_dw_nhwc(g) ? 1 : g.groups) * g.h, conv_macs(g),
                   [&](int64_t b, int64_t e) { k.backward_data_row(a, b, e); });
         return;
     }
     // Gemm: panel [g][kk' = (k', r, s)][cgp] = w[g*Kg + k'][c'][r][s].
     float* panel = ws + plan.off_w;
     const int64_t nkk = g.kg * g.r * g.s, rs = g.r * g.s;
-    run_units(pool, g.groups * nkk, [&](int64_t b, int64_t e) {
+    run_units(pool, g.groups * nkk, static_cast<double>(g.groups * nkk * plan.cgp), [&](int64_t b, int64_t e) {
         for (int64_t u = b; u < e; ++u) {
             const int64_t grp = u / nkk, kk = u % nkk, kq = kk / rs, t = kk % rs;
             float* dst = panel + u * plan.cgp;
@@ -268,7 +290,7 @@ void conv_run_backward_data(const ConvKernels& k, ThreadPool& pool, const ConvGe
     a.nsigs = static_cast<int64_t>(cols_of.size());
     a.rows_per_unit = std::min(g.h, block_size(g.n * g.h, kConvRowsPerUnit, pool.size()));
     a.units_per_image = ceil_div(g.h, a.rows_per_unit);
-    run_units(pool, g.n * a.units_per_image, [&](int64_t b, int64_t e) { k.backward_data_gemm(a, b, e); });
+    run_units(pool, g.n * a.units_per_image, conv_macs(g), [&](int64_t b, int64_t e) { k.backward_data_gemm(a, b, e); });
 }
 
 void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const ConvGeometry& g, const ConvPlan& plan,
@@ -287,7 +309,7 @@ void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const Con
     }
     if (plan.path == ConvPath::kGeneric) {
         const int64_t nkk = g.cg * g.r * g.s;
-        run_units(pool, g.k * (nkk + 1), [&](int64_t b, int64_t e) {
+        run_units(pool, g.k * (nkk + 1), conv_macs(g), [&](int64_t b, int64_t e) {
             for (int64_t u = b; u < e; ++u) {
                 const int64_t kk = u / (nkk + 1), t = u % (nkk + 1);
                 if (t == nkk) {
@@ -303,7 +325,8 @@ void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const Con
     // dy transposed to [j][g][kgp] (gemm) or [j][kp] (depthwise), j = (n * P + p) * Q + q; padding columns are 0.
     float* dyt = ws + plan.off_dy;
     const int64_t ldt = plan.path == ConvPath::kGemm ? g.groups * plan.kgp : plan.kp;
-    run_units(pool, ceil_div(npq, kConvTransposeRows), [&](int64_t b, int64_t e) { k.transpose_dy(a, dyt, b, e); });
+    run_units(pool, ceil_div(npq, kConvTransposeRows), static_cast<double>(npq * ldt),
+              [&](int64_t b, int64_t e) { k.transpose_dy(a, dyt, b, e); });
     a.dyt = dyt;
     std::vector<int64_t> taps;
     int64_t units = 0;
@@ -321,7 +344,8 @@ void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const Con
         a.taps_per_unit = kWeightGradOutputsPerUnit;
         units = g.groups * (plan.kgp / kConvPanel) * a.tile_groups;
     } else {
-        run_units(pool, g.n * plan.hp, [&](int64_t b, int64_t e) { k.nhwc_copy(a, ws + plan.off_x, b, e); });
+        run_units(pool, g.n * plan.hp, static_cast<double>(g.n * plan.hp * plan.wp * plan.cp),
+                      [&](int64_t b, int64_t e) { k.nhwc_copy(a, ws + plan.off_x, b, e); });
         a.xt = ws + plan.off_x;
         a.a = a.xt;  // always NHWC: [n][hp][wp][cp]
         a.a_img = plan.hp * plan.wp * plan.cp;
@@ -336,12 +360,12 @@ void conv_run_backward_weights(const ConvKernels& k, ThreadPool& pool, const Con
         units = (plan.kp / kConvLanePad) * a.tile_groups;
     }
     a.taps = taps.data();
-    run_units(pool, units, [&](int64_t b, int64_t e) {
+    run_units(pool, units, conv_macs(g), [&](int64_t b, int64_t e) {
         (plan.path == ConvPath::kGemm ? k.backward_weights_gemm : k.backward_weights_depthwise)(a, b, e);
     });
     if (dbias) {
         // Units: blocks of kConvLanePad columns of dyt.
-        run_units(pool, ldt / kConvLanePad, [&](int64_t b, int64_t e) { k.backward_bias_t(a, b, e); });
+        run_units(pool, ldt / kConvLanePad, static_cast<double>(npq * ldt), [&](int64_t b, int64_t e) { k.backward_bias_t(a, b, e); });
     }
 }
 

@@ -2,6 +2,8 @@
 // context's threads (conv2d_run.cpp).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <exception>
 #include <mutex>
 
@@ -12,15 +14,18 @@
 
 namespace rk::cpu {
 
-// Splits [0, units) over the pool; each piece runs under the canonical FP environment (parallel_for). An exception
-// in a piece (an allocation failure in a kernel's scratch) is caught there and rethrown on the calling thread, so it
-// never leaves a worker thread; the C API turns it into a status.
+// Splits [0, units) over the pool (one piece per thread, at least one unit each), `work` being the whole range's work
+// (about one per multiply-add or copied float: an estimate, which only decides whether the pool's threads wake,
+// thread_pool.h); each piece runs under the canonical FP environment (parallel_for). An exception in a piece (an
+// allocation failure in a kernel's scratch) is caught there and rethrown on the calling thread, so it never leaves a
+// worker thread; the C API turns it into a status.
 template <class Fn>
-void run_units(ThreadPool& pool, int64_t units, Fn fn) {
+void run_units(ThreadPool& pool, int64_t units, double work, Fn fn) {
     if (units <= 0) return;
     std::mutex m;
     std::exception_ptr error;
-    parallel_for(pool, static_cast<uint64_t>(units), 1, 1, [&](uint64_t b, uint64_t e) {
+    const double per_unit = std::ceil(std::min(work, 0x1p62) / static_cast<double>(units));
+    parallel_for(pool, static_cast<uint64_t>(units), 1, 1, per_unit < 1 ? 1 : static_cast<uint64_t>(per_unit), [&](uint64_t b, uint64_t e) {
         try {
             fn(static_cast<int64_t>(b), static_cast<int64_t>(e));
         } catch (...) {
@@ -29,6 +34,12 @@ void run_units(ThreadPool& pool, int64_t units, Fn fn) {
         }
     });
     if (error) std::rethrow_exception(error);
+}
+
+// The multiply-adds of any pass, N K P Q (C / groups) R S (padding taps included), as a work estimate for run_units.
+inline double conv_macs(const core::ConvGeometry& g) {
+    return static_cast<double>(g.n) * static_cast<double>(g.k) * static_cast<double>(g.p) * static_cast<double>(g.q) *
+           static_cast<double>(g.cg) * static_cast<double>(g.r) * static_cast<double>(g.s);
 }
 
 // Runs a pass. `workspace` is 64-byte aligned and holds plan.floats floats (or is null when plan.floats == 0).

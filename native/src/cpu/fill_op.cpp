@@ -8,13 +8,15 @@ namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 16;  // below this, threading costs more than it saves
 constexpr uint64_t kMinPositionsPerThread = 1u << 12; // a permutation position costs far more than a fill element
+constexpr uint64_t kWorkPerElement = 2;                // a Philox-drawn element, for parallel_for's rule (thread_pool.h)
+constexpr uint64_t kWorkPerPosition = 32;              // a permutation position (Feistel rounds, cycle walking)
 constexpr uint64_t kPieceAlign = 64;                   // pieces start at multiples of 64 (even: word pairs stay whole)
 
 // Runs `kernel(first, out + first, n)` on pieces of [0, count).
 template <class T, class Kernel>
 void split(CpuBackend& b, void* out, uint64_t count, Kernel kernel) {
     T* data = static_cast<T*>(out);
-    parallel_for(b.pool, count, kMinElementsPerThread, kPieceAlign,
+    parallel_for(b.pool, count, kMinElementsPerThread, kPieceAlign, kWorkPerElement,
                  [&](uint64_t begin, uint64_t end) { kernel(begin, data + begin, end - begin); });
 }
 
@@ -62,7 +64,7 @@ int32_t permutation(void* impl, const backend::PermutationArgs* args, backend::O
     const backend::PermutationArgs& a = *args;
     core::Permutation perm;
     core::permutation_init(perm, a.n, a.seed, a.subsequence);
-    parallel_for(b.pool, a.count, kMinPositionsPerThread, kPieceAlign, [&](uint64_t begin, uint64_t end) {
+    parallel_for(b.pool, a.count, kMinPositionsPerThread, kPieceAlign, kWorkPerPosition, [&](uint64_t begin, uint64_t end) {
         for (uint64_t k = begin; k < end; ++k)
             a.out[k] = a.inverse ? core::permutation_invert(perm, a.first + k) : core::permutation_apply(perm, a.first + k);
     });

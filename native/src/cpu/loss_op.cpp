@@ -25,6 +25,7 @@ const LossKernels& loss_kernels(rk_isa isa) {
 namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 15;  // below this, threading costs more than it saves
+constexpr uint64_t kWorkPerElement = 8;  // a logit's exp and its share of the row, for parallel_for's rule (thread_pool.h)
 
 }  // namespace
 
@@ -44,17 +45,18 @@ int32_t cross_entropy(void* impl, const backend::CrossEntropyArgs* args, backend
     }
     const uint64_t rows = static_cast<uint64_t>(a.batch);
     const uint64_t min_rows = std::max<uint64_t>(1, kMinElementsPerThread / static_cast<uint64_t>(a.classes));
+    const uint64_t row_work = kWorkPerElement * static_cast<uint64_t>(a.classes);
     const bool none = a.reduction == backend::LossReduction::kNone, mean = a.reduction == backend::LossReduction::kMean;
     if (a.backward) {
         const float g = none ? 0.0f : core::cross_entropy_scale(a.dloss[0], mean, count);
-        parallel_for(b.pool, rows, min_rows, 1, [&](uint64_t begin, uint64_t end) {
+        parallel_for(b.pool, rows, min_rows, 1, row_work, [&](uint64_t begin, uint64_t end) {
             b.loss.backward_rows(a, static_cast<int64_t>(begin), static_cast<int64_t>(end), none, g);
         });
         return RK_STATUS_OK;
     }
     std::vector<float> losses(none ? 0 : rows);
     float* row_loss = none ? a.out : losses.data();
-    parallel_for(b.pool, rows, min_rows, 1, [&](uint64_t begin, uint64_t end) {
+    parallel_for(b.pool, rows, min_rows, 1, row_work, [&](uint64_t begin, uint64_t end) {
         b.loss.forward_rows(a, static_cast<int64_t>(begin), static_cast<int64_t>(end), row_loss);
     });
     if (!none) {

@@ -25,6 +25,8 @@ const NormKernels& norm_kernels(rk_isa isa) {
 namespace {
 
 constexpr uint64_t kMinUnitsPerThread = 8;  // 16 K elements: below this, threading costs more than it saves
+// A chunk of kSumChunk elements, for parallel_for's rule on waking threads (thread_pool.h): 2 per element.
+constexpr uint64_t kWorkPerChunk = 2 * static_cast<uint64_t>(core::kSumChunk);
 constexpr int64_t kColumnBlock = 256;        // LayerNorm dγ/dβ: columns per unit
 
 using backend::NormArgs;
@@ -39,7 +41,7 @@ struct Run {
     // Per group: the canonical sum(s) of `what` (width 1 or 2), from the chunk sums added in order.
     std::vector<float> sums(NormSum what, int width, const float* mean, const float* invstd) {
         std::vector<float> part(static_cast<size_t>(groups * chunks * width));
-        parallel_for(b.pool, groups * chunks, kMinUnitsPerThread, 1, [&](uint64_t u0, uint64_t u1) {
+        parallel_for(b.pool, groups * chunks, kMinUnitsPerThread, 1, kWorkPerChunk, [&](uint64_t u0, uint64_t u1) {
             for (uint64_t u = u0; u < u1; ++u) {
                 const int64_t g = u / chunks, c = u % chunks;
                 b.norm.chunk_sums(a, what, g, c, mean ? mean[g] : 0.0f, invstd ? invstd[g] : 0.0f, &part[u * width]);
@@ -58,7 +60,7 @@ struct Run {
     // The elementwise pass from each group's constants (core::kNormConstants per group).
     void apply(const std::vector<float>& constants) {
         const int64_t m = a.g.group_size();
-        parallel_for(b.pool, groups * chunks, kMinUnitsPerThread, 1, [&](uint64_t u0, uint64_t u1) {
+        parallel_for(b.pool, groups * chunks, kMinUnitsPerThread, 1, kWorkPerChunk, [&](uint64_t u0, uint64_t u1) {
             for (uint64_t u = u0; u < u1; ++u) {
                 const int64_t g = u / chunks, j0 = (u % chunks) * core::kSumChunk;
                 b.norm.apply(a, g, j0, m - j0 < core::kSumChunk ? m : j0 + core::kSumChunk,
@@ -109,7 +111,7 @@ struct Run {
         const int64_t d = a.g.inner, row_chunks = core::ceil_div(a.g.groups, core::kSumChunk);
         const int64_t blocks = core::ceil_div(d, kColumnBlock);
         std::vector<float> pg(static_cast<size_t>(row_chunks * d)), pb(pg.size());
-        parallel_for(b.pool, row_chunks * blocks, 1, 1, [&](uint64_t u0, uint64_t u1) {
+        parallel_for(b.pool, row_chunks * blocks, 1, 1, kWorkPerChunk * static_cast<uint64_t>(kColumnBlock), [&](uint64_t u0, uint64_t u1) {
             for (uint64_t u = u0; u < u1; ++u) {
                 const int64_t rc = u / blocks, col0 = (u % blocks) * kColumnBlock;
                 const int64_t col1 = d - col0 < kColumnBlock ? d : col0 + kColumnBlock;

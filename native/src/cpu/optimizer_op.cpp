@@ -14,6 +14,7 @@ namespace rk::cpu {
 namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 15;
+constexpr uint64_t kWorkPerElement = 2;  // an element's update, for parallel_for's rule on waking threads (thread_pool.h)
 constexpr uint64_t kPieceAlign = 64;
 
 }  // namespace
@@ -39,7 +40,7 @@ int32_t optimizer(void* impl, const backend::OptimizerArgs* args, backend::Optim
     if (a.check_state0 || a.check_state1) {
         // Key of a state element: 2 * (its index in the call) + state; the smallest key is the first in order.
         std::atomic<uint64_t> best{UINT64_MAX};
-        parallel_for(b.pool, a.total, kMinElementsPerThread, kPieceAlign, [&](uint64_t begin, uint64_t end) {
+        parallel_for(b.pool, a.total, kMinElementsPerThread, kPieceAlign, kWorkPerElement, [&](uint64_t begin, uint64_t end) {
             each_part(begin, end, [&](const backend::OptimizerTensor& t, uint64_t i, uint64_t lo, uint64_t hi) {
                 const float* s0 = a.check_state0 ? t.state0 + lo : t.state1 + lo;
                 const float* s1 = a.check_state0 && a.check_state1 ? t.state1 + lo : nullptr;
@@ -66,7 +67,7 @@ int32_t optimizer(void* impl, const backend::OptimizerArgs* args, backend::Optim
         }
     }
 
-    parallel_for(b.pool, a.total, kMinElementsPerThread, kPieceAlign, [&](uint64_t begin, uint64_t end) {
+    parallel_for(b.pool, a.total, kMinElementsPerThread, kPieceAlign, kWorkPerElement, [&](uint64_t begin, uint64_t end) {
         each_part(begin, end, [&](const backend::OptimizerTensor& t, uint64_t, uint64_t lo, uint64_t hi) {
             if (a.kind == backend::OptimizerKind::kSgd)
                 k.sgd(a.sgd, t.param + lo, t.grad + lo, t.state0 ? t.state0 + lo : nullptr, hi - lo);

@@ -51,11 +51,88 @@ struct PoolRows {
         if (q_hi < q_lo) q_hi = q_lo;
     }
 
+    // The interior output rows [p_lo, p_hi): windows entirely inside [0, H).
+    static void interior_rows(const core::PoolGeometry& g, int64_t& p_lo, int64_t& p_hi) {
+        p_lo = (g.ph + g.sh - 1) / g.sh;
+        const int64_t last = g.h - 1 + g.ph - int64_t{g.dh} * (g.kh - 1);  // p * sh <= last
+        p_hi = last < 0 ? 0 : last / g.sh + 1;
+        if (p_hi > g.p) p_hi = g.p;
+        if (p_hi < p_lo) p_hi = p_lo;
+    }
+
     // ---- Forward ----------------------------------------------------------------------------------------------------
 
     static void forward(const PoolKernelArgs& k, int64_t begin, int64_t end) {
         if (k.a->g.nhwc) forward_nhwc(k, begin, end);
+        else if (across_planes(k.a->g)) forward_nchw_planes(k, begin, end);
         else forward_nchw(k, begin, end);
+    }
+
+    // NCHW max pooling whose interior output columns are fewer than the lanes, so that the row path below would run
+    // them all through the core: lanes run W planes at one output instead (forward_nchw_planes). Needs the planes'
+    // positions (and W of them apart, for load_strided's gather) to fit int32 lanes.
+    static bool across_planes(const core::PoolGeometry& g) {
+        if (W == 1 || g.mode != core::PoolMode::kMax || !index_fits_int32(g)) return false;
+        if (g.h * g.w * W >= (int64_t{1} << 31)) return false;
+        int64_t q_lo, q_hi;
+        interior_columns(g, q_lo, q_hi);
+        return q_hi - q_lo < W;
+    }
+
+    // NCHW max pooling across planes. Units are numbered p * planes + plane here (the units' set is the same, only the
+    // numbering differs, so the op's split is unchanged): a range holds runs of consecutive planes at one output row.
+    // Lanes run W consecutive planes at one output (p, q), in core::max_pool_at's order (rows, then columns,
+    // ascending; the window's positions and indices are the same in every lane); outputs whose window is not interior,
+    // and the planes left over from whole vectors, go through the core.
+    static void forward_nchw_planes(const PoolKernelArgs& k, int64_t begin, int64_t end) {
+        const backend::PoolArgs& a = *k.a;
+        const core::PoolGeometry& g = a.g;
+        const int64_t planes = g.planes(), hw = g.h * g.w, pq = g.p * g.q;
+        int64_t p_lo, p_hi, q_lo, q_hi;
+        interior_rows(g, p_lo, p_hi);
+        interior_columns(g, q_lo, q_hi);
+        for (int64_t u = begin; u < end;) {
+            const int64_t p = u / planes, first = u % planes;
+            const int64_t last = (end - p * planes < planes ? end - p * planes : planes);  // planes [first, last)
+            const int64_t hs = p * g.sh - g.ph;
+            const bool row_interior = p >= p_lo && p < p_hi;
+            auto scalar = [&](int64_t plane, int64_t q) {
+                int64_t index;
+                core::max_pool_at(g, a.in + plane * hw, 1, p, q, a.out[plane * pq + p * g.q + q], index);
+                if (a.indices_out) a.indices_out[plane * pq + p * g.q + q] = index;
+            };
+            int64_t plane = first;
+            for (; plane + W <= last; plane += W) {
+                const float* xs = a.in + plane * hw;
+                for (int64_t q = 0; q < g.q; ++q) {
+                    if (!row_interior || q < q_lo || q >= q_hi) {
+                        for (int l = 0; l < W; ++l) scalar(plane + l, q);
+                        continue;
+                    }
+                    const int64_t ws = q * g.sw - g.pw;
+                    f32 mx = I::fsplat(minus_inf());
+                    u32 idx = I::usplat(static_cast<uint32_t>(hs * g.w + ws));
+                    for (int64_t h = hs; h < hs + int64_t{g.dh} * g.kh; h += g.dh)
+                        for (int64_t w = ws; w < ws + int64_t{g.dw} * g.kw; w += g.dw) {
+                            const f32 v = I::load_strided(xs + h * g.w + w, hw);
+                            const mask m = I::mor(I::fgt(v, mx), I::fisnan(v));
+                            mx = I::fselect(m, v, mx);
+                            idx = I::uselect(m, I::usplat(static_cast<uint32_t>(h * g.w + w)), idx);
+                        }
+                    alignas(64) float ys[W];
+                    alignas(64) int64_t is[W];
+                    I::fstore(ys, mx);
+                    I::store_index64(is, idx);
+                    const int64_t o = plane * pq + p * g.q + q;
+                    for (int l = 0; l < W; ++l) a.out[o + l * pq] = ys[l];
+                    if (a.indices_out)
+                        for (int l = 0; l < W; ++l) a.indices_out[o + l * pq] = is[l];
+                }
+            }
+            for (; plane < last; ++plane)
+                for (int64_t q = 0; q < g.q; ++q) scalar(plane, q);
+            u = p * planes + last;
+        }
     }
 
     static void forward_nchw(const PoolKernelArgs& k, int64_t begin, int64_t end) {
@@ -210,6 +287,10 @@ struct PoolRows {
     static constexpr int64_t kRowBuffer = 64;
 
     static void backward_nchw(const PoolKernelArgs& k, int64_t begin, int64_t end) {
+        if (k.owner) {
+            backward_nchw_scatter(k, begin, end);
+            return;
+        }
         const backend::PoolArgs& a = *k.a;
         const core::PoolGeometry& g = a.g;
         const bool max = g.mode == core::PoolMode::kMax;
@@ -240,6 +321,27 @@ struct PoolRows {
                     });
                 }
                 dx[w] = acc;
+            }
+        }
+    }
+
+    // NCHW max pooling whose windows do not overlap (k.owner set; units are planes): a scatter. Each element of dx has
+    // at most one candidate, owner[h * W + w]; the gather's result is +0, plus dy[o] where o's index names the element.
+    // So the plane is set to +0, then each output o whose index names an element of its own window takes that element's
+    // step of max_pool_grad_step (from +0): the same single step the gather takes there, and none elsewhere.
+    static void backward_nchw_scatter(const PoolKernelArgs& k, int64_t begin, int64_t end) {
+        const backend::PoolArgs& a = *k.a;
+        const core::PoolGeometry& g = a.g;
+        const int64_t hw = g.h * g.w, pq = g.p * g.q;
+        for (int64_t plane = begin; plane < end; ++plane) {
+            const float* dy = a.in + plane * pq;
+            const int64_t* idx = a.indices_in + plane * pq;
+            float* dx = a.out + plane * hw;
+            for (int64_t i = 0; i < hw; ++i) dx[i] = 0.0f;
+            for (int64_t o = 0; o < pq; ++o) {
+                const int64_t t = idx[o];
+                if (static_cast<uint64_t>(t) < static_cast<uint64_t>(hw) && k.owner[t] == o)
+                    dx[t] = core::max_pool_grad_step(dx[t], t, t, dy[o]);
             }
         }
     }

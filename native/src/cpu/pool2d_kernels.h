@@ -17,6 +17,9 @@ struct PoolKernelArgs {
     // and the kernels enumerate them per element instead.
     const int64_t* col_start;
     const int64_t* col_list;
+    // NCHW max-pooling backward whose windows do not overlap: owner[h * W + w] = p * Q + q of the one window that
+    // contains (h, w), or -1 (H * W entries); null otherwise. When set, the backward's units are planes.
+    const int64_t* owner;
     // Average pooling: the extents of every output row (P entries) and column (Q entries).
     const core::AvgExtent* avg_rows;
     const core::AvgExtent* avg_cols;
@@ -25,8 +28,9 @@ struct PoolKernelArgs {
 };
 
 // Each kernel computes units [begin, end) of its pass:
-//   forward          NCHW: (plane, output row p), plane * P + p;  NHWC: (n, p), n * P + p
-//   backward         NCHW: (plane, input row h), plane * H + h;   NHWC: (n, h), n * H + h
+//   forward          NCHW: (plane, output row p), plane * P + p (the kernel may number them p * planes + plane);
+//                    NHWC: (n, p), n * P + p
+//   backward         NCHW: (plane, input row h), plane * H + h, or planes when owner is set;  NHWC: (n, h), n * H + h
 //   global_forward   NCHW: planes;  NHWC: (n, block of kGlobalChannelBlock channels), n * blocks + block
 //   global_backward  NCHW: planes;  NHWC: images n
 struct PoolKernels {

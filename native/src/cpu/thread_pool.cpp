@@ -43,10 +43,14 @@ void ThreadPool::worker_loop(int index) {
     }
 }
 
-void ThreadPool::run(int pieces, const std::function<void(int)>& task) {
+void ThreadPool::run(int pieces, const std::function<void(int)>& task, bool wake) {
     pieces = std::clamp(pieces, 1, size());
+    if (pieces == 1 || !wake) {
+        for (int p = 0; p < pieces; ++p) task(p);
+        return;
+    }
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (pieces == 1 || !busy.owns_lock()) {
+    if (!busy.owns_lock()) {
         for (int p = 0; p < pieces; ++p) task(p);
         return;
     }
@@ -63,19 +67,22 @@ void ThreadPool::run(int pieces, const std::function<void(int)>& task) {
     done_cv_.wait(lock, [&] { return pending_ == 0; });
 }
 
-void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t align,
+void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t align, uint64_t work_per_unit,
                   const std::function<void(uint64_t, uint64_t)>& fn) {
     min_per_piece = std::max<uint64_t>(min_per_piece, 1);
     const uint64_t by_size = std::max<uint64_t>(n / min_per_piece, 1);
     const int pieces = static_cast<int>(std::min<uint64_t>(by_size, static_cast<uint64_t>(pool.size())));
     uint64_t per = (n + pieces - 1) / pieces;
     per = (per + align - 1) / align * align;
+    // The rule above, on a piece of `per` units (the last may be shorter).
+    work_per_unit = std::max<uint64_t>(work_per_unit, 1);
+    const bool wake = per >= (kMinPieceWork + work_per_unit - 1) / work_per_unit;
     pool.run(pieces, [&](int p) {
         const uint64_t begin = std::min<uint64_t>(n, per * static_cast<uint64_t>(p));
         const uint64_t end = std::min<uint64_t>(n, begin + per);
         if (begin >= end) return;
         fn(begin, end);
-    });
+    }, wake);
 }
 
 }  // namespace rk::cpu

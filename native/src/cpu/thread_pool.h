@@ -21,8 +21,8 @@ public:
     int size() const { return static_cast<int>(workers_.size()) + 1; }
 
     // Runs task(0) .. task(pieces - 1) (pieces <= size()), piece 0 on the calling thread, and waits.
-    // If another caller is using the pool, all pieces run on this thread instead (same results).
-    void run(int pieces, const std::function<void(int)>& task);
+    // If another caller is using the pool, or `wake` is false, all pieces run on this thread instead (same results).
+    void run(int pieces, const std::function<void(int)>& task, bool wake = true);
 
 private:
     void worker_loop(int index);
@@ -38,10 +38,22 @@ private:
     bool stop_ = false;
 };
 
+// The one rule for when a call's pieces run on several threads: only when each piece holds at least kMinPieceWork
+// units of work, the caller stating the work of one of its units in simple float operations, roughly (an element of
+// an elementwise pass, a multiply-add, a copied float: 1; a Philox-drawn or normalized element: 2; a cross-entropy
+// element: 8; ...). Otherwise the calling thread runs the same pieces itself, one after the other: the pieces (and so
+// every result) are the same either way; only the wake-up is saved. A smaller piece is not worth a thread: waking one,
+// waiting for it and moving the piece's data to its core cost more than the piece saves. Measured on a 2-core EPYC VM
+// (AVX-512): a wake-up round trip takes 25-60 us; a convolution of ~100 us (4.7 M multiply-adds) ran slower on 2
+// threads than on 1, one of ~400 us 1.5x faster; 2^22 operations are ~100-400 us of one thread's work.
+constexpr uint64_t kMinPieceWork = uint64_t{1} << 22;
+
 // Splits [0, n) into at most pool.size() contiguous ranges (boundaries multiples of `align`,
 // at least `min_per_piece` elements each) and runs fn(begin, end) for each (under the canonical floating-point
-// environment: the pool's threads set it, the caller's thread runs under the C API's guard).
-void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t align,
+// environment: the pool's threads set it, the caller's thread runs under the C API's guard). The ranges depend only
+// on n, min_per_piece, align and pool.size(); `work_per_unit` (the work of one of the n units) decides, by the rule
+// above, whether they run on the pool's threads or all on the calling thread.
+void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t align, uint64_t work_per_unit,
                   const std::function<void(uint64_t, uint64_t)>& fn);
 
 }  // namespace rk::cpu

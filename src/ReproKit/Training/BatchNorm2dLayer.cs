@@ -12,6 +12,7 @@ public sealed class BatchNorm2dLayer : Layer
     private float[] input = [];
     private BatchNorm2dShape? shape;
     private bool training;
+    private float[][] outputs = [], inputGradients = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="channels">Channels.</param>
@@ -57,10 +58,14 @@ public sealed class BatchNorm2dLayer : Layer
     public override float[] Forward(float[] x, int[] shape, ForwardPass pass)
     {
         OutputShape(shape);
-        this.shape = new BatchNorm2dShape(shape[0], shape[1], shape[2], shape[3]);
+        if (this.shape is not { } s || s.N != shape[0] || s.H != shape[2] || s.W != shape[3])
+        {
+            this.shape = new BatchNorm2dShape(shape[0], shape[1], shape[2], shape[3]);
+        }
+
         input = x;
         training = pass.Training;
-        var y = new float[x.Length];
+        float[] y = Buffer(ref outputs, x.Length);
         if (training)
         {
             BatchNorm2d.ForwardTraining(this.shape, x, gamma.Value, beta.Value, y, mean, invStd, RunningMean, RunningVar, context: pass.Context);
@@ -77,7 +82,7 @@ public sealed class BatchNorm2dLayer : Layer
     public override float[] Backward(float[] dy, CpuContext context)
     {
         BatchNorm2dShape s = shape ?? throw new InvalidOperationException($"{Name}: backward before forward.");
-        var dx = new float[dy.Length];
+        float[] dx = Buffer(ref inputGradients, dy.Length);
         if (training)
         {
             BatchNorm2d.BackwardTraining(s, input, dy, gamma.Value, mean, invStd, dx, gamma.Grad, beta.Grad, context);

@@ -11,6 +11,7 @@ public sealed class Conv2dLayer : Layer
     private readonly Parameter weight, bias;
     private float[] input = [];
     private Conv2dDescriptor? descriptor;
+    private float[][] outputs = [], inputGradients = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="inChannels">Input channels.</param>
@@ -56,9 +57,13 @@ public sealed class Conv2dLayer : Layer
     public override float[] Forward(float[] x, int[] shape, ForwardPass pass)
     {
         int[] outShape = OutputShape(shape);
-        descriptor = Conv2dDescriptor.Square(shape[0], inChannels, shape[2], shape[3], outChannels, kernel, padding: padding);
+        if (descriptor is not { } d || d.N != shape[0] || d.H != shape[2] || d.W != shape[3])
+        {
+            descriptor = Conv2dDescriptor.Square(shape[0], inChannels, shape[2], shape[3], outChannels, kernel, padding: padding);
+        }
+
         input = x;
-        var y = new float[Product(outShape)];
+        float[] y = Buffer(ref outputs, Product(outShape));
         Conv2d.Forward(descriptor, x, weight.Value, bias.Value, y, context: pass.Context);
         return y;
     }
@@ -67,9 +72,16 @@ public sealed class Conv2dLayer : Layer
     public override float[] Backward(float[] dy, CpuContext context)
     {
         Conv2dDescriptor d = descriptor ?? throw new InvalidOperationException($"{Name}: backward before forward.");
-        var dx = new float[input.Length];
+        float[] dx = Buffer(ref inputGradients, input.Length);
         Conv2d.BackwardData(d, dy, weight.Value, dx, context: context);
         Conv2d.BackwardWeights(d, input, dy, weight.Grad, bias.Grad, context: context);
         return dx;
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardParameters(float[] dy, CpuContext context)
+    {
+        Conv2dDescriptor d = descriptor ?? throw new InvalidOperationException($"{Name}: backward before forward.");
+        Conv2d.BackwardWeights(d, input, dy, weight.Grad, bias.Grad, context: context);
     }
 }

@@ -174,17 +174,35 @@ public static class DigitsTraining
         return (at.Step, history);
     }
 
-    // One step: forward, mean cross-entropy, backward, optimizer update. Returns the batch's loss.
+    // One step: forward, mean cross-entropy, backward, optimizer update. Returns the batch's loss. The model is the run's
+    // own, so its layers reuse their buffers from step to step (Layer.ReusesBuffers); the first layer computes only its
+    // parameters' gradients (nothing uses the gradient of the input images). Same bits as model.Backward.
     private static float TrainStep(Sequential model, Optimizer optimizer, float[] x, long[] y, ForwardPass pass)
     {
+        ReuseBuffers(model);
         float[] logits = model.Forward(x, [y.Length, 1, 8, 8], pass);
-        var loss = new float[1];
+        Span<float> loss = stackalloc float[1];
         Loss.CrossEntropy(logits, y, 10, loss, context: pass.Context);
-        var dLogits = new float[logits.Length];
-        Loss.CrossEntropyBackward(logits, y, 10, [1f], dLogits, context: pass.Context);
-        model.Backward(dLogits, pass.Context);
+        float[] dy = new float[logits.Length];
+        Loss.CrossEntropyBackward(logits, y, 10, [1f], dy, context: pass.Context);
+        IReadOnlyList<Layer> layers = model.Layers;
+        for (int i = layers.Count - 1; i > 0; i--)
+        {
+            dy = layers[i].Backward(dy, pass.Context);
+        }
+
+        layers[0].BackwardParameters(dy, pass.Context);
         optimizer.Step(model.Parameters, pass.Context);
         return loss[0];
+    }
+
+    // Lets the run's model reuse its layers' buffers across steps and evaluations.
+    private static void ReuseBuffers(Sequential model)
+    {
+        foreach (Layer l in model.Layers)
+        {
+            l.ReusesBuffers = true;
+        }
     }
 
     // The share of `samples` whose largest logit (the first on ties) is the label, in evaluation mode.
@@ -193,6 +211,7 @@ public static class DigitsTraining
         var x = new float[samples.Length * data.SampleLength];
         var y = new long[samples.Length];
         data.CopyBatch(samples, x, y);
+        ReuseBuffers(model);
         float[] logits = model.Forward(x, [samples.Length, 1, 8, 8], new ForwardPass(ctx, false, seed, step));
         int correct = 0;
         for (int i = 0; i < y.Length; i++)

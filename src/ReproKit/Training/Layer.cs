@@ -52,6 +52,54 @@ public abstract class Layer
     /// <param name="context">The CPU context.</param>
     public abstract float[] Backward(float[] dy, CpuContext context);
 
+    /// <summary>
+    /// Whether <see cref="Forward"/> and <see cref="Backward"/> may write into arrays the layer keeps and return them
+    /// again, instead of allocating per call (a training loop's activations and gradients are the same sizes every step).
+    /// Then the array a call returns is valid until the layer's next call of the same kind on the same batch size: a
+    /// caller that keeps it longer must copy it. Off by default: every call returns a new array. The results are the
+    /// same bits either way.
+    /// </summary>
+    public bool ReusesBuffers { get; set; }
+
+    /// <summary>
+    /// The parameters' gradients of the last forward, for a caller that does not need the input gradient (the first
+    /// layer of a model): the same gradients as <see cref="Backward"/>. By default it runs <see cref="Backward"/> and
+    /// drops its result; layers whose input gradient costs work of its own skip it.
+    /// </summary>
+    /// <param name="dy">The output gradient (the last output's shape).</param>
+    /// <param name="context">The CPU context.</param>
+    public virtual void BackwardParameters(float[] dy, CpuContext context) => Backward(dy, context);
+
+    /// <summary>
+    /// An array of <paramref name="length"/> elements for a call's result: a new one, or with <see cref="ReusesBuffers"/>
+    /// the one <paramref name="slots"/> keeps for that length (contents unspecified: the caller writes every element).
+    /// </summary>
+    /// <param name="slots">The buffers of one kind of result, one per batch size seen (a few: training, last batch, evaluation).</param>
+    /// <param name="length">The length needed.</param>
+    private protected T[] Buffer<T>(ref T[][] slots, int length)
+    {
+        if (!ReusesBuffers)
+        {
+            return new T[length];
+        }
+
+        foreach (T[] b in slots)
+        {
+            if (b.Length == length)
+            {
+                return b;
+            }
+        }
+
+        // A new size: keep the latest few (older sizes are dropped, newest first).
+        var fresh = new T[length];
+        slots = [fresh, .. slots.Length < MaxBufferSizes ? slots : slots[..(MaxBufferSizes - 1)]];
+        return fresh;
+    }
+
+    // Batch sizes whose buffers a layer keeps per kind of result.
+    private const int MaxBufferSizes = 4;
+
     /// <summary>The stream of parameter <paramref name="parameter"/> of this layer for a run's seed.</summary>
     protected PhiloxStream InitStream(ulong seed, int parameter) => new(seed, InitSubsequence + (ulong)(Index * 16 + parameter));
 

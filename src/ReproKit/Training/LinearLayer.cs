@@ -10,6 +10,7 @@ public sealed class LinearLayer : Layer
     private readonly Parameter weight, bias;
     private float[] input = [];
     private LinearShape? shape;
+    private float[][] outputs = [], inputGradients = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="inFeatures">Input features.</param>
@@ -48,9 +49,13 @@ public sealed class LinearLayer : Layer
     public override float[] Forward(float[] x, int[] shape, ForwardPass pass)
     {
         int[] outShape = OutputShape(shape);
-        this.shape = new LinearShape(shape[0], inFeatures, outFeatures);
+        if (this.shape is not { } s || s.Batch != shape[0])
+        {
+            this.shape = new LinearShape(shape[0], inFeatures, outFeatures);
+        }
+
         input = x;
-        var y = new float[Product(outShape)];
+        float[] y = Buffer(ref outputs, Product(outShape));
         Linear.Forward(this.shape, x, weight.Value, bias.Value, y, pass.Context);
         return y;
     }
@@ -59,9 +64,16 @@ public sealed class LinearLayer : Layer
     public override float[] Backward(float[] dy, CpuContext context)
     {
         LinearShape s = shape ?? throw new InvalidOperationException($"{Name}: backward before forward.");
-        var dx = new float[input.Length];
+        float[] dx = Buffer(ref inputGradients, input.Length);
         Linear.BackwardData(s, dy, weight.Value, dx, context);
         Linear.BackwardWeights(s, input, dy, weight.Grad, bias.Grad, context);
         return dx;
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardParameters(float[] dy, CpuContext context)
+    {
+        LinearShape s = shape ?? throw new InvalidOperationException($"{Name}: backward before forward.");
+        Linear.BackwardWeights(s, input, dy, weight.Grad, bias.Grad, context);
     }
 }

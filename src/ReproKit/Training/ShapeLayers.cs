@@ -4,6 +4,7 @@ namespace ReproKit.Training;
 public sealed class ReluLayer : Layer
 {
     private float[] input = [];
+    private float[][] outputs = [], inputGradients = [];
 
     /// <inheritdoc/>
     public override string Name => "ReLU";
@@ -15,7 +16,7 @@ public sealed class ReluLayer : Layer
     public override float[] Forward(float[] x, int[] shape, ForwardPass pass)
     {
         input = x;
-        var y = new float[x.Length];
+        float[] y = Buffer(ref outputs, x.Length);
         Activations.Forward(Activation.Relu, x, y, context: pass.Context);
         return y;
     }
@@ -23,7 +24,7 @@ public sealed class ReluLayer : Layer
     /// <inheritdoc/>
     public override float[] Backward(float[] dy, CpuContext context)
     {
-        var dx = new float[dy.Length];
+        float[] dx = Buffer(ref inputGradients, dy.Length);
         Activations.Backward(Activation.Relu, input, dy, dx, context: context);
         return dx;
     }
@@ -55,6 +56,7 @@ public sealed class DropoutLayer : Layer
     private readonly double p;
     private PhiloxStream stream;
     private bool training;
+    private float[][] outputs = [], inputGradients = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="p">The drop probability, in [0, 1).</param>
@@ -84,7 +86,7 @@ public sealed class DropoutLayer : Layer
     {
         training = pass.Training;
         stream = MaskStream(pass.Seed, pass.Step);
-        var y = new float[x.Length];
+        float[] y = Buffer(ref outputs, x.Length);
         Dropout.Forward(x, y, p, stream, training: pass.Training, context: pass.Context);
         return y;
     }
@@ -92,7 +94,7 @@ public sealed class DropoutLayer : Layer
     /// <inheritdoc/>
     public override float[] Backward(float[] dy, CpuContext context)
     {
-        var dx = new float[dy.Length];
+        float[] dx = Buffer(ref inputGradients, dy.Length);
         if (training)
         {
             Dropout.Backward(dy, dx, p, stream, context: context);
@@ -113,6 +115,8 @@ public sealed class MaxPool2dLayer : Layer
     private Pool2dDescriptor? descriptor;
     private long[] indices = [];
     private int inputLength;
+    private float[][] outputs = [], inputGradients = [];
+    private long[][] indexBuffers = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="kernel">Window size and stride.</param>
@@ -136,10 +140,14 @@ public sealed class MaxPool2dLayer : Layer
     public override float[] Forward(float[] x, int[] shape, ForwardPass pass)
     {
         int[] outShape = OutputShape(shape);
-        descriptor = Pool2dDescriptor.Max(shape[0], shape[1], shape[2], shape[3], kernel);
+        if (descriptor is not { } d || d.N != shape[0] || d.C != shape[1] || d.H != shape[2] || d.W != shape[3])
+        {
+            descriptor = Pool2dDescriptor.Max(shape[0], shape[1], shape[2], shape[3], kernel);
+        }
+
         inputLength = x.Length;
-        var y = new float[Product(outShape)];
-        indices = new long[y.Length];
+        float[] y = Buffer(ref outputs, Product(outShape));
+        indices = Buffer(ref indexBuffers, y.Length);
         Pooling.Forward(descriptor, x, y, indices, pass.Context);
         return y;
     }
@@ -148,7 +156,7 @@ public sealed class MaxPool2dLayer : Layer
     public override float[] Backward(float[] dy, CpuContext context)
     {
         Pool2dDescriptor d = descriptor ?? throw new InvalidOperationException($"{Name}: backward before forward.");
-        var dx = new float[inputLength];
+        float[] dx = Buffer(ref inputGradients, inputLength);
         Pooling.Backward(d, dy, indices, dx, context);
         return dx;
     }

@@ -213,7 +213,46 @@ const rk_pool2d_desc kDescs[] = {
     pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 1, 1, 70, 3, 65, 1, 1, 1, 0, 0),               // kernel taller than 64
     pool_desc(RK_POOL_MAX, RK_LAYOUT_NHWC, 1, 3, 70, 3, 66, 2, 2, 1, 1, 1),
     pool_desc(RK_POOL_MAX, RK_LAYOUT_NHWC, 1, 33, 7, 7, 3, 3, 2, 2, 1, 1, 2, 2, 1),
+    // Narrow NCHW rows (lanes across planes) and non-overlapping windows (the scatter backward), odd plane counts.
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 3, 7, 8, 8, 2, 2, 2, 2, 0, 0),
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 2, 19, 4, 4, 2, 2, 2, 2, 0, 0),
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 2, 9, 9, 7, 2, 2, 2, 2, 1, 1),
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 2, 10, 7, 9, 3, 3, 3, 3, 0, 0),
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 1, 20, 9, 9, 2, 2, 3, 3, 0, 0, 2, 2),
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 2, 17, 6, 10, 3, 3, 2, 2, 1, 1),
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 1, 33, 5, 5, 2, 2, 2, 2, 0, 0, 1, 1, 1),
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 1, 40, 3, 40, 3, 1, 2, 2, 1, 0),
+    pool_desc(RK_POOL_MAX, RK_LAYOUT_NCHW, 5, 7, 1, 1, 1, 1, 1, 1, 0, 0),
 };
+
+// Indices that do not name the window (or the plane) must be handled as the core defines, by every path.
+TEST(Pool2d, MaxBackwardWithArbitraryIndices) {
+    uint64_t seed = 500;
+    for (const rk_pool2d_desc& d : kDescs) {
+        if (d.mode != RK_POOL_MAX) continue;
+        const Shape s = output_shape(d);
+        const rk::core::PoolGeometry g = geometry(d);
+        const auto dy = normal(static_cast<size_t>(d.n * d.c * s.p * s.q), seed++);
+        std::vector<int64_t> idx(dy.size());
+        for (size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<int64_t>((i * 2654435761u + seed) % (d.h * d.w + 6)) - 3;
+        std::vector<float> want(static_cast<size_t>(d.n * d.c * d.h * d.w));
+        for (int64_t ni = 0; ni < d.n; ++ni)
+            for (int64_t ci = 0; ci < d.c; ++ci) {
+                const int64_t oo = g.out_plane_offset(ni, ci);
+                for (int64_t h = 0; h < d.h; ++h)
+                    for (int64_t w = 0; w < d.w; ++w)
+                        want[static_cast<size_t>(offset(d, d.h, d.w, ni, ci, h, w))] =
+                            rk::core::max_pool_backward_at(g, dy.data() + oo, idx.data() + oo, g.elem_stride(), h, w);
+            }
+        for (rk_isa isa : rk::test::supported_isas())
+            for (int threads : {1, 2, 3}) {
+                rk::test::Context ctx(isa, threads);
+                std::vector<float> dx(want.size(), 7.0f);
+                ASSERT_EQ(rk_pool2d_backward(ctx.get(), &d, dy.data(), idx.data(), dx.data()), RK_STATUS_OK);
+                expect_same_bits(dx, want, describe(d) + " arbitrary indices " + rk_isa_name(isa) + " x" + std::to_string(threads));
+            }
+    }
+}
 
 struct PoolGot {
     std::vector<float> y, y_noidx, dx;

@@ -135,6 +135,7 @@ internal static class CliApp
         w.WriteLine("Exit codes: 0 success, 1 the operation failed, 2 a usage error, 3 an internal error (a bug), 130 stopped by Ctrl+C.");
         w.WriteLine();
         w.WriteLine("Environment: RK_ISA=scalar|avx2|avx512|neon forces an ISA, RK_NUM_THREADS=N sets the thread count,");
+        w.WriteLine("RK_PARALLEL_MIN_WORK=N the work per piece below which a call stays on one thread (default 2^22; same results),");
         w.WriteLine("REPROKIT_NATIVE_PATH=FILE|DIR loads the native library from there, REPROKIT_CUDA_PLUGIN=FILE names the CUDA plugin.");
     }
 }

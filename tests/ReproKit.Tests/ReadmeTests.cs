@@ -42,6 +42,6 @@ public class ReadmeTests
         var output = new StringWriter();
         CliApp.Run(["--help"], output, new StringWriter());
         Assert.That(output.ToString(), Does.Contain("RK_ISA=scalar|avx2|avx512|neon").And.Contain("REPROKIT_CUDA_PLUGIN")
-            .And.Contain("REPROKIT_NATIVE_PATH").And.Contain("RK_NUM_THREADS").And.Contain("130 stopped by Ctrl+C"));
+            .And.Contain("REPROKIT_NATIVE_PATH").And.Contain("RK_NUM_THREADS").And.Contain("RK_PARALLEL_MIN_WORK").And.Contain("130 stopped by Ctrl+C"));
     }
 }

@@ -1,6 +1,7 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "fp_env.h"
 
@@ -67,6 +68,18 @@ void ThreadPool::run(int pieces, const std::function<void(int)>& task, bool wake
     done_cv_.wait(lock, [&] { return pending_ == 0; });
 }
 
+uint64_t min_piece_work() {
+    // Read once: the rule must not change between the calls of a run (it cannot change results, only the threads used).
+    static const uint64_t value = [] {
+        const char* env = std::getenv("RK_PARALLEL_MIN_WORK");
+        if (env == nullptr || *env == '\0') return kMinPieceWork;
+        char* end = nullptr;
+        const unsigned long long v = std::strtoull(env, &end, 10);
+        return (end != nullptr && *end == '\0' && env[0] != '-') ? static_cast<uint64_t>(v) : kMinPieceWork;
+    }();
+    return value;
+}
+
 void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t align, uint64_t work_per_unit,
                   const std::function<void(uint64_t, uint64_t)>& fn) {
     min_per_piece = std::max<uint64_t>(min_per_piece, 1);
@@ -76,7 +89,8 @@ void parallel_for(ThreadPool& pool, uint64_t n, uint64_t min_per_piece, uint64_t
     per = (per + align - 1) / align * align;
     // The rule above, on a piece of `per` units (the last may be shorter).
     work_per_unit = std::max<uint64_t>(work_per_unit, 1);
-    const bool wake = per >= (kMinPieceWork + work_per_unit - 1) / work_per_unit;
+    const uint64_t min_work = min_piece_work();
+    const bool wake = per >= (min_work + work_per_unit - 1) / work_per_unit;
     pool.run(pieces, [&](int p) {
         const uint64_t begin = std::min<uint64_t>(n, per * static_cast<uint64_t>(p));
         const uint64_t end = std::min<uint64_t>(n, begin + per);

@@ -48,6 +48,11 @@ private:
 // threads than on 1, one of ~400 us 1.5x faster; 2^22 operations are ~100-400 us of one thread's work.
 constexpr uint64_t kMinPieceWork = uint64_t{1} << 22;
 
+// The threshold in use: kMinPieceWork, or the environment variable RK_PARALLEL_MIN_WORK (a decimal count, read once;
+// 0 wakes the threads for every split call). The native tests set 0 so that every split runs on the pool's threads;
+// a machine whose threads wake faster may set it lower. Results are the same for any value.
+uint64_t min_piece_work();
+
 // Splits [0, n) into at most pool.size() contiguous ranges (boundaries multiples of `align`,
 // at least `min_per_piece` elements each) and runs fn(begin, end) for each (under the canonical floating-point
 // environment: the pool's threads set it, the caller's thread runs under the C API's guard). The ranges depend only

@@ -7,7 +7,7 @@ namespace ReproKit.Cli.Commands;
 /// <summary>
 /// <c>reprokit train [--epochs E] [--batch-size B] [--lr LR] [--momentum M] [--optimizer sgd|adamw] [--seed S]
 /// [--checkpoint FILE [--checkpoint-every N]] [--resume FILE] [--max-steps N] [--manifest FILE] [--isa I] [--threads T]
-/// [--json]</c>: trains the digits CNN on the shipped digits (docs/data.md) and prints a table per epoch and the final
+/// [--device cpu|cuda:N] [--json]</c>: trains the digits CNN on the shipped digits (docs/data.md) and prints a table per epoch and the final
 /// digest, "(= recorded)" when the run has the default settings and reproduces the project's recorded digest. Ctrl+C
 /// stops after the current step and saves the checkpoint (when one is named), so the run can be resumed.
 /// </summary>
@@ -26,6 +26,7 @@ internal static class TrainCommand
         new("--resume", "FILE", "continue the run saved in FILE (its settings; the result is the uninterrupted run's)"),
         new("--max-steps", "N", "stop after N steps in all (saving the checkpoint); resume later with --resume"),
         new("--json", null, "print JSON (every epoch and the result) instead of a table"),
+        new("--device", "D", "cpu (default) or cuda:N: the same bits on CUDA device N (each operation's data copied there and back)"),
         ManifestRecorder.Spec,
         .. BackendOptions.Specs,
     ];
@@ -66,12 +67,22 @@ internal static class TrainCommand
         }
 
         bool json = args.Flag("--json");
+        int? cudaDevice = DeviceOption.Parse(args.String("--device"));
+        if (cudaDevice is not null && (args.Has("--isa") || args.Has("--threads")))
+        {
+            throw new UsageException("--device cuda:N trains on the GPU; drop --isa and --threads.");
+        }
+
         using CpuContext context = BackendOptions.CreateContext(args);
+        using CudaContext? cuda = cudaDevice is int d ? new CudaContext(d) : null;
+        TrainingDevice device = cuda is null ? TrainingDevice.Cpu(context) : TrainingDevice.Cuda(cuda);
+        ManifestRecorder.Backend = device.Name;
         if (!json)
         {
             stdout.WriteLine($"Training the digits CNN on {ReproKit.Data.Digits.Count} digits ({ReproKit.Data.Digits.Credit})");
+            string where = cuda is null ? $"ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s)" : $"{device.Name} ({cuda.Device.Name})";
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} lr {options.LearningRate}, seed {options.Seed}; ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s)"));
+                $"  {options.Epochs} epochs, batch {options.BatchSize}, {options.Optimizer} lr {options.LearningRate}, seed {options.Seed}; {where}"));
             stdout.WriteLine($"{"epoch",5} {"steps",6} {"loss",9} {"val acc",8} {"seconds",8}  digest");
             if (resume is not null)
             {
@@ -97,7 +108,7 @@ internal static class TrainCommand
         try
         {
             var control = new DigitsRunControl(checkpoint, every, resume, args.Count("--max-steps", long.MaxValue, long.MaxValue), stop.Token);
-            result = Prefixed(args.String("--resume") ?? "", () => DigitsTraining.Run(options, context,
+            result = Prefixed(args.String("--resume") ?? "", () => DigitsTraining.Run(options, device,
                 onEpoch: e =>
                 {
                     Progress.Done();
@@ -131,7 +142,7 @@ internal static class TrainCommand
         bool matches = result.Digest == DigitsTraining.RecordedDigest;
         if (json)
         {
-            WriteJson(stdout, options, context, result, isDefault ? matches : null);
+            WriteJson(stdout, options, context, device, result, isDefault ? matches : null);
         }
         else if (!result.Finished)
         {
@@ -212,7 +223,8 @@ internal static class TrainCommand
         return v;
     }
 
-    private static void WriteJson(TextWriter stdout, DigitsTrainingOptions o, CpuContext context, DigitsTrainingResult r, bool? matchesRecorded)
+    private static void WriteJson(TextWriter stdout, DigitsTrainingOptions o, CpuContext context, TrainingDevice device, DigitsTrainingResult r,
+        bool? matchesRecorded)
     {
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -226,6 +238,7 @@ internal static class TrainCommand
             w.WriteNumber("seed", o.Seed);
             w.WriteString("isa", ReproKitLibrary.IsaName(context.Isa));
             w.WriteNumber("threads", context.Threads);
+            w.WriteString("device", device.Name);
             w.WriteString("datasetDigest", r.DatasetDigest);
             w.WriteStartArray("perEpoch");
             foreach (DigitsEpoch e in r.Epochs)

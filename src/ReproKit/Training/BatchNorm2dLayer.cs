@@ -68,28 +68,28 @@ public sealed class BatchNorm2dLayer : Layer
         float[] y = Buffer(ref outputs, x.Length);
         if (training)
         {
-            BatchNorm2d.ForwardTraining(this.shape, x, gamma.Value, beta.Value, y, mean, invStd, RunningMean, RunningVar, context: pass.Context);
+            pass.Device.BatchNormForwardTraining(this.shape, x, gamma.Value, beta.Value, y, mean, invStd, RunningMean, RunningVar);
         }
         else
         {
-            BatchNorm2d.ForwardInference(this.shape, x, gamma.Value, beta.Value, RunningMean, RunningVar, y, context: pass.Context);
+            pass.Device.BatchNormForwardInference(this.shape, x, gamma.Value, beta.Value, RunningMean, RunningVar, y);
         }
 
         return y;
     }
 
     /// <inheritdoc/>
-    public override float[] Backward(float[] dy, CpuContext context)
+    public override float[] Backward(float[] dy, TrainingDevice device)
     {
         BatchNorm2dShape s = shape ?? throw new InvalidOperationException($"{Name}: backward before forward.");
         float[] dx = Buffer(ref inputGradients, dy.Length);
         if (training)
         {
-            BatchNorm2d.BackwardTraining(s, input, dy, gamma.Value, mean, invStd, dx, gamma.Grad, beta.Grad, context);
+            device.BatchNormBackwardTraining(s, input, dy, gamma.Value, mean, invStd, dx, gamma.Grad, beta.Grad);
         }
         else
         {
-            BatchNorm2d.BackwardInference(s, dy, gamma.Value, RunningVar, dx, context: context);
+            device.BatchNormBackwardInference(s, dy, gamma.Value, RunningVar, dx);
             Array.Clear(gamma.Grad);
             Array.Clear(beta.Grad);
         }

@@ -64,24 +64,24 @@ public sealed class Conv2dLayer : Layer
 
         input = x;
         float[] y = Buffer(ref outputs, Product(outShape));
-        Conv2d.Forward(descriptor, x, weight.Value, bias.Value, y, context: pass.Context);
+        pass.Device.Conv2dForward(descriptor, x, weight.Value, bias.Value, y);
         return y;
     }
 
     /// <inheritdoc/>
-    public override float[] Backward(float[] dy, CpuContext context)
+    public override float[] Backward(float[] dy, TrainingDevice device)
     {
         Conv2dDescriptor d = descriptor ?? throw new InvalidOperationException($"{Name}: backward before forward.");
         float[] dx = Buffer(ref inputGradients, input.Length);
-        Conv2d.BackwardData(d, dy, weight.Value, dx, context: context);
-        Conv2d.BackwardWeights(d, input, dy, weight.Grad, bias.Grad, context: context);
+        device.Conv2dBackwardData(d, dy, weight.Value, dx);
+        device.Conv2dBackwardWeights(d, input, dy, weight.Grad, bias.Grad);
         return dx;
     }
 
     /// <inheritdoc/>
-    public override void BackwardParameters(float[] dy, CpuContext context)
+    public override void BackwardParameters(float[] dy, TrainingDevice device)
     {
         Conv2dDescriptor d = descriptor ?? throw new InvalidOperationException($"{Name}: backward before forward.");
-        Conv2d.BackwardWeights(d, input, dy, weight.Grad, bias.Grad, context: context);
+        device.Conv2dBackwardWeights(d, input, dy, weight.Grad, bias.Grad);
     }
 }

@@ -80,7 +80,7 @@ public static class DigitsTraining
         new Conv2dLayer(16, 32, 3, padding: 1), new BatchNorm2dLayer(32), new ReluLayer(), new MaxPool2dLayer(2),
         new FlattenLayer(), new DropoutLayer(0.25), new LinearLayer(128, 64), new ReluLayer(), new LinearLayer(64, 10));
 
-    /// <summary>Trains and evaluates the digits CNN.</summary>
+    /// <summary>Trains and evaluates the digits CNN on a CPU context.</summary>
     /// <param name="options">The run's settings.</param>
     /// <param name="context">The CPU context; null for the shared one.</param>
     /// <param name="onEpoch">Called after each epoch.</param>
@@ -88,19 +88,31 @@ public static class DigitsTraining
     /// <param name="control">Checkpoints, resume and early stop; null for a plain run.</param>
     /// <exception cref="InvalidDataException">The checkpoint to resume was written by another run (settings, data or model).</exception>
     public static DigitsTrainingResult Run(DigitsTrainingOptions options, CpuContext? context = null, Action<DigitsEpoch>? onEpoch = null,
+        Action<int, int, int, float>? onStep = null, DigitsRunControl? control = null) =>
+        Run(options, TrainingDevice.Cpu(context), onEpoch, onStep, control);
+
+    /// <summary>Trains and evaluates the digits CNN on a device (a CPU context or a CUDA device: the same bits).</summary>
+    /// <param name="options">The run's settings.</param>
+    /// <param name="device">Where the operations run.</param>
+    /// <param name="onEpoch">Called after each epoch.</param>
+    /// <param name="onStep">Called after each step with (epoch, batch, batches per epoch, loss).</param>
+    /// <param name="control">Checkpoints, resume and early stop; null for a plain run.</param>
+    /// <exception cref="InvalidDataException">The checkpoint to resume was written by another run (settings, data or model).</exception>
+    public static DigitsTrainingResult Run(DigitsTrainingOptions options, TrainingDevice device, Action<DigitsEpoch>? onEpoch = null,
         Action<int, int, int, float>? onStep = null, DigitsRunControl? control = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(device);
         options.Validate();
         control ??= new DigitsRunControl();
         ArgumentOutOfRangeException.ThrowIfNegative(control.CheckpointEvery, nameof(control.CheckpointEvery));
         ArgumentOutOfRangeException.ThrowIfNegative(control.MaxSteps, nameof(control.MaxSteps));
-        CpuContext ctx = context ?? CpuContext.Shared;
         LabeledDataset data = Digits.Load();
         DatasetSplit split = DatasetSplit.Create(data.Count, DigitsTrainingOptions.ValidationFraction, DigitsTrainingOptions.TestFraction, options.Seed);
         var loader = new DataLoader(data, split.Train, options.BatchSize, options.Seed);
         Sequential model = CreateModel();
-        model.Initialize(options.Seed, ctx);
+        model.Initialize(options.Seed, device.HostContext);
+        model.ReusesBuffers = true; // the run uses each step's arrays before the next step
         Optimizer optimizer = options.Optimizer == "sgd"
             ? new SgdOptimizer(new SgdOptions(options.LearningRate, Momentum: options.Momentum))
             : new AdamOptimizer(AdamOptions.AdamW(options.LearningRate));
@@ -136,7 +148,7 @@ public static class DigitsTraining
                 }
 
                 int n = loader.CopyBatch((ulong)epoch, b, x, y);
-                float loss = TrainStep(model, optimizer, x[..(n * features)], y[..n], new ForwardPass(ctx, true, options.Seed, step));
+                float loss = TrainStep(model, optimizer, x[..(n * features)], y[..n], new ForwardPass(device, true, options.Seed, step));
                 lossSum += loss;
                 step++;
                 onStep?.Invoke(epoch + 1, b + 1, loader.BatchesPerEpoch, loss);
@@ -146,7 +158,7 @@ public static class DigitsTraining
                 }
             }
 
-            var e = new DigitsEpoch(epoch + 1, step, lossSum / loader.BatchesPerEpoch, Accuracy(model, data, split.Validation, ctx, options.Seed, step),
+            var e = new DigitsEpoch(epoch + 1, step, lossSum / loader.BatchesPerEpoch, Accuracy(model, data, split.Validation, device, options.Seed, step),
                 model.Digest, clock.Elapsed);
             epochs.Add(e);
             onEpoch?.Invoke(e);
@@ -156,7 +168,7 @@ public static class DigitsTraining
             }
         }
 
-        return new DigitsTrainingResult(epochs, Accuracy(model, data, split.Test, ctx, options.Seed, step), model.Digest, data.Digest, step);
+        return new DigitsTrainingResult(epochs, Accuracy(model, data, split.Test, device, options.Seed, step), model.Digest, data.Digest, step);
     }
 
     /// <summary>The settings of the run that wrote <paramref name="checkpoint"/>, to continue it (the epoch count may be raised).</summary>
@@ -174,45 +186,27 @@ public static class DigitsTraining
         return (at.Step, history);
     }
 
-    // One step: forward, mean cross-entropy, backward, optimizer update. Returns the batch's loss. The model is the run's
-    // own, so its layers reuse their buffers from step to step (Layer.ReusesBuffers); the first layer computes only its
-    // parameters' gradients (nothing uses the gradient of the input images). Same bits as model.Backward.
+    // One step: forward, mean cross-entropy, backward, optimizer update. Returns the batch's loss. The first layer
+    // computes only its parameters' gradients (nothing uses the gradient of the input images): the same bits as Backward.
     private static float TrainStep(Sequential model, Optimizer optimizer, float[] x, long[] y, ForwardPass pass)
     {
-        ReuseBuffers(model);
         float[] logits = model.Forward(x, [y.Length, 1, 8, 8], pass);
         Span<float> loss = stackalloc float[1];
-        Loss.CrossEntropy(logits, y, 10, loss, context: pass.Context);
+        pass.Device.CrossEntropy(logits, y, 10, loss);
         float[] dy = new float[logits.Length];
-        Loss.CrossEntropyBackward(logits, y, 10, [1f], dy, context: pass.Context);
-        IReadOnlyList<Layer> layers = model.Layers;
-        for (int i = layers.Count - 1; i > 0; i--)
-        {
-            dy = layers[i].Backward(dy, pass.Context);
-        }
-
-        layers[0].BackwardParameters(dy, pass.Context);
-        optimizer.Step(model.Parameters, pass.Context);
+        pass.Device.CrossEntropyBackward(logits, y, 10, [1f], dy);
+        model.BackwardParameters(dy, pass.Device);
+        optimizer.Step(model.Parameters, pass.Device);
         return loss[0];
     }
 
-    // Lets the run's model reuse its layers' buffers across steps and evaluations.
-    private static void ReuseBuffers(Sequential model)
-    {
-        foreach (Layer l in model.Layers)
-        {
-            l.ReusesBuffers = true;
-        }
-    }
-
     // The share of `samples` whose largest logit (the first on ties) is the label, in evaluation mode.
-    private static double Accuracy(Sequential model, LabeledDataset data, long[] samples, CpuContext ctx, ulong seed, long step)
+    private static double Accuracy(Sequential model, LabeledDataset data, long[] samples, TrainingDevice device, ulong seed, long step)
     {
         var x = new float[samples.Length * data.SampleLength];
         var y = new long[samples.Length];
         data.CopyBatch(samples, x, y);
-        ReuseBuffers(model);
-        float[] logits = model.Forward(x, [samples.Length, 1, 8, 8], new ForwardPass(ctx, false, seed, step));
+        float[] logits = model.Forward(x, [samples.Length, 1, 8, 8], new ForwardPass(device, false, seed, step));
         int correct = 0;
         for (int i = 0; i < y.Length; i++)
         {

@@ -5,11 +5,22 @@ namespace ReproKit.Training;
 /// streams. Dropout's stream is keyed by (<see cref="Seed"/>, <see cref="Step"/>, the layer's index), never by the
 /// order of calls, so a resumed run draws the same masks.
 /// </summary>
-/// <param name="Context">The CPU context every operation runs on.</param>
+/// <param name="Device">Where every operation runs (a CPU context or a CUDA device: the same bits).</param>
 /// <param name="Training">True while training (batch statistics, dropout); false for evaluation.</param>
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Step">The optimizer step this forward belongs to (0-based).</param>
-public sealed record ForwardPass(CpuContext Context, bool Training, ulong Seed, long Step);
+public sealed record ForwardPass(TrainingDevice Device, bool Training, ulong Seed, long Step)
+{
+    /// <summary>A pass on a CPU context.</summary>
+    /// <param name="context">The CPU context every operation runs on.</param>
+    /// <param name="training">True while training.</param>
+    /// <param name="seed">The run's seed.</param>
+    /// <param name="step">The optimizer step (0-based).</param>
+    public ForwardPass(CpuContext context, bool training, ulong seed, long step)
+        : this(TrainingDevice.Cpu(context), training, seed, step)
+    {
+    }
+}
 
 /// <summary>
 /// One layer of a <see cref="Sequential"/> model: an explicit forward and backward (no hidden graph). A layer keeps
@@ -49,8 +60,8 @@ public abstract class Layer
 
     /// <summary>Backward of the last forward: the input gradient from the output gradient <paramref name="dy"/>.</summary>
     /// <param name="dy">The output gradient (the last output's shape).</param>
-    /// <param name="context">The CPU context.</param>
-    public abstract float[] Backward(float[] dy, CpuContext context);
+    /// <param name="device">Where the operations run.</param>
+    public abstract float[] Backward(float[] dy, TrainingDevice device);
 
     /// <summary>
     /// Whether <see cref="Forward"/> and <see cref="Backward"/> may write into arrays the layer keeps and return them
@@ -67,8 +78,8 @@ public abstract class Layer
     /// drops its result; layers whose input gradient costs work of its own skip it.
     /// </summary>
     /// <param name="dy">The output gradient (the last output's shape).</param>
-    /// <param name="context">The CPU context.</param>
-    public virtual void BackwardParameters(float[] dy, CpuContext context) => Backward(dy, context);
+    /// <param name="device">Where the operations run.</param>
+    public virtual void BackwardParameters(float[] dy, TrainingDevice device) => Backward(dy, device);
 
     /// <summary>
     /// An array of <paramref name="length"/> elements for a call's result: a new one, or with <see cref="ReusesBuffers"/>

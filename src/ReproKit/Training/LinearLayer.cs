@@ -56,24 +56,24 @@ public sealed class LinearLayer : Layer
 
         input = x;
         float[] y = Buffer(ref outputs, Product(outShape));
-        Linear.Forward(this.shape, x, weight.Value, bias.Value, y, pass.Context);
+        pass.Device.LinearForward(this.shape, x, weight.Value, bias.Value, y);
         return y;
     }
 
     /// <inheritdoc/>
-    public override float[] Backward(float[] dy, CpuContext context)
+    public override float[] Backward(float[] dy, TrainingDevice device)
     {
         LinearShape s = shape ?? throw new InvalidOperationException($"{Name}: backward before forward.");
         float[] dx = Buffer(ref inputGradients, input.Length);
-        Linear.BackwardData(s, dy, weight.Value, dx, context);
-        Linear.BackwardWeights(s, input, dy, weight.Grad, bias.Grad, context);
+        device.LinearBackwardData(s, dy, weight.Value, dx);
+        device.LinearBackwardWeights(s, input, dy, weight.Grad, bias.Grad);
         return dx;
     }
 
     /// <inheritdoc/>
-    public override void BackwardParameters(float[] dy, CpuContext context)
+    public override void BackwardParameters(float[] dy, TrainingDevice device)
     {
         LinearShape s = shape ?? throw new InvalidOperationException($"{Name}: backward before forward.");
-        Linear.BackwardWeights(s, input, dy, weight.Grad, bias.Grad, context);
+        device.LinearBackwardWeights(s, input, dy, weight.Grad, bias.Grad);
     }
 }

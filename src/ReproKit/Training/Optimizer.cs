@@ -16,8 +16,8 @@ public abstract class Optimizer
 
     /// <summary>Updates every parameter from its gradient.</summary>
     /// <param name="parameters">The parameters (a model's <see cref="Sequential.Parameters"/>).</param>
-    /// <param name="context">The CPU context; null for the shared one.</param>
-    public abstract void Step(IReadOnlyList<(string Name, Parameter Parameter)> parameters, CpuContext? context = null);
+    /// <param name="device">Where the update runs; null for the shared CPU context.</param>
+    public abstract void Step(IReadOnlyList<(string Name, Parameter Parameter)> parameters, TrainingDevice? device = null);
 }
 
 /// <summary>SGD (PyTorch's update; the momentum buffer is <see cref="Parameter.State0"/>).</summary>
@@ -25,11 +25,12 @@ public abstract class Optimizer
 public sealed class SgdOptimizer(SgdOptions options) : Optimizer
 {
     /// <inheritdoc/>
-    public override void Step(IReadOnlyList<(string Name, Parameter Parameter)> parameters, CpuContext? context = null)
+    public override void Step(IReadOnlyList<(string Name, Parameter Parameter)> parameters, TrainingDevice? device = null)
     {
+        device ??= TrainingDevice.Cpu();
         foreach ((_, Parameter p) in parameters)
         {
-            Optimizers.SgdStep(options, p.Value, p.Grad, p.State0, firstStep: Steps == 0, context);
+            device.SgdStep(options, p.Value, p.Grad, p.State0, firstStep: Steps == 0);
         }
 
         Steps++;
@@ -41,12 +42,13 @@ public sealed class SgdOptimizer(SgdOptions options) : Optimizer
 public sealed class AdamOptimizer(AdamOptions options) : Optimizer
 {
     /// <inheritdoc/>
-    public override void Step(IReadOnlyList<(string Name, Parameter Parameter)> parameters, CpuContext? context = null)
+    public override void Step(IReadOnlyList<(string Name, Parameter Parameter)> parameters, TrainingDevice? device = null)
     {
+        device ??= TrainingDevice.Cpu();
         Steps++;
         foreach ((_, Parameter p) in parameters)
         {
-            Optimizers.AdamStep(options, Steps, p.Value, p.Grad, p.State0, p.State1, context);
+            device.AdamStep(options, Steps, p.Value, p.Grad, p.State0, p.State1);
         }
     }
 }

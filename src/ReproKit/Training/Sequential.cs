@@ -73,15 +73,50 @@ public sealed class Sequential
 
     /// <summary>Runs every layer's backward, last to first: fills every parameter's gradient.</summary>
     /// <param name="dy">The gradient of the last forward's output.</param>
-    /// <param name="context">The CPU context; null for the shared one.</param>
-    public float[] Backward(float[] dy, CpuContext? context = null)
+    /// <param name="device">Where the operations run; null for the shared CPU context.</param>
+    /// <returns>The gradient of the model's input.</returns>
+    public float[] Backward(float[] dy, TrainingDevice? device = null)
     {
+        device ??= TrainingDevice.Cpu();
         for (int i = layers.Length - 1; i >= 0; i--)
         {
-            dy = layers[i].Backward(dy, context ?? CpuContext.Shared);
+            dy = layers[i].Backward(dy, device);
         }
 
         return dy;
+    }
+
+    /// <summary>
+    /// Fills every parameter's gradient, as <see cref="Backward"/>, without the gradient of the model's input (which a
+    /// training step does not use: the first layer skips that work). The same gradients, bit for bit.
+    /// </summary>
+    /// <param name="dy">The gradient of the last forward's output.</param>
+    /// <param name="device">Where the operations run; null for the shared CPU context.</param>
+    public void BackwardParameters(float[] dy, TrainingDevice? device = null)
+    {
+        device ??= TrainingDevice.Cpu();
+        for (int i = layers.Length - 1; i > 0; i--)
+        {
+            dy = layers[i].Backward(dy, device);
+        }
+
+        layers[0].BackwardParameters(dy, device);
+    }
+
+    /// <summary>
+    /// Whether every layer writes its results into arrays it keeps (<see cref="Layer.ReusesBuffers"/>): for a training
+    /// loop that uses each step's outputs before the next step. Off by default.
+    /// </summary>
+    public bool ReusesBuffers
+    {
+        get => layers.All(l => l.ReusesBuffers);
+        set
+        {
+            foreach (Layer l in layers)
+            {
+                l.ReusesBuffers = value;
+            }
+        }
     }
 
     /// <summary>

@@ -17,15 +17,15 @@ public sealed class ReluLayer : Layer
     {
         input = x;
         float[] y = Buffer(ref outputs, x.Length);
-        Activations.Forward(Activation.Relu, x, y, context: pass.Context);
+        pass.Device.ActivationForward(Activation.Relu, x, y);
         return y;
     }
 
     /// <inheritdoc/>
-    public override float[] Backward(float[] dy, CpuContext context)
+    public override float[] Backward(float[] dy, TrainingDevice device)
     {
         float[] dx = Buffer(ref inputGradients, dy.Length);
-        Activations.Backward(Activation.Relu, input, dy, dx, context: context);
+        device.ActivationBackward(Activation.Relu, input, dy, dx);
         return dx;
     }
 }
@@ -43,7 +43,7 @@ public sealed class FlattenLayer : Layer
     public override float[] Forward(float[] x, int[] shape, ForwardPass pass) => x;
 
     /// <inheritdoc/>
-    public override float[] Backward(float[] dy, CpuContext context) => dy;
+    public override float[] Backward(float[] dy, TrainingDevice device) => dy;
 }
 
 /// <summary>
@@ -87,17 +87,25 @@ public sealed class DropoutLayer : Layer
         training = pass.Training;
         stream = MaskStream(pass.Seed, pass.Step);
         float[] y = Buffer(ref outputs, x.Length);
-        Dropout.Forward(x, y, p, stream, training: pass.Training, context: pass.Context);
+        if (training)
+        {
+            pass.Device.DropoutForward(x, y, p, stream);
+        }
+        else
+        {
+            x.CopyTo(y, 0); // evaluation: the identity
+        }
+
         return y;
     }
 
     /// <inheritdoc/>
-    public override float[] Backward(float[] dy, CpuContext context)
+    public override float[] Backward(float[] dy, TrainingDevice device)
     {
         float[] dx = Buffer(ref inputGradients, dy.Length);
         if (training)
         {
-            Dropout.Backward(dy, dx, p, stream, context: context);
+            device.DropoutBackward(dy, dx, p, stream);
         }
         else
         {
@@ -148,16 +156,16 @@ public sealed class MaxPool2dLayer : Layer
         inputLength = x.Length;
         float[] y = Buffer(ref outputs, Product(outShape));
         indices = Buffer(ref indexBuffers, y.Length);
-        Pooling.Forward(descriptor, x, y, indices, pass.Context);
+        pass.Device.PoolForward(descriptor, x, y, indices);
         return y;
     }
 
     /// <inheritdoc/>
-    public override float[] Backward(float[] dy, CpuContext context)
+    public override float[] Backward(float[] dy, TrainingDevice device)
     {
         Pool2dDescriptor d = descriptor ?? throw new InvalidOperationException($"{Name}: backward before forward.");
         float[] dx = Buffer(ref inputGradients, inputLength);
-        Pooling.Backward(d, dy, indices, dx, context);
+        device.PoolBackward(d, dy, indices, dx);
         return dx;
     }
 }

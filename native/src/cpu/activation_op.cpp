@@ -7,7 +7,8 @@ namespace rk::cpu {
 namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 15;  // below this, threading costs more than it saves
-constexpr uint64_t kWorkPerElement = 1;                // for parallel_for's rule on waking threads (thread_pool.h)
+// An element, for parallel_for's rule on waking threads (thread_pool.h).
+constexpr uint64_t kWorkPerElement = kWorkPerMemoryElement;
 constexpr uint64_t kPieceAlign = 64;
 
 }  // namespace

@@ -6,7 +6,8 @@ namespace rk::cpu {
 namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 16;  // below this, threading costs more than it saves
-constexpr uint64_t kWorkPerElement = 2;                // a Philox-drawn element, for parallel_for's rule (thread_pool.h)
+// a Philox-drawn element, for parallel_for's rule (thread_pool.h)
+constexpr uint64_t kWorkPerElement = kWorkPerMemoryElement;
 constexpr uint64_t kPieceAlign = 64;                   // whole 32-bit mask words (and 64-element steps) per piece
 
 }  // namespace

@@ -8,8 +8,10 @@ namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 16;  // below this, threading costs more than it saves
 constexpr uint64_t kMinPositionsPerThread = 1u << 12; // a permutation position costs far more than a fill element
-constexpr uint64_t kWorkPerElement = 2;                // a Philox-drawn element, for parallel_for's rule (thread_pool.h)
-constexpr uint64_t kWorkPerPosition = 32;              // a permutation position (Feistel rounds, cycle walking)
+// a Philox-drawn element, for parallel_for's rule (thread_pool.h)
+constexpr uint64_t kWorkPerElement = kWorkPerMemoryElement;
+// a permutation position (Feistel rounds, cycle walking)
+constexpr uint64_t kWorkPerPosition = 4 * kWorkPerMemoryElement;
 constexpr uint64_t kPieceAlign = 64;                   // pieces start at multiples of 64 (even: word pairs stay whole)
 
 // Runs `kernel(first, out + first, n)` on pieces of [0, count).

@@ -25,7 +25,8 @@ const LossKernels& loss_kernels(rk_isa isa) {
 namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 15;  // below this, threading costs more than it saves
-constexpr uint64_t kWorkPerElement = 8;  // a logit's exp and its share of the row, for parallel_for's rule (thread_pool.h)
+// a logit's exp and its share of the row, for parallel_for's rule (thread_pool.h)
+constexpr uint64_t kWorkPerElement = 2 * kWorkPerMemoryElement;
 
 }  // namespace
 

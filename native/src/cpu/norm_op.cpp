@@ -25,8 +25,8 @@ const NormKernels& norm_kernels(rk_isa isa) {
 namespace {
 
 constexpr uint64_t kMinUnitsPerThread = 8;  // 16 K elements: below this, threading costs more than it saves
-// A chunk of kSumChunk elements, for parallel_for's rule on waking threads (thread_pool.h): 2 per element.
-constexpr uint64_t kWorkPerChunk = 2 * static_cast<uint64_t>(core::kSumChunk);
+// A chunk of kSumChunk elements, for parallel_for's rule on waking threads (thread_pool.h).
+constexpr uint64_t kWorkPerChunk = kWorkPerMemoryElement * static_cast<uint64_t>(core::kSumChunk);
 constexpr int64_t kColumnBlock = 256;        // LayerNorm dγ/dβ: columns per unit
 
 using backend::NormArgs;

@@ -14,7 +14,8 @@ namespace rk::cpu {
 namespace {
 
 constexpr uint64_t kMinElementsPerThread = 1u << 15;
-constexpr uint64_t kWorkPerElement = 2;  // an element's update, for parallel_for's rule on waking threads (thread_pool.h)
+// an element's update, for parallel_for's rule on waking threads (thread_pool.h)
+constexpr uint64_t kWorkPerElement = kWorkPerMemoryElement;
 constexpr uint64_t kPieceAlign = 64;
 
 }  // namespace

@@ -32,7 +32,8 @@ void run_units(ThreadPool& pool, int64_t units, int64_t elements_per_unit, void 
     if (units <= 0) return;
     const uint64_t min_units = std::max<uint64_t>(1, kMinElementsPerThread / static_cast<uint64_t>(std::max<int64_t>(1, elements_per_unit)));
     // A unit's work, for parallel_for's rule on waking threads (thread_pool.h): the elements it reads or writes.
-    parallel_for(pool, static_cast<uint64_t>(units), min_units, 1, static_cast<uint64_t>(std::max<int64_t>(1, elements_per_unit)),
+    const uint64_t work = kWorkPerMemoryElement * static_cast<uint64_t>(std::max<int64_t>(1, elements_per_unit));
+    parallel_for(pool, static_cast<uint64_t>(units), min_units, 1, work,
                  [&](uint64_t begin, uint64_t end) {
         kernel(k, static_cast<int64_t>(begin), static_cast<int64_t>(end));
     });

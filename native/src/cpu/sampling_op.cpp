@@ -24,7 +24,7 @@ int32_t sample(void* impl, const backend::SampleArgs* args, backend::SampleFailu
     std::atomic<int> next_slot{0};
 
     // A row's work, for parallel_for's rule on waking threads (thread_pool.h): its logits' exps, selection and sums.
-    parallel_for(b.pool, static_cast<uint64_t>(a.batch), 1, 1, 16 * static_cast<uint64_t>(a.vocab), [&](uint64_t begin, uint64_t end) {
+    parallel_for(b.pool, static_cast<uint64_t>(a.batch), 1, 1, kWorkPerMemoryElement * static_cast<uint64_t>(a.vocab), [&](uint64_t begin, uint64_t end) {
         const int slot = next_slot.fetch_add(1);
         const core::SampleScratch scratch = core::sample_scratch_carve(buffers[slot].get(), a.vocab);
         for (uint64_t r = begin; r < end; ++r) {

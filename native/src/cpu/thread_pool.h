@@ -39,13 +39,16 @@ private:
 };
 
 // The one rule for when a call's pieces run on several threads: only when each piece holds at least kMinPieceWork
-// units of work, the caller stating the work of one of its units in simple float operations, roughly (an element of
-// an elementwise pass, a multiply-add, a copied float: 1; a Philox-drawn or normalized element: 2; a cross-entropy
-// element: 8; ...). Otherwise the calling thread runs the same pieces itself, one after the other: the pieces (and so
-// every result) are the same either way; only the wake-up is saved. A smaller piece is not worth a thread: waking one,
-// waiting for it and moving the piece's data to its core cost more than the piece saves. Measured on a 2-core EPYC VM
-// (AVX-512): a wake-up round trip takes 25-60 us; a convolution of ~100 us (4.7 M multiply-adds) ran slower on 2
-// threads than on 1, one of ~400 us 1.5x faster; 2^22 operations are ~100-400 us of one thread's work.
+// units of work, the caller stating the work of one of its units in the time of a multiply-add of a vectorized
+// convolution or GEMM (1), roughly: an element of a memory-bound pass (read, a few operations, write; a Philox draw,
+// a normalized element, an optimizer update) takes about as long as kWorkPerMemoryElement of them. Otherwise the
+// calling thread runs the same pieces itself, one after the other: the pieces (and so every result) are the same
+// either way; only the wake-up is saved. A smaller piece is not worth a thread: waking one, waiting for it and moving
+// the piece's data to its core cost more than the piece saves. Measured on a 2-core EPYC VM (AVX-512): a wake-up round
+// trip takes 25-60 us; a convolution of ~100 us (4.7 M multiply-adds) ran slower on 2 threads than on 1, one of
+// ~400 us 1.5x faster; 2^22 multiply-adds are ~100-400 us of one thread's work, and 2^22 / 16 = 262144 elements of an
+// elementwise pass ~80-300 us.
+constexpr uint64_t kWorkPerMemoryElement = 16;
 constexpr uint64_t kMinPieceWork = uint64_t{1} << 22;
 
 // The threshold in use: kMinPieceWork, or the environment variable RK_PARALLEL_MIN_WORK (a decimal count, read once;

@@ -29,11 +29,17 @@ internal static class DigitsModels
     /// </summary>
     public static string Train(nn.Module<Tensor, Tensor> model, ulong seed, int epochs, CpuContext? context)
     {
+        using var loss = new ReproCrossEntropyLoss { Context = context };
+        using var optimizer = new ReproSGD(model.parameters(), new SgdOptions(0.05, Momentum: 0.9), context);
+        return Train(model, seed, epochs, loss, optimizer);
+    }
+
+    /// <summary>Trains the model as <see cref="Train(nn.Module{Tensor, Tensor}, ulong, int, CpuContext?)"/> with this loss and optimizer.</summary>
+    public static string Train(nn.Module<Tensor, Tensor> model, ulong seed, int epochs, nn.Module<Tensor, Tensor, Tensor> loss, optim.Optimizer optimizer)
+    {
         LabeledDataset data = Digits.Load();
         DatasetSplit split = DatasetSplit.Create(data.Count, DigitsTrainingOptions.ValidationFraction, DigitsTrainingOptions.TestFraction, seed);
         var loader = new DataLoader(data, split.Train, 64, seed);
-        using var loss = new ReproCrossEntropyLoss { Context = context };
-        using var optimizer = new ReproSGD(model.parameters(), new SgdOptions(0.05, Momentum: 0.9), context);
         var x = new float[64 * 64];
         var y = new long[64];
         long step = 0;

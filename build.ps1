@@ -2,7 +2,8 @@
 # (CI runs build and pack there: pwsh from `scripts/install-prerequisites.sh --pwsh`).
 #   ./build.ps1 build   native library (CMake + MSVC on Windows, the default compiler elsewhere, Release) + every C# project
 #   ./build.ps1 test    native tests (CTest) + dotnet test
-#   ./build.ps1 pack    NuGet packages into artifacts/packages (ReproKit.Cuda too when nvcc is installed); the ReproKit
+#   ./build.ps1 pack    NuGet packages into artifacts/packages (ReproKit, ReproKit.Cli, ReproKit.TorchSharp, and
+#                       ReproKit.Cuda when nvcc is installed); the ReproKit
 #                       package carries this machine's runtime only (build.sh pack adds linux-arm64 and win-x64)
 # MSVC builds use /fp:precise (cmake/ReproKitFlags.cmake); the native library lands where
 # eng/Native.targets expects it (artifacts/native/win-x64/build/bin/libreprokit.dll on Windows,
@@ -48,6 +49,8 @@ switch ($Command) {
         Build-Native
         Invoke-Checked dotnet @('pack', 'src/ReproKit/ReproKit.csproj', '-c', $Configuration, '-o', 'artifacts/packages', '-p:ReproKitSkipNativeBuild=true')
         Invoke-Checked dotnet @('pack', 'src/ReproKit.Cli/ReproKit.Cli.csproj', '-c', $Configuration, '-o', 'artifacts/packages', '-p:ReproKitSkipNativeBuild=true', '-p:ReproKitMultiTarget=true')
+        # ReproKit.TorchSharp: managed only (the ReproKit and TorchSharp packages, no libtorch), with its README.
+        Invoke-Checked dotnet @('pack', 'src/ReproKit.TorchSharp/ReproKit.TorchSharp.csproj', '-c', $Configuration, '-o', 'artifacts/packages', '-p:ReproKitSkipNativeBuild=true')
         # ReproKit.Cuda: the CUDA plugin, when a CUDA compiler exists (as build.sh's cuda_plugin).
         if (Get-Command nvcc -ErrorAction SilentlyContinue) {
             $cuda = 'artifacts/native/cuda'

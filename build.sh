@@ -2,7 +2,8 @@
 # Linux build script (build.ps1 is its Windows twin; keep them in step).
 #   ./build.sh build   native library (CMake, Release) + every C# project
 #   ./build.sh test    native tests (CTest) + dotnet test
-#   ./build.sh pack    NuGet packages into artifacts/packages (ReproKit.Cuda too when nvcc is installed); ReproKit
+#   ./build.sh pack    NuGet packages into artifacts/packages (ReproKit, ReproKit.Cli, ReproKit.TorchSharp, and
+#                      ReproKit.Cuda when nvcc is installed); ReproKit
 #                      carries linux-x64, linux-arm64 and win-x64 libraries, the last two cross-built here
 #                      (scripts/install-prerequisites.sh --arm64 --windows) unless REPROKIT_NATIVE_LINUX_ARM64 /
 #                      REPROKIT_NATIVE_WIN_X64 name libraries built already (CI passes its test builds' libraries)
@@ -52,6 +53,8 @@ pack() {
   fi
   # The tool carries the plugin too (when built), so it can verify and bench GPUs as installed.
   dotnet pack src/ReproKit.Cli/ReproKit.Cli.csproj -c "$config" -o artifacts/packages -p:ReproKitMultiTarget=true "${plugin[@]}"
+  # ReproKit.TorchSharp: managed only (it depends on the ReproKit and TorchSharp packages, on no libtorch), with its README.
+  dotnet pack src/ReproKit.TorchSharp/ReproKit.TorchSharp.csproj -c "$config" -o artifacts/packages
 }
 
 # consumer_cross RID: the consumer app published self-contained for RID from the packages just built (ReproKit from

@@ -3,7 +3,11 @@
 // same settings, on every ISA and thread count), and with stock TorchSharp layers (whose digest depends on the machine,
 // the thread count and ATEN_CPU_CAPABILITY). Exit code 0 when the first equals ReproKit.Training's digest.
 //
-//   dotnet run -c Release --project samples/ReproKit.TorchSharp.Digits -- [--epochs E] [--seed S] [--threads T]
+//   dotnet run -c Release --project samples/ReproKit.TorchSharp.Digits -- [--epochs E] [--seed S] [--threads T] [--isa I] [--bench R]
+//
+// --threads sets TorchSharp's and ReproKit's threads; --isa ReproKit's instruction set (scalar, avx2, avx512; default
+// the best), ATEN_CPU_CAPABILITY libtorch's. --bench R then times one training step (a batch of 64) of each model,
+// ReproKit layers and stock layers alternately, best of R rounds.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -14,8 +18,9 @@ using ReproKit.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-int epochs = 20, threads = 0;
+int epochs = 20, threads = 0, benchRounds = 0;
 ulong seed = 1;
+CpuIsa isa = CpuIsa.Auto;
 for (int i = 0; i < args.Length; i++)
 {
     string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -24,7 +29,9 @@ for (int i = 0; i < args.Length; i++)
         case "--epochs": epochs = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
         case "--seed": seed = ulong.Parse(value, CultureInfo.InvariantCulture); i++; break;
         case "--threads": threads = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
-        default: Console.Error.WriteLine($"unknown option {args[i]}; options: --epochs E --seed S --threads T"); return 2;
+        case "--isa": isa = ReproKitLibrary.ParseIsa(value); i++; break;
+        case "--bench": benchRounds = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}; options: --epochs E --seed S --threads T --isa I --bench R"); return 2;
     }
 }
 
@@ -33,7 +40,7 @@ if (threads > 0)
     torch.set_num_threads(threads);
 }
 
-using var context = new CpuContext(new CpuContextOptions(Threads: threads));
+using var context = new CpuContext(new CpuContextOptions(isa, threads));
 LabeledDataset data = Digits.Load();
 DatasetSplit split = DatasetSplit.Create(data.Count, DigitsTrainingOptions.ValidationFraction, DigitsTrainingOptions.TestFraction, seed);
 var loader = new DataLoader(data, split.Train, 64, seed);
@@ -74,7 +81,60 @@ Report("TorchSharp stock layers", Digest(stock), stockAccuracy, clock.Elapsed, n
 Console.WriteLine(reproDigest == reference.Digest
     ? "The ReproKit layers' digest equals ReproKit.Training's: run this on another machine or thread count, it stays the same."
     : "MISMATCH: the ReproKit layers' digest differs from ReproKit.Training's.");
+if (benchRounds > 0)
+{
+    Bench(benchRounds);
+}
+
 return reproDigest == reference.Digest ? 0 : 1;
+
+// One training step (zero_grad, forward, loss, backward, SGD step) on the first batch, each model in turn: the best
+// round's mean of 50 steps, after 20 steps of warm-up. The models keep training (their values no longer matter).
+void Bench(int rounds)
+{
+    const int stepsPerRound = 50;
+    var x = new float[loader.BatchSize * data.SampleLength];
+    var y = new long[loader.BatchSize];
+    int n = loader.CopyBatch(0, 0, x, y);
+    using Tensor input = torch.tensor(x[..(n * data.SampleLength)]).reshape(n, 1, 8, 8);
+    using Tensor target = torch.tensor(y[..n]);
+    long step = 0;
+    var reproStep = StepOf(repro, reproLoss, new ReproSGD(repro.parameters(), new SgdOptions(0.05, Momentum: 0.9), context), true);
+    var stockStep = StepOf(stock, nn.CrossEntropyLoss(), torch.optim.SGD(stock.parameters(), 0.05, momentum: 0.9), false);
+    double bestRepro = double.MaxValue, bestStock = double.MaxValue;
+    for (int round = -1; round < rounds; round++)
+    {
+        bestRepro = Math.Min(bestRepro, Time(reproStep, round < 0 ? 20 : stepsPerRound, round < 0));
+        bestStock = Math.Min(bestStock, Time(stockStep, round < 0 ? 20 : stepsPerRound, round < 0));
+    }
+
+    Console.WriteLine(FormattableString.Invariant(
+        $"training step, batch {n} (best of {rounds} rounds of {stepsPerRound}): ReproKit layers {bestRepro:F0} us, stock TorchSharp layers {bestStock:F0} us ({bestRepro / bestStock:F2}x)"));
+
+    double Time(Action run, int steps, bool warmUp)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < steps; i++)
+        {
+            run();
+        }
+
+        return warmUp ? double.MaxValue : Stopwatch.GetElapsedTime(start).TotalMicroseconds / steps;
+    }
+
+    Action StepOf(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor, Tensor> loss, optim.Optimizer optimizer, bool isRepro) => () =>
+    {
+        using var scope = torch.NewDisposeScope();
+        if (isRepro)
+        {
+            model.SetStep(step++);
+        }
+
+        optimizer.zero_grad();
+        loss.call(model.call(input), target).backward();
+        optimizer.step();
+    };
+}
 
 // Trains for the epochs; returns the test accuracy.
 double Train(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor, Tensor> loss, optim.Optimizer optimizer, bool isRepro)

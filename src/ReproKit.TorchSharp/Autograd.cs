@@ -29,6 +29,68 @@ internal static class AutogradTensors
         return gradient.contiguous();
     }
 
+    // The tensors the functions' forwards return, on this thread, while Apply runs.
+    [ThreadStatic]
+    private static List<Tensor>? outputs;
+
+    /// <summary>
+    /// Runs function <typeparamref name="T"/> through TorchSharp's autograd and returns its output. TorchSharp wraps the
+    /// tensor a forward returns into a new tensor and leaves the forward's own wrapper alive (until a dispose scope or
+    /// the finalizer takes it); Apply disposes it as soon as the output exists, so that a forward outside a dispose
+    /// scope leaves nothing behind but the output the caller disposes.
+    /// </summary>
+    internal static Tensor Apply<T>(params object[] vars)
+        where T : torch.autograd.SingleTensorFunction<T>, new()
+    {
+        List<Tensor>? outer = outputs;
+        outputs = [];
+        try
+        {
+            return torch.autograd.SingleTensorFunction<T>.apply(vars);
+        }
+        finally
+        {
+            foreach (Tensor t in outputs)
+            {
+                t.Dispose();
+            }
+
+            outputs = outer;
+        }
+    }
+
+    /// <summary>A forward's output: returned to autograd, and disposed by <see cref="Apply{T}"/> once autograd has wrapped it.</summary>
+    internal static Tensor Output(Tensor y)
+    {
+        outputs?.Add(y);
+        return y;
+    }
+
+    // The gradients the last backward on this thread returned: autograd copies them as soon as the backward returns.
+    [ThreadStatic]
+    private static List<Tensor>? returned;
+
+    /// <summary>
+    /// A backward's result. TorchSharp disposes neither the wrapper of the gradient it passes to a backward nor the
+    /// tensors a backward returns (libtorch copies them as soon as the backward returns): this disposes the first now
+    /// and the second at the next backward on this thread, so that a training step outside a dispose scope leaves at
+    /// most the last backward's gradients behind, not a few tensors per layer and step.
+    /// </summary>
+    internal static List<Tensor> Gradients(Tensor gradOutput, List<Tensor> gradients)
+    {
+        if (returned is not null)
+        {
+            foreach (Tensor t in returned)
+            {
+                t.Dispose();
+            }
+        }
+
+        returned = [.. gradients.Where(g => g is not null)];
+        gradOutput.Dispose();
+        return gradients;
+    }
+
     /// <summary>True when a forward argument is a tensor that takes part in autograd with requires_grad.</summary>
     internal static bool NeedsGrad(Tensor? t) => t is not null && t.requires_grad;
 }
@@ -55,7 +117,7 @@ internal sealed class Conv2dFunction : torch.autograd.SingleTensorFunction<Conv2
         ctx.save_for_backward([x, w]);
         ctx.save_data("args", a);
         ctx.save_data("bias", b is not null);
-        return y;
+        return AutogradTensors.Output(y);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
@@ -77,7 +139,7 @@ internal sealed class Conv2dFunction : torch.autograd.SingleTensorFunction<Conv2
         Tensor? db = hasBias ? AutogradTensors.Empty([d.K]) : null;
         Conv2d.BackwardWeights(d, TensorAccess.Float32(x, "input"), TensorAccess.Float32(dy, "grad"), TensorAccess.Float32(dw, "dw"),
             db is null ? default : TensorAccess.Float32(db, "db"), context: a.Context);
-        return [dx!, dw, db!, null!];
+        return AutogradTensors.Gradients(grad_output, [dx!, dw, db!, null!]);
     }
 }
 
@@ -101,7 +163,7 @@ internal sealed class LinearFunction : torch.autograd.SingleTensorFunction<Linea
         ctx.save_for_backward([x, w]);
         ctx.save_data("args", a);
         ctx.save_data("bias", b is not null);
-        return y;
+        return AutogradTensors.Output(y);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
@@ -122,7 +184,7 @@ internal sealed class LinearFunction : torch.autograd.SingleTensorFunction<Linea
         Tensor? db = hasBias ? AutogradTensors.Empty([a.Shape.OutFeatures]) : null;
         Linear.BackwardWeights(a.Shape, TensorAccess.Float32(x, "input"), TensorAccess.Float32(dy, "grad"), TensorAccess.Float32(dw, "dw"),
             db is null ? default : TensorAccess.Float32(db, "db"), a.Context);
-        return [dx!, dw, db!, null!];
+        return AutogradTensors.Gradients(grad_output, [dx!, dw, db!, null!]);
     }
 }
 
@@ -146,7 +208,7 @@ internal sealed class Pool2dFunction : torch.autograd.SingleTensorFunction<Pool2
         Pooling.Forward(d, TensorAccess.Float32(x, "input"), TensorAccess.Float32(y, "output"), indices, a.Context);
         ctx.save_data("args", a);
         ctx.save_data("indices", indices);
-        return y;
+        return AutogradTensors.Output(y);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
@@ -157,7 +219,7 @@ internal sealed class Pool2dFunction : torch.autograd.SingleTensorFunction<Pool2
         Pool2dDescriptor d = a.Descriptor;
         Tensor dx = AutogradTensors.Empty([d.N, d.C, d.H, d.W]);
         Pooling.Backward(d, TensorAccess.Float32(dy, "grad"), indices, TensorAccess.Float32(dx, "dx"), a.Context);
-        return [dx, null!];
+        return AutogradTensors.Gradients(grad_output, [dx, null!]);
     }
 }
 
@@ -199,7 +261,7 @@ internal sealed class BatchNorm2dFunction : torch.autograd.SingleTensorFunction<
         ctx.save_for_backward([x, gamma!]);
         ctx.save_data("args", a);
         ctx.save_data("beta", beta is not null);
-        return y;
+        return AutogradTensors.Output(y);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
@@ -218,7 +280,7 @@ internal sealed class BatchNorm2dFunction : torch.autograd.SingleTensorFunction<
             // Evaluation: dx only; γ and β get no gradient (docs/training.md section 4).
             BatchNorm2d.BackwardInference(s, TensorAccess.Float32(dy, "grad"), gs, TensorAccess.Float32(a.RunningVar!, "running_var"),
                 TensorAccess.Float32(dx, "dx"), a.Eps, a.Context);
-            return [dx, null!, null!, null!];
+            return AutogradTensors.Gradients(grad_output, [dx, null!, null!, null!]);
         }
 
         Tensor? dGamma = gamma is null ? null : AutogradTensors.Empty([s.C]);
@@ -226,7 +288,7 @@ internal sealed class BatchNorm2dFunction : torch.autograd.SingleTensorFunction<
         BatchNorm2d.BackwardTraining(s, TensorAccess.Float32(x, "input"), TensorAccess.Float32(dy, "grad"), gs, (float[])ctx.get_data("mean"),
             (float[])ctx.get_data("invstd"), TensorAccess.Float32(dx, "dx"), dGamma is null ? default : TensorAccess.Float32(dGamma, "dgamma"),
             dBeta is null ? default : TensorAccess.Float32(dBeta, "dbeta"), a.Context);
-        return [dx, dGamma!, dBeta!, null!];
+        return AutogradTensors.Gradients(grad_output, [dx, dGamma!, dBeta!, null!]);
     }
 }
 
@@ -246,7 +308,7 @@ internal sealed class DropoutFunction : torch.autograd.SingleTensorFunction<Drop
         Dropout.Forward(TensorAccess.Float32(x, "input"), TensorAccess.Float32(y, "output"), a.P, a.Stream, a.ElementOffset, training: true,
             context: a.Context);
         ctx.save_data("args", a);
-        return y;
+        return AutogradTensors.Output(y);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
@@ -255,7 +317,7 @@ internal sealed class DropoutFunction : torch.autograd.SingleTensorFunction<Drop
         using Tensor dy = AutogradTensors.Contiguous(grad_output, Name);
         Tensor dx = AutogradTensors.Empty(dy.shape);
         Dropout.Backward(TensorAccess.Float32(dy, "grad"), TensorAccess.Float32(dx, "dx"), a.P, a.Stream, a.ElementOffset, a.Context);
-        return [dx, null!];
+        return AutogradTensors.Gradients(grad_output, [dx, null!]);
     }
 }
 
@@ -275,7 +337,7 @@ internal sealed class ActivationFunction : torch.autograd.SingleTensorFunction<A
         Activations.Forward(a.Kind, TensorAccess.Float32(x, "input"), TensorAccess.Float32(y, "output"), a.NegativeSlope, a.Context);
         ctx.save_for_backward([x]);
         ctx.save_data("args", a);
-        return y;
+        return AutogradTensors.Output(y);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
@@ -287,7 +349,7 @@ internal sealed class ActivationFunction : torch.autograd.SingleTensorFunction<A
         Tensor dx = AutogradTensors.Empty(x.shape);
         Activations.Backward(a.Kind, TensorAccess.Float32(x, "input"), TensorAccess.Float32(dy, "grad"), TensorAccess.Float32(dx, "dx"), a.NegativeSlope,
             a.Context);
-        return [dx, null!];
+        return AutogradTensors.Gradients(grad_output, [dx, null!]);
     }
 }
 
@@ -310,7 +372,7 @@ internal sealed class CrossEntropyFunction : torch.autograd.SingleTensorFunction
             a.Reduction, a.IgnoreIndex, a.LabelSmoothing, a.Context);
         ctx.save_for_backward([logits, targets]);
         ctx.save_data("args", a);
-        return loss;
+        return AutogradTensors.Output(loss);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
@@ -322,6 +384,6 @@ internal sealed class CrossEntropyFunction : torch.autograd.SingleTensorFunction
         Tensor dLogits = AutogradTensors.Empty(logits.shape);
         Loss.CrossEntropyBackward(TensorAccess.Float32(logits, "input"), TensorAccess.Int64(targets, "target"), a.Classes, TensorAccess.Float32(dLoss, "grad"),
             TensorAccess.Float32(dLogits, "dlogits"), a.Reduction, a.IgnoreIndex, a.LabelSmoothing, a.Context);
-        return [dLogits, null!, null!];
+        return AutogradTensors.Gradients(grad_output, [dLogits, null!, null!]);
     }
 }

@@ -234,6 +234,9 @@ public sealed class ReproBatchNorm2d : nn.Module<Tensor, Tensor>
     /// <summary>The running variances, or null.</summary>
     public Tensor? RunningVar => running_var;
 
+    /// <summary>The number of training forwards so far (int64), or null.</summary>
+    public Tensor? NumBatchesTracked => num_batches_tracked;
+
     /// <summary>The CPU context the layer runs on; null for the shared one.</summary>
     public CpuContext? Context { get; set; }
 

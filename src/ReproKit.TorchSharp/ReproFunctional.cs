@@ -51,7 +51,7 @@ public static class ReproFunctional
         var d = new Conv2dDescriptor(x[0], x[1], x[2], x[3], w[0], w[2], w[3], ConvLayout.Nchw, stride.H, stride.W, padding.H, padding.H, padding.W,
             padding.W, dilation.H, dilation.W, groups);
         _ = d.OutputSize; // validates the problem (stride, padding, kernel larger than the padded input, ...)
-        return Conv2dFunction.apply(input, weight, bias!, new ConvArgs(d, algorithm, context, input.requires_grad));
+        return AutogradTensors.Apply<Conv2dFunction>(input, weight, bias!, new ConvArgs(d, algorithm, context, input.requires_grad));
     }
 
     /// <summary><c>y = input Wᵀ + b</c> over the last dimension (PyTorch's <c>F.linear</c>): input <c>[..., IN]</c>, weight <c>[OUT, IN]</c>.</summary>
@@ -79,7 +79,7 @@ public static class ReproFunctional
         }
 
         long[] outShape = [.. x[..^1], w[0]];
-        return LinearFunction.apply(input, weight, bias!, new LinearArgs(shape, outShape, context, input.requires_grad));
+        return AutogradTensors.Apply<LinearFunction>(input, weight, bias!, new LinearArgs(shape, outShape, context, input.requires_grad));
     }
 
     /// <summary>MaxPool2d, NCHW (PyTorch's <c>F.max_pool2d</c>; ties keep the first maximum, NaN propagates).</summary>
@@ -97,7 +97,7 @@ public static class ReproFunctional
         long[] x = input.shape;
         var d = Pool2dDescriptor.Max(x[0], x[1], x[2], x[3], kernelSize, stride, padding, dilation, ceilMode);
         _ = d.OutputSize;
-        return Pool2dFunction.apply(input, new PoolArgs(d, context));
+        return AutogradTensors.Apply<Pool2dFunction>(input, new PoolArgs(d, context));
     }
 
     /// <summary>AvgPool2d, NCHW (PyTorch's <c>F.avg_pool2d</c>).</summary>
@@ -116,7 +116,7 @@ public static class ReproFunctional
         long[] x = input.shape;
         var d = Pool2dDescriptor.Average(x[0], x[1], x[2], x[3], kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride);
         _ = d.OutputSize;
-        return Pool2dFunction.apply(input, new PoolArgs(d, context));
+        return AutogradTensors.Apply<Pool2dFunction>(input, new PoolArgs(d, context));
     }
 
     /// <summary>
@@ -160,7 +160,7 @@ public static class ReproFunctional
             throw new ArgumentException($"'input' {TensorAccess.Shape(x)}: training needs more than one value per channel (N·H·W ≥ 2), as PyTorch.", nameof(input));
         }
 
-        return BatchNorm2dFunction.apply(input, weight!, bias!,
+        return AutogradTensors.Apply<BatchNorm2dFunction>(input, weight!, bias!,
             new BatchNormArgs(shape, training, runningMean, runningVar, (float)eps, (float)momentum, context));
     }
 
@@ -183,7 +183,7 @@ public static class ReproFunctional
             throw new ArgumentOutOfRangeException(nameof(p), p, "The drop probability must be in [0, 1].");
         }
 
-        return training && p > 0 ? DropoutFunction.apply(input, new DropoutArgs(p, stream, elementOffset, context)) : input.alias();
+        return training && p > 0 ? AutogradTensors.Apply<DropoutFunction>(input, new DropoutArgs(p, stream, elementOffset, context)) : input.alias();
     }
 
     /// <summary>ReLU (gradient 0 at 0, NaN passes; <c>-0</c> becomes <c>+0</c>).</summary>
@@ -228,13 +228,13 @@ public static class ReproFunctional
         }
 
         int classes = TensorAccess.ToInt(input.shape[1], nameof(input), "C");
-        return CrossEntropyFunction.apply(input, target, new CrossEntropyArgs(classes, reduction, ignoreIndex, (float)labelSmoothing, context));
+        return AutogradTensors.Apply<CrossEntropyFunction>(input, target, new CrossEntropyArgs(classes, reduction, ignoreIndex, (float)labelSmoothing, context));
     }
 
     private static Tensor Activate(Tensor input, Activation kind, float negativeSlope, CpuContext? context)
     {
         CheckFloat(input, nameof(input), -1, "any shape");
-        return ActivationFunction.apply(input, new ActivationArgs(kind, negativeSlope, context));
+        return AutogradTensors.Apply<ActivationFunction>(input, new ActivationArgs(kind, negativeSlope, context));
     }
 
     // A float32 CPU contiguous tensor of `dimensions` dimensions (-1: any).

@@ -174,13 +174,7 @@ public class TrainCheckpointCliTests
     [TearDown]
     public void RemoveFolder() => Directory.Delete(dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => TestCli.Run(args);
 
     [Test]
     public void AnInterruptedDefaultRunResumesToTheRecordedDigest()

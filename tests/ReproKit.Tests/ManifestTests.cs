@@ -6,13 +6,7 @@ namespace ReproKit.Tests;
 /// <summary>Run manifests: recording, replay on other backends, comparison.</summary>
 public class ManifestTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => TestCli.Run(args);
 
     [Test]
     public void AScalarManifestReplaysBitForBitOnEveryOtherBackend()

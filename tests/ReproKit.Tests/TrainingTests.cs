@@ -62,13 +62,7 @@ public class TrainingTests
 /// <summary><c>reprokit train</c>: the table, the recorded digest, the same digest on every ISA, JSON, bad options.</summary>
 public class TrainCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => TestCli.Run(args);
 
     [Test]
     public void TheDefaultRunPrintsTheRecordedDigest()

@@ -15,7 +15,8 @@
 # and result; rewritten after each step) and OUT/gpu-check.log. Exit status: 0 every step passed, 1 a step failed,
 # 3 no CUDA device.
 #
-#   scripts/gpu-check.sh --prepare DIR [--build BUILD]   build (when needed) and fill DIR: the binaries, the CUDA
+#   scripts/gpu-check.sh --prepare DIR [--build BUILD] [--cmake-option -DX=Y ...]
+#                                                         build (when needed) and fill DIR: the binaries, the CUDA
 #                                                         plugin, the emulated plugin, libstdc++/libgcc_s, this script
 #                                                         and a MANIFEST; checks its size (< 64 MiB) and that its
 #                                                         binaries need nothing beyond glibc and libcuda
@@ -23,7 +24,9 @@
 #   scripts/gpu-check.sh --dry-run [--dir DIR] [--out OUT]
 #
 # --build BUILD: a CMake build folder with the CUDA plugin (default build/ci if it has one, else build/gpu-check-build,
-#   configured Release with REPROKIT_CUDA=ON); only the needed targets are built.
+#   configured Release with REPROKIT_CUDA=ON); only the needed targets are built. Works from a fresh clone (no build/).
+# --cmake-option: one more option for configuring BUILD when it is not configured yet (repeatable; CI passes
+#   -DREPROKIT_WARNINGS_AS_ERRORS=ON so that its main build can continue in the same folder).
 # --dir DIR: the prepared folder (default: this script's folder when it holds a MANIFEST, else build/gpu-check).
 # --out OUT: where the JSON and the log go (default $OUT when set, else DIR/results).
 # --dry-run: the same steps on the SIMT-emulated device (REPROKIT_CUDA_PLUGIN = the folder's emulated plugin), small
@@ -36,6 +39,7 @@ if [ -f "$here/../CMakeLists.txt" ] && [ -d "$here/../native" ]; then root=$(cd 
 mode=run
 prepare_dir=""
 build=""
+cmake_options=()
 dir=""
 out="${OUT:-}"
 small=0
@@ -45,12 +49,13 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --prepare) mode=prepare; prepare_dir=${2:?--prepare needs a folder}; shift ;;
     --build) build=${2:?}; shift ;;
+    --cmake-option) cmake_options+=("${2:?--cmake-option needs -DNAME=VALUE}"); shift ;;
     --dir) dir=${2:?}; shift ;;
     --out) out=${2:?}; shift ;;
     --small) small=1 ;;
     --dry-run) dry=1; small=1 ;;
     --only) only=",${2:?},"; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "gpu-check: unknown option '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -73,7 +78,7 @@ if [ "$mode" = prepare ]; then
     echo "gpu-check: configuring $build (Release, REPROKIT_CUDA=ON)"
     # The build folder (and its parents: a fresh clone has no build/) exists before the log is written into it.
     mkdir -p "$build"
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DREPROKIT_CUDA=ON > "$build/gpu-check-configure.log" 2>&1 \
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DREPROKIT_CUDA=ON "${cmake_options[@]}" > "$build/gpu-check-configure.log" 2>&1 \
       || { tail -n 30 "$build/gpu-check-configure.log"; echo "gpu-check: configuring $build failed" >&2; exit 1; }
   fi
   echo "gpu-check: building the folder's targets in $build"

@@ -31,7 +31,7 @@ internal static class CliApp
         ("pool2d", "MaxPool2d / AvgPool2d / global average pooling forward and backward on .npy tensors", Pool2dCommand.Options, Pool2dCommand.Run),
         ("cross-entropy", "softmax cross-entropy loss (none / sum / mean, ignore index, label smoothing) and its gradient", CrossEntropyCommand.Options, CrossEntropyCommand.Run),
         ("train", "train the digits CNN on the shipped digits: per-epoch table, final digest (= recorded) on every machine", TrainCommand.Options, TrainCommand.Run),
-        ("bench", "throughput of each operation, with digests (bench rand|dropout|sample|conv2d|linear|training|all)", BenchCommand.Options, BenchCommand.Run),
+        ("bench", "throughput of each operation, with digests (bench rand|dropout|sample|conv2d|linear|training|peak|all)", BenchCommand.Options, BenchCommand.Run),
         ("bench report", "HTML (and SVG) comparison charts of bench results, flagging digests that differ", BenchReportCommand.Options, BenchReportCommand.Run),
         ("verify", "run the golden suite on this machine's backends and compare with the recorded digests", VerifyCommand.Options, VerifyCommand.Run),
         ("replay", "recompute every call of a manifest on this machine and check the digests", ReplayCommand.Options, ReplayCommand.Run),

@@ -258,6 +258,59 @@ public class BenchReportTests
         }));
     }
 
+    [Test]
+    public void BenchPeakMeasuresBothBoundsForEachThreadCount()
+    {
+        var (code, json, err) = Run("bench", "peak", "--threads", "2", "--json");
+        Assert.That(code, Is.Zero, err);
+        using (JsonDocument doc = JsonDocument.Parse(json))
+        {
+            JsonElement root = doc.RootElement;
+            Assert.That(root.GetProperty("op").GetString(), Is.EqualTo("peak"));
+            var cases = root.GetProperty("cases").EnumerateArray().ToList();
+            Assert.That(cases.Select(c => c.GetProperty("name").GetString()), Is.EqualTo(new[] { "threads=1", "threads=2" }));
+            Assert.That(cases.All(c => c.GetProperty("fmaPeakGflops").GetDouble() > 0 && c.GetProperty("copyTrafficGBps").GetDouble() > 0));
+            Assert.That(root.GetProperty("bounds").GetProperty("threads").GetInt32(), Is.EqualTo(2));
+        }
+
+        var (tc, text, terr) = Run("bench", "peak", "--threads", "1");
+        Assert.That(tc, Is.Zero, terr);
+        Assert.That(text, Does.Contain("GFLOP/s").And.Contain("copy GB/s"));
+        Assert.That(text.Split('\n').Count(l => l.TrimStart().StartsWith("1 ", StringComparison.Ordinal)), Is.EqualTo(1), text);
+
+        var (dc, _, derr) = Run("bench", "peak", "--device", "cuda:0");
+        Assert.That(dc, Is.EqualTo(CliApp.ExitUsage));
+        Assert.That(derr, Does.Contain("bench peak measures the CPU"));
+    }
+
+    [Test]
+    public void EveryCpuResultCarriesItsBoundsAndTheReportShowsSharesOfThem()
+    {
+        string a = RandResult("a.json", "scalar", 1);
+        // Another machine's bounds: the bounds are not settings, so the digests are still compared.
+        string b = RandResult("b.json", BestIsa, 1, r => r["bounds"]!["copyTrafficGBps"] = 1000.0);
+        using (JsonDocument doc = JsonDocument.Parse(File.ReadAllText(a)))
+        {
+            JsonElement bounds = doc.RootElement.GetProperty("bounds");
+            Assert.That(bounds.GetProperty("threads").GetInt32(), Is.EqualTo(1));
+            Assert.That(bounds.GetProperty("fmaPeakGflops").GetDouble(), Is.GreaterThan(0));
+            Assert.That(doc.RootElement.GetProperty("cases")[0].GetProperty("trafficGBps").GetDouble(), Is.GreaterThan(0));
+        }
+
+        var (code, output, err) = Run("bench", "report", a, b, "--out", PathOf("r.html"));
+        Assert.That(code, Is.Zero, output + err);
+        Assert.That(output, Does.Contain("All digests agree: 8 case(s) compared across 2 file(s)."));
+        string html = File.ReadAllText(PathOf("r.html"));
+        Assert.That(html, Does.Contain("% of copy bound").And.Contain("memory copy 1000.0 GB/s"));
+        // B's u32 share: its traffic over its own (edited) bound, as the table prints it.
+        double traffic = JsonNode.Parse(File.ReadAllText(b))!["cases"]![0]!["trafficGBps"]!.GetValue<double>();
+        Assert.That(html, Does.Contain(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{100 * traffic / 1000:F1}%")));
+
+        var (tc, text, terr) = Run("bench", "rand", "--count", "4096", "--repeat", "1", "--threads", "1");
+        Assert.That(tc, Is.Zero, terr);
+        Assert.That(text, Does.Contain("bounds on 1 thread(s): FMA peak").And.Contain("% copy"));
+    }
+
     [TestCase("{", "not valid JSON")]
     [TestCase("", "not valid JSON")]
     [TestCase("{\"a\": 1}", "not a bench result (no \"op\" string)")]
@@ -267,6 +320,7 @@ public class BenchReportTests
     [TestCase("{\"op\": \"rand\", \"machine\": \"m\", \"isa\": \"scalar\", \"threads\": 1}", "no \"cases\" array")]
     [TestCase("{\"op\": \"rand\", \"machine\": \"m\", \"isa\": \"scalar\", \"threads\": 1, \"cases\": [{\"seconds\": 1}]}", "case 0: not a bench result (no \"name\" string)")]
     [TestCase("{\"op\": \"rand\", \"machine\": \"m\", \"isa\": \"scalar\", \"threads\": 1, \"cases\": [{\"name\": \"u32\", \"sha256\": 5}]}", "\"sha256\" must be a string")]
+    [TestCase("{\"op\": \"rand\", \"machine\": \"m\", \"isa\": \"scalar\", \"threads\": 1, \"bounds\": {\"threads\": 1}, \"cases\": []}", "\"bounds\" needs a positive number \"fmaPeakGflops\"")]
     [TestCase("[{\"op\": \"rand\", \"machine\": \"m\", \"isa\": \"s\", \"threads\": 1, \"cases\": []}, {\"op\": \"rand\", \"machine\": \"m\", \"isa\": \"s\", \"threads\": 1, \"cases\": []}]", "two results for 'rand'")]
     public void BadInputFilesFailWithOneAndNameTheFile(string content, string expected)
     {

@@ -19,7 +19,15 @@ internal static class BenchHtml
         ["milliseconds"] = "ms",
         ["seconds"] = "s",
         ["readLogitsMilliseconds"] = "read logits ms",
+        ["trafficGBps"] = "GB/s (read + written)",
     };
+
+    // A field shown also as a share of one of the run's bounds (the bound of its own machine and thread count).
+    private static readonly (string Field, string Title, Func<MachineBound, double> Bound)[] Shares =
+    [
+        ("gflops", "% of FMA peak", b => b.FmaPeakGflops),
+        ("trafficGBps", "% of copy bound", b => b.CopyTrafficGBps),
+    ];
 
     /// <summary>The complete HTML page.</summary>
     internal static string Page(IReadOnlyList<BenchInput> inputs, IReadOnlyList<BenchOpGroup> ops)
@@ -34,7 +42,7 @@ internal static class BenchHtml
             .Append("<p class=\"banner ").Append(failed ? "fail" : "ok").Append("\">")
             .Append(Escape(BenchAnalysis.Summary(ops, inputs.Count))).Append("</p>\n");
 
-        h.Append("<h2>Inputs</h2>\n<table>\n<tr><th>input</th><th>file</th><th>operations</th><th>machine</th><th>ISA</th><th>threads</th><th>settings</th></tr>\n");
+        h.Append("<h2>Inputs</h2>\n<table>\n<tr><th>input</th><th>file</th><th>operations</th><th>machine</th><th>ISA</th><th>threads</th><th>bounds</th><th>settings</th></tr>\n");
         for (int i = 0; i < inputs.Count; i++)
         {
             BenchInput input = inputs[i];
@@ -46,6 +54,7 @@ internal static class BenchHtml
                 .Append("</td><td>").Append(Escape(string.Join("; ", Distinct(r => r.Machine))))
                 .Append("</td><td>").Append(Escape(string.Join("; ", Distinct(r => r.Isa))))
                 .Append("</td><td class=\"num\">").Append(Escape(string.Join("; ", Distinct(r => r.Threads.ToString(CultureInfo.InvariantCulture)))))
+                .Append("</td><td>").Append(Escape(string.Join("; ", input.Runs.Where(r => r.Bounds is not null).Select(r => r.Bounds!.Describe()).Distinct())))
                 .Append("</td><td>").Append(Escape(string.Join("; ", settings))).Append("</td></tr>\n");
         }
 
@@ -91,6 +100,12 @@ internal static class BenchHtml
             t.Append("<th>").Append(Escape(FieldTitles.GetValueOrDefault(f, f))).Append("</th>");
         }
 
+        var shares = Shares.Where(x => op.Fields.Contains(x.Field) && op.Series.Any(s => s.Run.Bounds is not null)).ToList();
+        foreach (var share in shares)
+        {
+            t.Append("<th>").Append(Escape(share.Title)).Append("</th>");
+        }
+
         if (ratio)
         {
             t.Append("<th>speed vs first</th>");
@@ -119,6 +134,12 @@ internal static class BenchHtml
                 foreach (string f in op.Fields)
                 {
                     t.Append("<td class=\"num\">").Append(bc.Number(f) is { } v ? Escape(FormatValue(v)) : "—").Append("</td>");
+                }
+
+                foreach (var share in shares)
+                {
+                    string text = bc.Number(share.Field) is { } v && s.Run.Bounds is { } b ? BenchTiming.Percent(v, share.Bound(b)) : "—";
+                    t.Append("<td class=\"num\">").Append(Escape(text)).Append("</td>");
                 }
 
                 if (ratio)

@@ -21,10 +21,11 @@ internal sealed record BenchCase(string Name, string? Sha256, IReadOnlyList<KeyV
 
 /// <summary>
 /// One bench result (the envelope <c>reprokit bench &lt;op&gt; --json</c> writes): the operation, where it ran, the
-/// settings that shape its outputs (every other top-level field, e.g. "count", as raw JSON) and its cases.
+/// settings that shape its outputs (every other top-level field, e.g. "count", as raw JSON), its cases, and the machine's
+/// bounds measured in the same run (absent in results written before they were recorded, and for CUDA).
 /// </summary>
 internal sealed record BenchRun(string Op, string Machine, string Isa, int Threads,
-    IReadOnlyList<KeyValuePair<string, string>> Settings, IReadOnlyList<BenchCase> Cases);
+    IReadOnlyList<KeyValuePair<string, string>> Settings, IReadOnlyList<BenchCase> Cases, MachineBound? Bounds = null);
 
 /// <summary>One input file of a report: its letter (A, B, ...), its path as given, and its results (one per operation).</summary>
 internal sealed record BenchInput(string Letter, string Path, IReadOnlyList<BenchRun> Runs);
@@ -32,7 +33,7 @@ internal sealed record BenchInput(string Letter, string Path, IReadOnlyList<Benc
 /// <summary>Reads the JSON files <c>reprokit bench</c> writes: one result object, or an array of them (<c>bench all</c>).</summary>
 internal static class BenchResults
 {
-    private static readonly HashSet<string> EnvelopeFields = ["op", "machine", "isa", "threads", "cases"];
+    private static readonly HashSet<string> EnvelopeFields = ["op", "machine", "isa", "threads", "cases", "bounds"];
 
     /// <summary>The letter of the <paramref name="index"/>-th input: A .. Z, then AA, AB, ...</summary>
     internal static string Letter(int index) =>
@@ -166,7 +167,23 @@ internal static class BenchResults
             list.Add(new BenchCase(name, sha, numbers));
         }
 
-        return new BenchRun(op, machine, isa, threadCount, settings, list);
+        return new BenchRun(op, machine, isa, threadCount, settings, list, ParseBounds(e, where));
+    }
+
+    private static MachineBound? ParseBounds(JsonElement e, string where)
+    {
+        if (!e.TryGetProperty("bounds", out JsonElement b))
+        {
+            return null;
+        }
+
+        double Positive(string name) =>
+            b.ValueKind == JsonValueKind.Object && b.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number
+                && v.TryGetDouble(out double d) && double.IsFinite(d) && d > 0
+                ? d
+                : throw NotBench(where, $"\"bounds\" needs a positive number \"{name}\"");
+        string fma = b.TryGetProperty("fma", out JsonElement f) && f.ValueKind == JsonValueKind.String ? ReadString(f, where) : "?";
+        return new MachineBound((int)Positive("threads"), Positive("fmaPeakGflops"), Positive("copyTrafficGBps"), fma);
     }
 
     private static string RequiredString(JsonElement e, string name, string where) =>

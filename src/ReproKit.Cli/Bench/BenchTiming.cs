@@ -25,9 +25,21 @@ internal static class BenchTiming
     /// Writes a bench result as indented JSON: <c>{"op", "machine", "isa", "threads", (header fields), "cases": [...]}</c>,
     /// the shape <c>reprokit compare</c> reads (each case has at least "name" and "sha256").
     /// </summary>
+    /// <remarks>A CPU result also carries "bounds": the FMA peak and the memory-copy traffic of its thread count.</remarks>
     internal static void WriteJson<T>(TextWriter stdout, string op, CpuContext context, IEnumerable<T> cases,
-        Action<Utf8JsonWriter, T> writeCase, Action<Utf8JsonWriter>? writeHeader = null) =>
-        WriteJson(stdout, op, ReproKitLibrary.CpuDescription, ReproKitLibrary.IsaName(context.Isa), context.Threads, cases, writeCase, writeHeader);
+        Action<Utf8JsonWriter, T> writeCase, Action<Utf8JsonWriter>? writeHeader = null)
+    {
+        MachineBound bound = MachineBounds.For(context.Threads);
+        WriteJson(stdout, op, ReproKitLibrary.CpuDescription, ReproKitLibrary.IsaName(context.Isa), context.Threads, cases, writeCase, w =>
+        {
+            bound.Write(w);
+            writeHeader?.Invoke(w);
+        });
+    }
+
+    /// <summary>A share of a bound as the tables print it ("87.5%").</summary>
+    internal static string Percent(double value, double bound) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{100 * value / bound:F1}%");
 
     /// <summary>The same envelope for any backend: a CUDA device gives its name as the machine and cuda:sm_XY as the ISA.</summary>
     internal static void WriteJson<T>(TextWriter stdout, string op, string machine, string isa, int threads, IEnumerable<T> cases,

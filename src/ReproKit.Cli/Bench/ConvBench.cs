@@ -5,7 +5,8 @@ namespace ReproKit.Cli.Bench;
 
 /// <summary>
 /// <c>reprokit bench conv2d [--shape N,C,H,W,K,R,S[,stride,pad,dilation,groups]] [--algo A] [--json]</c>: GFLOP/s of
-/// the forward pass per algorithm and of both backward passes (direct-convolution flop count), with output digests.
+/// the forward pass per algorithm and of both backward passes (direct-convolution flop count), also as a share of the FMA
+/// peak measured in the same run, with output digests.
 /// Without --shape it runs the shapes of the project's performance targets (docs/benchmarks.md).
 /// </summary>
 internal static class ConvBench
@@ -68,6 +69,7 @@ internal static class ConvBench
             }
         }
 
+        MachineBound bound = MachineBounds.For(context.Threads);
         Progress.Done();
         if (json)
         {
@@ -82,10 +84,12 @@ internal static class ConvBench
         }
 
         stdout.WriteLine($"bench conv2d: best of {repeat}; ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s); {ReproKitLibrary.CpuDescription}");
-        stdout.WriteLine($"{"shape",-26} {"pass",-17} {"algorithm",-22} {"ms",9} {"GFLOP/s",8}  sha256");
+        stdout.WriteLine(bound.Describe());
+        stdout.WriteLine($"{"shape",-26} {"pass",-17} {"algorithm",-22} {"ms",9} {"GFLOP/s",8} {"% peak",7}  sha256");
         foreach (var r in rows)
         {
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Shape,-26} {r.Pass,-17} {r.Algo,-22} {r.Ms,9:F2} {r.Gflops,8:F1}  {r.Digest[..16]}..."));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Shape,-26} {r.Pass,-17} {r.Algo,-22} {r.Ms,9:F2} {r.Gflops,8:F1} {BenchTiming.Percent(r.Gflops, bound.FmaPeakGflops),7}  {r.Digest[..16]}..."));
         }
 
         return CliApp.ExitOk;

@@ -22,9 +22,9 @@ internal static class LinearBench
     {
         (string Name, LinearShape Shape)[] shapes = shape is null ? DefaultShapes
             : [($"custom {string.Join(',', shape.Split(',', StringSplitOptions.TrimEntries))}", Parse(shape))];
-        Progress.Step("bench linear: the FMA peak and the copy bound of this machine");
-        double peak = MachineBounds.FmaPeakGflops(context.Threads);
-        double copy = MachineBounds.CopyGBps();
+        // The GEMV's weight read is compared with the bytes a one-thread copy moves each way (half its traffic).
+        double peak = MachineBounds.For(context.Threads).FmaPeakGflops;
+        double copy = MachineBounds.For(1).CopyTrafficGBps / 2;
         var rows = new List<(string Shape, string Pass, double Ms, double Gflops, double PeakShare, double WeightGBps, double CopyShare, string Digest)>();
         foreach (var (name, s) in shapes)
         {

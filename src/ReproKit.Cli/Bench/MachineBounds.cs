@@ -12,6 +12,51 @@ namespace ReproKit.Cli.Bench;
 /// </summary>
 internal static class MachineBounds
 {
+    private static readonly Dictionary<int, MachineBound> Measured = [];
+
+    /// <summary>
+    /// Both bounds on <paramref name="threads"/> threads, measured once per process and thread count (the benches of
+    /// <c>bench all</c> share them).
+    /// </summary>
+    internal static MachineBound For(int threads)
+    {
+        lock (Measured)
+        {
+            if (!Measured.TryGetValue(threads, out MachineBound? bound))
+            {
+                Progress.Step($"bench: the FMA peak and the memory-copy bound on {threads} thread(s)");
+                bound = new MachineBound(threads, FmaPeakGflops(threads), CopyTrafficGBps(threads), FmaKind);
+                Measured[threads] = bound;
+            }
+
+            return bound;
+        }
+    }
+
+    /// <summary>
+    /// Bytes read plus bytes written per second (STREAM's convention: a copy of n bytes moves 2n) when
+    /// <paramref name="threads"/> threads each copy their own part of a 128 MiB buffer (far larger than the caches), best
+    /// of 5.
+    /// </summary>
+    internal static double CopyTrafficGBps(int threads)
+    {
+        const int bytes = 128 << 20;
+        byte[] src = GC.AllocateUninitializedArray<byte>(bytes), dst = GC.AllocateUninitializedArray<byte>(bytes);
+        Array.Fill(src, (byte)1);
+        Array.Fill(dst, (byte)2);
+        int part = bytes / threads;
+        double best = double.MaxValue;
+        for (int rep = 0; rep < 5; rep++)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                t => src.AsSpan(t * part, part).CopyTo(dst.AsSpan(t * part, part)));  // the runtime's memmove
+            best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+
+        return 2.0 * part * threads / best / 1e9;
+    }
+
     /// <summary>FLOP/s (2 per FMA lane) of 12 independent FMA chains per thread on the widest vectors the CPU has, best of 3.</summary>
     internal static double FmaPeakGflops(int threads)
     {
@@ -26,23 +71,6 @@ internal static class MachineBounds
         }
 
         return 2.0 * 12 * Lanes * iterations * threads / best / 1e9;
-    }
-
-    /// <summary>Bytes per second of copying a <paramref name="bytes"/>-byte buffer to another (one thread), best of 5.</summary>
-    internal static double CopyGBps(int bytes = 64 << 20)
-    {
-        byte[] src = GC.AllocateUninitializedArray<byte>(bytes), dst = GC.AllocateUninitializedArray<byte>(bytes);
-        Array.Fill(src, (byte)1);
-        Array.Fill(dst, (byte)2);
-        double best = double.MaxValue;
-        for (int rep = 0; rep < 5; rep++)
-        {
-            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            src.AsSpan().CopyTo(dst);  // the runtime's memmove
-            best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
-        }
-
-        return bytes / best / 1e9;
     }
 
     /// <summary>Float lanes of the vectors <see cref="FmaChains"/> uses.</summary>
@@ -145,5 +173,28 @@ internal static class MachineBounds
         }
 
         return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).ToScalar();
+    }
+}
+
+/// <summary>
+/// The bounds of one thread count: the FMA peak in GFLOP/s (<see cref="MachineBounds.FmaPeakGflops"/>) and the memory
+/// traffic of a large copy in GB/s, read plus written (<see cref="MachineBounds.CopyTrafficGBps"/>). Every CPU bench
+/// result carries the bounds of its thread count (JSON "bounds"), and its figures are also shown as shares of them.
+/// </summary>
+internal sealed record MachineBound(int Threads, double FmaPeakGflops, double CopyTrafficGBps, string FmaKind)
+{
+    /// <summary>The line the bench tables print under their heading.</summary>
+    internal string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"bounds on {Threads} thread(s): FMA peak {FmaPeakGflops:F1} GFLOP/s ({FmaKind}), memory copy {CopyTrafficGBps:F1} GB/s (read + written)");
+
+    /// <summary>Writes the JSON object "bounds".</summary>
+    internal void Write(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject("bounds");
+        w.WriteNumber("threads", Threads);
+        w.WriteNumber("fmaPeakGflops", FmaPeakGflops);
+        w.WriteNumber("copyTrafficGBps", CopyTrafficGBps);
+        w.WriteString("fma", FmaKind);
+        w.WriteEndObject();
     }
 }

@@ -5,11 +5,14 @@ namespace ReproKit.Cli.Bench;
 /// <summary>
 /// <c>reprokit bench rand</c>, <c>reprokit bench dropout</c> and <c>reprokit bench training</c> on the CPU: G values/s
 /// of each fill, dropout pass, activation pass or optimizer step over <c>count</c> values, with the digest of each
-/// output (an optimizer step's digest is that of one step from the initial state, whatever the repeat count).
+/// output (an optimizer step's digest is that of one step from the initial state, whatever the repeat count). Each case
+/// also reports its memory traffic (the bytes it must read and write at least once per value) in GB/s and as a share of
+/// the memory-copy bound measured in the same run (<see cref="MachineBounds"/>).
 /// </summary>
 internal static class RandAndDropoutBench
 {
-    private sealed record Case(string Name, Action Run, Func<string> Digest);
+    /// <param name="BytesPerValue">Bytes read plus bytes written per value, counting each array once (the least traffic the case needs).</param>
+    private sealed record Case(string Name, double BytesPerValue, Action Run, Func<string> Digest);
 
     /// <summary>Runs the cases of <paramref name="op"/> ("rand", "dropout" or "training") and prints a table or the JSON envelope.</summary>
     internal static int Run(string op, int count, int repeat, bool json, CpuContext context, TextWriter stdout)
@@ -31,32 +34,34 @@ internal static class RandAndDropoutBench
         Case[] cases = op == "training" ? TrainingCases(count, context) : op == "dropout"
         ?
         [
-            new("forward", () => Dropout.Forward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
-            new("forward+bits", () => Dropout.ForwardPacked(input, floats, packed, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
-            new("forward+bytes", () => Dropout.Forward(input, floats, bytes, 0.1, stream, context: context), () => OutputDigest.Sha256<byte>(bytes)),
-            new("backward-regen", () => Dropout.Backward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
-            new("backward-bits", () => Dropout.BackwardPacked(input, floats, packed, 0.1, context), () => OutputDigest.Sha256<float>(floats)),
-            new("mask-bits", () => Dropout.MaskPacked(packed, count, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
+            new("forward", 8, () => Dropout.Forward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
+            new("forward+bits", 8.125, () => Dropout.ForwardPacked(input, floats, packed, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
+            new("forward+bytes", 9, () => Dropout.Forward(input, floats, bytes, 0.1, stream, context: context), () => OutputDigest.Sha256<byte>(bytes)),
+            new("backward-regen", 8, () => Dropout.Backward(input, floats, 0.1, stream, context: context), () => OutputDigest.Sha256<float>(floats)),
+            new("backward-bits", 8.125, () => Dropout.BackwardPacked(input, floats, packed, 0.1, context), () => OutputDigest.Sha256<float>(floats)),
+            new("mask-bits", 0.125, () => Dropout.MaskPacked(packed, count, 0.1, stream, context: context), () => OutputDigest.Sha256<uint>(packed)),
         ]
         :
         [
-            new("u32", () => stream.FillUInt32(words, context), () => OutputDigest.Sha256<uint>(words)),
-            new("uniform", () => stream.FillUniform(floats, context), () => OutputDigest.Sha256<float>(floats)),
-            new("uniform-range", () => stream.FillUniform(floats, -0.5f, 0.5f, context), () => OutputDigest.Sha256<float>(floats)),
-            new("normal", () => stream.FillNormal(floats, 0f, 1f, context), () => OutputDigest.Sha256<float>(floats)),
-            new("truncnormal", () => stream.FillTruncatedNormal(floats, 0f, 1f, -2f, 2f, context), () => OutputDigest.Sha256<float>(floats)),
-            new("bernoulli", () => stream.FillBernoulli(bytes, 0.3, context), () => OutputDigest.Sha256<byte>(bytes)),
-            new("int", () => stream.FillInt64(longs, -1000, 1000, context), () => OutputDigest.Sha256<long>(longs)),
-            new("perm", () => perm.Fill(ulongs, 0, context), () => OutputDigest.Sha256<ulong>(ulongs)),
+            new("u32", 4, () => stream.FillUInt32(words, context), () => OutputDigest.Sha256<uint>(words)),
+            new("uniform", 4, () => stream.FillUniform(floats, context), () => OutputDigest.Sha256<float>(floats)),
+            new("uniform-range", 4, () => stream.FillUniform(floats, -0.5f, 0.5f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("normal", 4, () => stream.FillNormal(floats, 0f, 1f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("truncnormal", 4, () => stream.FillTruncatedNormal(floats, 0f, 1f, -2f, 2f, context), () => OutputDigest.Sha256<float>(floats)),
+            new("bernoulli", 1, () => stream.FillBernoulli(bytes, 0.3, context), () => OutputDigest.Sha256<byte>(bytes)),
+            new("int", 8, () => stream.FillInt64(longs, -1000, 1000, context), () => OutputDigest.Sha256<long>(longs)),
+            new("perm", 8, () => perm.Fill(ulongs, 0, context), () => OutputDigest.Sha256<ulong>(ulongs)),
         ];
 
-        var results = new List<(string Name, double Seconds, string Digest)>();
+        var results = new List<(string Name, double Seconds, double TrafficGBps, string Digest)>();
         foreach (Case c in cases)
         {
             Progress.Step($"bench {op}: {c.Name}");
             double best = BenchTiming.Best(repeat, c.Run);
-            results.Add((c.Name, best, c.Digest()));
+            results.Add((c.Name, best, c.BytesPerValue * count / best / 1e9, c.Digest()));
         }
+
+        MachineBound bound = MachineBounds.For(context.Threads);
 
         Progress.Done();
         if (json)
@@ -66,16 +71,19 @@ internal static class RandAndDropoutBench
                 w.WriteString("name", r.Name);
                 w.WriteNumber("seconds", r.Seconds);
                 w.WriteNumber("gvaluesPerSecond", count / r.Seconds / 1e9);
+                w.WriteNumber("trafficGBps", r.TrafficGBps);
                 w.WriteString("sha256", r.Digest);
             }, w => w.WriteNumber("count", count));
             return CliApp.ExitOk;
         }
 
         stdout.WriteLine($"bench {op}: {count:N0} values, best of {repeat}; ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s); {ReproKitLibrary.CpuDescription}");
-        stdout.WriteLine($"{"case",-15} {"G values/s",10} {"ms",9}  sha256");
-        foreach (var (name, seconds, digest) in results)
+        stdout.WriteLine(bound.Describe());
+        stdout.WriteLine($"{"case",-15} {"G values/s",10} {"ms",9} {"GB/s",7} {"% copy",7}  sha256");
+        foreach (var (name, seconds, traffic, digest) in results)
         {
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-15} {count / seconds / 1e9,10:F3} {seconds * 1e3,9:F2}  {digest[..16]}..."));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-15} {count / seconds / 1e9,10:F3} {seconds * 1e3,9:F2} {traffic,7:F2} {BenchTiming.Percent(traffic, bound.CopyTrafficGBps),7}  {digest[..16]}..."));
         }
 
         return CliApp.ExitOk;
@@ -126,25 +134,25 @@ internal static class RandAndDropoutBench
         LayerNorm.Forward(lnRows, count / lnRows, x, [], [], y, lnMean, lnInvStd, context: context);
         return
         [
-            new("relu", () => Activations.Forward(Activation.Relu, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
-            new("gelu", () => Activations.Forward(Activation.Gelu, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
-            new("gelu-tanh", () => Activations.Forward(Activation.GeluTanh, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
-            new("gelu-backward", () => Activations.Backward(Activation.Gelu, x, dy, y, context: context), () => OutputDigest.Sha256<float>(y)),
-            new("sgd-nesterov", () => Optimizers.SgdStep(sgd, p, dy, m, firstStep: false, context),
+            new("relu", 8, () => Activations.Forward(Activation.Relu, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
+            new("gelu", 8, () => Activations.Forward(Activation.Gelu, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
+            new("gelu-tanh", 8, () => Activations.Forward(Activation.GeluTanh, x, y, context: context), () => OutputDigest.Sha256<float>(y)),
+            new("gelu-backward", 12, () => Activations.Backward(Activation.Gelu, x, dy, y, context: context), () => OutputDigest.Sha256<float>(y)),
+            new("sgd-nesterov", 20, () => Optimizers.SgdStep(sgd, p, dy, m, firstStep: false, context),
                 () => Fresh((p1, m1, _) => Optimizers.SgdStep(sgd, p1, dy, m1, firstStep: true, context))),
-            new("adamw", () => Optimizers.AdamStep(adamw, ++step, p, dy, m, v, context),
+            new("adamw", 28, () => Optimizers.AdamStep(adamw, ++step, p, dy, m, v, context),
                 () => Fresh((p1, m1, v1) => Optimizers.AdamStep(adamw, 1, p1, dy, m1, v1, context))),
-            new("batchnorm", () => BatchNorm2d.ForwardTraining(bn, x, [], [], y, mean, invstd, [], [], context: context),
+            new("batchnorm", 8, () => BatchNorm2d.ForwardTraining(bn, x, [], [], y, mean, invstd, [], [], context: context),
                 () => OutputDigest.Sha256<float>(y)),
-            new("batchnorm-bwd", () => BatchNorm2d.BackwardTraining(bn, x, dy, [], mean, invstd, y, [], [], context),
+            new("batchnorm-bwd", 12, () => BatchNorm2d.BackwardTraining(bn, x, dy, [], mean, invstd, y, [], [], context),
                 () => OutputDigest.Sha256<float>(y)),
-            new("layernorm", () => LayerNorm.Forward(lnRows, count / lnRows, x, [], [], y, lnMean, lnInvStd, context: context),
+            new("layernorm", 8, () => LayerNorm.Forward(lnRows, count / lnRows, x, [], [], y, lnMean, lnInvStd, context: context),
                 () => OutputDigest.Sha256<float>(y)),
-            new("layernorm-bwd", () => LayerNorm.Backward(lnRows, count / lnRows, x, dy, [], lnMean, lnInvStd, y, [], [], context),
+            new("layernorm-bwd", 12, () => LayerNorm.Backward(lnRows, count / lnRows, x, dy, [], lnMean, lnInvStd, y, [], [], context),
                 () => OutputDigest.Sha256<float>(y)),
-            new("cross-entropy", () => Loss.CrossEntropy(x.AsSpan(0, ceRows * ceClasses), targets, ceClasses, ceLoss, context: context),
+            new("cross-entropy", 4, () => Loss.CrossEntropy(x.AsSpan(0, ceRows * ceClasses), targets, ceClasses, ceLoss, context: context),
                 () => OutputDigest.Sha256<float>(ceLoss)),
-            new("maxpool2x2", () => Pooling.Forward(pool, x, pooled, indices, context),
+            new("maxpool2x2", 7, () => Pooling.Forward(pool, x, pooled, indices, context),
                 () => OutputDigest.Sha256<float>(pooled)),
         ];
     }

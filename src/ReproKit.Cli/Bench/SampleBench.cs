@@ -5,7 +5,8 @@ namespace ReproKit.Cli.Bench;
 
 /// <summary>
 /// <c>reprokit bench sample</c>: time per batch for each vocabulary size, batch size and parameter set, beside the time
-/// of reading the logits once (the floor any sampler pays), with the digest of the tokens.
+/// of reading the logits once (the floor any sampler pays) and the logits' bytes per second as a share of the memory-copy
+/// bound, with the digest of the tokens.
 /// </summary>
 internal static class SampleBench
 {
@@ -38,6 +39,7 @@ internal static class SampleBench
             }
         }
 
+        MachineBound bound = MachineBounds.For(context.Threads);
         Progress.Done();
         if (json)
         {
@@ -49,17 +51,21 @@ internal static class SampleBench
                 w.WriteString("params", r.Set);
                 w.WriteNumber("milliseconds", r.Ms);
                 w.WriteNumber("readLogitsMilliseconds", r.ReadMs);
+                w.WriteNumber("trafficGBps", 4.0 * r.V * r.B / (r.Ms * 1e-3) / 1e9);
                 w.WriteString("sha256", r.Digest);
             });
             return CliApp.ExitOk;
         }
 
         stdout.WriteLine($"bench sample: best of {repeat}; ISA {ReproKitLibrary.IsaName(context.Isa)}, {context.Threads} thread(s); {ReproKitLibrary.CpuDescription}");
-        stdout.WriteLine($"{"V",7} {"B",3} {"params",-14} {"ms",9} {"read ms",8} {"x read",7}  sha256(tokens)");
+        stdout.WriteLine(bound.Describe());
+        stdout.WriteLine($"{"V",7} {"B",3} {"params",-14} {"ms",9} {"read ms",8} {"x read",7} {"% copy",7}  sha256(tokens)");
         foreach (var r in rows)
         {
+            // "% copy": the logits' bytes (read once) per second against the memory-copy traffic of this thread count.
+            double gbps = 4.0 * r.V * r.B / (r.Ms * 1e-3) / 1e9;
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.V,7} {r.B,3} {r.Set,-14} {r.Ms,9:F3} {r.ReadMs,8:F3} {r.Ms / r.ReadMs,7:F1}  {r.Digest[..16]}..."));
+                $"{r.V,7} {r.B,3} {r.Set,-14} {r.Ms,9:F3} {r.ReadMs,8:F3} {r.Ms / r.ReadMs,7:F1} {BenchTiming.Percent(gbps, bound.CopyTrafficGBps),7}  {r.Digest[..16]}..."));
         }
 
         return CliApp.ExitOk;

@@ -5,10 +5,11 @@ using ReproKit.Cli.Bench;
 namespace ReproKit.Cli.Commands;
 
 /// <summary>
-/// <c>reprokit bench rand|dropout|sample|conv2d|linear|training|all [--device cpu|cuda:N] [--isa I] [--threads T] [--count N] [--repeat R] [--json | --json-out FILE]</c>:
+/// <c>reprokit bench rand|dropout|sample|conv2d|linear|training|peak|all [--device cpu|cuda:N] [--isa I] [--threads T] [--count N] [--repeat R] [--json | --json-out FILE]</c>:
 /// throughput of each case (best of R runs after a warm-up), with the digest of each output so runs on different
 /// machines can be compared for equality as well as speed. <c>all</c> runs every operation; with --json it prints a
-/// JSON array holding one result per operation (the envelope of <see cref="BenchTiming.WriteJson"/>).
+/// JSON array holding one result per operation (the envelope of <see cref="BenchTiming.WriteJson"/>). <c>peak</c> measures
+/// the machine's bounds (FMA peak, memory copy) for 1 .. T threads; every CPU result carries those of its thread count.
 /// </summary>
 internal static class BenchCommand
 {
@@ -17,7 +18,7 @@ internal static class BenchCommand
 
     internal static readonly OptionSpec[] Options =
     [
-        new("op", null, "what to measure: rand, dropout, sample, conv2d, linear, training (activations and optimizer steps) or all (every one; --json prints an array)", Required: true),
+        new("op", null, "what to measure: rand, dropout, sample, conv2d, linear, training (activations and optimizer steps), peak (the machine's FMA peak and memory-copy bound for 1..T threads) or all (every operation; --json prints an array)", Required: true),
         new("--device", "D", "cpu (default) or cuda:N: the same cases on CUDA device N (CudaBench)"),
         new("--count", "N", "values per run (default 16777216)"),
         new("--repeat", "R", "timed runs per case; the best is reported (default 5)"),
@@ -33,7 +34,7 @@ internal static class BenchCommand
 
     internal static int Run(ArgReader args, TextWriter stdout)
     {
-        string op = args.Choice("op", [.. Ops, "all"]);
+        string op = args.Choice("op", [.. Ops, "peak", "all"]);
         int count = (int)args.Count("--count", 1 << 28, 1 << 24);
         int repeat = (int)Math.Max(1, args.Count("--repeat", 1000, 5));
         string? jsonOut = args.String("--json-out");
@@ -77,6 +78,11 @@ internal static class BenchCommand
     {
         if (DeviceOption.Parse(args.String("--device")) is int device)
         {
+            if (op == "peak")
+            {
+                throw new UsageException("bench peak measures the CPU; it takes no --device.");
+            }
+
             if (args.Has("--isa") || args.Has("--threads") || shape is not null || algo is not null || linearShape is not null)
             {
                 throw new UsageException("--device cuda:N runs the default cases on the GPU; --isa, --threads, --shape, --algo and --linear-shape are CPU options.");
@@ -91,6 +97,11 @@ internal static class BenchCommand
         }
 
         using CpuContext context = BackendOptions.CreateContext(args);
+        if (op == "peak")
+        {
+            return PeakBench.Run(json, context, stdout);
+        }
+
         if (op != "all")
         {
             return RunOne(op, count, repeat, json, vocabs, batches, shape, algo, linearShape, context, stdout);

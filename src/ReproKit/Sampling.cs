@@ -167,13 +167,19 @@ public static class Sampler
 }
 
 /// <summary>
-/// Per-request streams for a generation loop: request <c>r</c> uses subsequence <c>firstSubsequence + r</c> (its request
-/// id) and step <c>t</c> reads words <c>2t</c> and <c>2t + 1</c>. A request's tokens therefore depend only on its own id,
-/// its own logits and the step, not on which other requests share its batch or when it joined.
+/// Per-request streams for a generation loop, keyed by (seed, request, sample index, step): sample <c>i</c> of request
+/// <c>r</c> at step <c>t</c> reads words <c>i · 2^32 + 2t</c> and <c>i · 2^32 + 2t + 1</c> of subsequence <c>r</c> (the request
+/// id). A request's tokens therefore depend only on its own id, sample index, logits and step — not on which other
+/// requests share its batch, when it joined, or how many sibling samples run beside it — and the n samples of one prompt
+/// (n &gt; 1, same seed) read disjoint words, so they differ, while sample 0 is the single-sample stream
+/// <c>(seed, r, 2t)</c>. Steps are below 2^31 per sample (the regions of two samples never overlap). Thread-safe.
 /// </summary>
 public sealed class GenerationStreams
 {
-    private readonly Dictionary<long, ulong> _steps = [];
+    /// <summary>Steps per sample: the words of sample <c>i</c> start at <c>i · 2^32</c>.</summary>
+    public const ulong MaxSteps = 1UL << 31;
+
+    private readonly Dictionary<(ulong Request, uint Sample), ulong> _steps = [];
 
     /// <summary>Creates the streams of one seed.</summary>
     /// <param name="seed">The generation seed.</param>
@@ -182,33 +188,87 @@ public sealed class GenerationStreams
     /// <summary>The seed.</summary>
     public ulong Seed { get; }
 
-    /// <summary>The stream of <paramref name="requestId"/> at <paramref name="step"/>: <c>(seed, requestId, 2 * step)</c>.</summary>
+    /// <summary>
+    /// The stream of sample <paramref name="sampleIndex"/> of <paramref name="requestId"/> at <paramref name="step"/>:
+    /// <c>(seed, requestId, sampleIndex · 2^32 + 2 · step)</c>.
+    /// </summary>
     /// <param name="requestId">The request's id (its subsequence).</param>
-    /// <param name="step">The step (tokens generated so far for this request).</param>
-    public PhiloxStream StreamFor(ulong requestId, ulong step) => new(Seed, requestId, checked(2 * step));
+    /// <param name="step">The step (tokens generated so far for this sample); below <see cref="MaxSteps"/>.</param>
+    /// <param name="sampleIndex">Which of the request's parallel samples (0 for a single one).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is <see cref="MaxSteps"/> or more.</exception>
+    public PhiloxStream StreamFor(ulong requestId, ulong step, uint sampleIndex = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(step, MaxSteps);
+        return new(Seed, requestId, ((ulong)sampleIndex << 32) + 2 * step);
+    }
 
-    /// <summary>The streams of the requests in a batch at their current steps, then advances each by one step.</summary>
+    /// <summary>The streams of the requests in a batch (sample 0 of each) at their current steps, then advances each by one step.</summary>
     /// <param name="requestIds">The batch's request ids in row order.</param>
     /// <param name="destination">Receives one stream per request.</param>
-    public void NextStep(ReadOnlySpan<long> requestIds, Span<PhiloxStream> destination)
+    public void NextStep(ReadOnlySpan<ulong> requestIds, Span<PhiloxStream> destination) => NextStep(requestIds, [], destination);
+
+    /// <summary>
+    /// The streams of the rows of a batch, each a (request, sample index) pair, at their current steps, then advances each
+    /// by one step: the n parallel samples of one request are n rows with the same id and sample indices 0 .. n-1.
+    /// </summary>
+    /// <param name="requestIds">The batch's request ids in row order.</param>
+    /// <param name="sampleIndices">Each row's sample index (empty: 0 for every row).</param>
+    /// <param name="destination">Receives one stream per row.</param>
+    /// <exception cref="ArgumentException">The lengths differ, or a (request, sample) pair appears twice in the batch.</exception>
+    public void NextStep(ReadOnlySpan<ulong> requestIds, ReadOnlySpan<uint> sampleIndices, Span<PhiloxStream> destination)
     {
         ArgumentChecks.Length(destination.Length, requestIds.Length, nameof(destination), "one per request");
-
-        for (int i = 0; i < requestIds.Length; i++)
+        if (!sampleIndices.IsEmpty)
         {
-            long id = requestIds[i];
-            ArgumentOutOfRangeException.ThrowIfNegative(id, nameof(requestIds));
-            _steps.TryGetValue(id, out ulong step);
-            destination[i] = StreamFor((ulong)id, step);
-            _steps[id] = step + 1;
+            ArgumentChecks.Length(sampleIndices.Length, requestIds.Length, nameof(sampleIndices), "one per request");
+        }
+
+        lock (_steps)
+        {
+            var seen = new HashSet<(ulong, uint)>();
+            for (int i = 0; i < requestIds.Length; i++)
+            {
+                var key = (requestIds[i], sampleIndices.IsEmpty ? 0u : sampleIndices[i]);
+                if (!seen.Add(key))
+                {
+                    throw new ArgumentException($"row {i}: request {key.Item1} sample {key.Item2} appears twice in the batch (two rows would read the same words).", nameof(requestIds));
+                }
+
+                _steps.TryGetValue(key, out ulong step);
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(step, MaxSteps, nameof(requestIds));
+            }
+
+            for (int i = 0; i < requestIds.Length; i++)
+            {
+                var key = (requestIds[i], sampleIndices.IsEmpty ? 0u : sampleIndices[i]);
+                _steps.TryGetValue(key, out ulong step);
+                destination[i] = StreamFor(key.Item1, step, key.Item2);
+                _steps[key] = step + 1;
+            }
         }
     }
 
-    /// <summary>Steps taken so far by <paramref name="requestId"/>.</summary>
+    /// <summary>Steps taken so far by sample <paramref name="sampleIndex"/> of <paramref name="requestId"/>.</summary>
     /// <param name="requestId">The request.</param>
-    public ulong StepOf(long requestId) => _steps.TryGetValue(requestId, out ulong s) ? s : 0;
+    /// <param name="sampleIndex">The sample (0 for a single one).</param>
+    public ulong StepOf(ulong requestId, uint sampleIndex = 0)
+    {
+        lock (_steps)
+        {
+            return _steps.TryGetValue((requestId, sampleIndex), out ulong s) ? s : 0;
+        }
+    }
 
-    /// <summary>Forgets a finished request.</summary>
+    /// <summary>Forgets a finished request (all its samples).</summary>
     /// <param name="requestId">The request.</param>
-    public void Remove(long requestId) => _steps.Remove(requestId);
+    public void Remove(ulong requestId)
+    {
+        lock (_steps)
+        {
+            foreach (var key in _steps.Keys.Where(k => k.Request == requestId).ToList())
+            {
+                _steps.Remove(key);
+            }
+        }
+    }
 }

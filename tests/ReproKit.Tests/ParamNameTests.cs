@@ -227,7 +227,9 @@ public class ParamNameTests
 
         var g = new GenerationStreams(1);
         Names("destination", () => g.NextStep([1, 2], new PhiloxStream[1]));
-        Names("requestIds", () => g.NextStep([1, -2], new PhiloxStream[2]));
+        Names("requestIds", () => g.NextStep([1, 1], new PhiloxStream[2]));
+        Names("sampleIndices", () => g.NextStep([1, 1], [0], new PhiloxStream[2]));
+        Names("step", () => g.StreamFor(1, GenerationStreams.MaxSteps));
     }
 
     [Test]

@@ -101,6 +101,74 @@ public class SamplingTests
     }
 
     [Test]
+    public void ParallelSamplesOfOneRequestDifferAndEachIsReproducibleAlone()
+    {
+        // n = 4 samples of one prompt with one seed: the same logits in every row, one row per sample index.
+        const int v = 1000, n = 4, steps = 8;
+        var logits = new float[v];
+        new PhiloxStream(5).FillNormal(logits, 0f, 2f);
+        var p = new SamplingParams(Temperature: 1f, TopP: 0.95);
+        var rows = new float[n * v];
+        for (int i = 0; i < n; i++)
+        {
+            logits.CopyTo(rows, i * v);
+        }
+
+        var together = new GenerationStreams(seed: 11);
+        var sequences = new int[n, steps];
+        var streams = new PhiloxStream[n];
+        var tokens = new int[n];
+        for (int t = 0; t < steps; t++)
+        {
+            together.NextStep([42, 42, 42, 42], [0, 1, 2, 3], streams);
+            Sampler.Sample(rows, n, v, [p, p, p, p], streams, tokens);
+            for (int i = 0; i < n; i++)
+            {
+                sequences[i, t] = tokens[i];
+            }
+        }
+
+        var distinct = Enumerable.Range(0, n).Select(i => string.Join(",", Enumerable.Range(0, steps).Select(t => sequences[i, t]))).Distinct().Count();
+        Assert.That(distinct, Is.EqualTo(n), "the siblings read different words, so their token sequences differ");
+        for (int i = 0; i < n; i++)
+        {
+            // Sample i alone (a batch of one, another generator, other requests before it) gives the same tokens.
+            var alone = new GenerationStreams(seed: 11);
+            alone.NextStep([7], [0], new PhiloxStream[1]);
+            for (int t = 0; t < steps; t++)
+            {
+                var one = new PhiloxStream[1];
+                alone.NextStep([42], [(uint)i], one);
+                Assert.That(one[0], Is.EqualTo(new PhiloxStream(11, 42, ((ulong)i << 32) + 2UL * (ulong)t)));
+                Assert.That(Sampler.SampleOne(logits, p, one[0]).Token, Is.EqualTo(sequences[i, t]), $"sample {i} step {t}");
+            }
+
+            Assert.That(alone.StepOf(42, (uint)i), Is.EqualTo((ulong)steps));
+        }
+
+        // Sample 0 is the single-sample stream; Remove forgets every sample of the request.
+        Assert.That(together.StreamFor(42, 3, 0), Is.EqualTo(together.StreamFor(42, 3)));
+        Assert.That(together.StepOf(42, 3), Is.EqualTo((ulong)steps));
+        together.Remove(42);
+        Assert.That(Enumerable.Range(0, n).Select(i => together.StepOf(42, (uint)i)), Is.All.Zero);
+    }
+
+    [Test]
+    public void GenerationStreamsCountStepsCorrectlyFromManyThreads()
+    {
+        var gen = new GenerationStreams(seed: 3);
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 4 }, r =>
+        {
+            var one = new PhiloxStream[1];
+            for (int t = 0; t < 100; t++)
+            {
+                gen.NextStep([(ulong)(r % 8)], [(uint)(r / 8)], one);
+            }
+        });
+        Assert.That(Enumerable.Range(0, 64).Select(r => gen.StepOf((ulong)(r % 8), (uint)(r / 8))), Is.All.EqualTo(100UL));
+    }
+
+    [Test]
     public void BadInputNamesTheRow()
     {
         const int v = 100;

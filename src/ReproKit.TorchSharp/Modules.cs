@@ -5,21 +5,22 @@ using static TorchSharp.torch;
 namespace ReproKit.TorchSharp;
 
 /// <summary>
-/// A 2-D convolution layer (NCHW) whose forward and backward are ReproKit's (<see cref="ReproFunctional.Conv2d(Tensor, Tensor, Tensor?, int, int, int, int, ConvAlgorithm, CpuContext?)"/>).
-/// Parameters <c>weight</c> <c>[K, C / groups, k, k]</c> and <c>bias</c> <c>[K]</c>, named as <c>nn.Conv2d</c>'s, initialized
+/// A 2-D convolution layer (NCHW) whose forward and backward are ReproKit's (ReproFunctional.Conv2d with per-axis stride, padding and dilation).
+/// Parameters <c>weight</c> <c>[K, C / groups, kH, kW]</c> and <c>bias</c> <c>[K]</c>, named as <c>nn.Conv2d</c>'s, initialized
 /// as PyTorch's defaults from ReproKit streams: weight Kaiming-uniform (a = √5) from <c>init</c>, bias uniform in
-/// ±1/√fan_in from <c>init.SkipSubsequences(1)</c>.
+/// ±1/√fan_in from <c>init.SkipSubsequences(1)</c>. Kernel, stride, padding and dilation may differ per axis.
 /// </summary>
 public sealed class ReproConv2d : nn.Module<Tensor, Tensor>
 {
-    private readonly int stride, padding, dilation, groups;
+    private readonly (int H, int W) stride, padding, dilation;
+    private readonly int groups;
     private readonly ConvAlgorithm algorithm;
 #pragma warning disable IDE0044 // TorchSharp's Module.to() replaces parameter fields through reflection.
     private Parameter weight;
     private Parameter? bias;
 #pragma warning restore IDE0044
 
-    /// <summary>Creates and initializes the layer.</summary>
+    /// <summary>Creates and initializes a layer with a square kernel and the same stride, padding and dilation on both axes.</summary>
     /// <param name="inChannels">Input channels.</param>
     /// <param name="outChannels">Output channels.</param>
     /// <param name="kernelSize">Kernel height and width.</param>
@@ -32,25 +33,42 @@ public sealed class ReproConv2d : nn.Module<Tensor, Tensor>
     /// <param name="algorithm">The forward algorithm (Auto: from the shape alone).</param>
     public ReproConv2d(long inChannels, long outChannels, int kernelSize, PhiloxStream init, int stride = 1, int padding = 0, int dilation = 1,
         int groups = 1, bool hasBias = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), init, (stride, stride), (padding, padding), (dilation, dilation), groups, hasBias, algorithm)
+    {
+    }
+
+    /// <summary>Creates and initializes a layer whose kernel, stride, padding and dilation are given per axis (height, width).</summary>
+    /// <param name="inChannels">Input channels.</param>
+    /// <param name="outChannels">Output channels.</param>
+    /// <param name="kernelSize">Kernel height and width.</param>
+    /// <param name="init">The weight's stream (the bias uses the next subsequence).</param>
+    /// <param name="stride">Stride per axis.</param>
+    /// <param name="padding">Zero padding per axis (top and bottom alike, left and right alike).</param>
+    /// <param name="dilation">Dilation per axis.</param>
+    /// <param name="groups">Groups.</param>
+    /// <param name="hasBias">Whether the layer has a bias.</param>
+    /// <param name="algorithm">The forward algorithm (Auto: from the shape alone).</param>
+    public ReproConv2d(long inChannels, long outChannels, (int H, int W) kernelSize, PhiloxStream init, (int H, int W) stride, (int H, int W) padding,
+        (int H, int W) dilation, int groups = 1, bool hasBias = true, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
         : base(nameof(ReproConv2d))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Math.Min(kernelSize.H, kernelSize.W), 1, nameof(kernelSize));
         if (inChannels % groups != 0 || outChannels % groups != 0)
         {
             throw new ArgumentException($"Channels ({inChannels} in, {outChannels} out) must be multiples of groups ({groups}).", nameof(groups));
         }
 
         (this.stride, this.padding, this.dilation, this.groups, this.algorithm) = (stride, padding, dilation, groups, algorithm);
-        (InChannels, OutChannels, KernelSize) = (inChannels, outChannels, kernelSize);
-        weight = new Parameter(torch.empty([outChannels, inChannels / groups, kernelSize, kernelSize], ScalarType.Float32));
+        (InChannels, OutChannels, Kernel) = (inChannels, outChannels, kernelSize);
+        weight = new Parameter(torch.empty([outChannels, inChannels / groups, kernelSize.H, kernelSize.W], ScalarType.Float32));
         ReproInit.KaimingUniform(weight, init, a: Math.Sqrt(5));
         if (hasBias)
         {
             bias = new Parameter(torch.empty([outChannels], ScalarType.Float32));
-            float bound = (float)(1 / Math.Sqrt(inChannels / groups * kernelSize * kernelSize));
+            float bound = (float)(1 / Math.Sqrt(inChannels / groups * kernelSize.H * kernelSize.W));
             ReproInit.Uniform(bias, init.SkipSubsequences(1), -bound, bound);
         }
 
@@ -63,8 +81,8 @@ public sealed class ReproConv2d : nn.Module<Tensor, Tensor>
     /// <summary>Output channels.</summary>
     public long OutChannels { get; }
 
-    /// <summary>Kernel size.</summary>
-    public int KernelSize { get; }
+    /// <summary>Kernel height and width.</summary>
+    public (int H, int W) Kernel { get; }
 
     /// <summary>The weight.</summary>
     public Parameter Weight => weight;

@@ -7,7 +7,9 @@ namespace ReproKit.TorchSharp;
 /// autograd, like <c>torch.nn.init</c> under <c>no_grad</c>): element <c>i</c> of the tensor (row-major) is element
 /// <c>i</c> of the ReproKit fill, so the result equals <see cref="PhiloxStream"/>'s and <see cref="WeightInit"/>'s on the
 /// same stream, bit for bit, on every ISA and thread count. The tensor must be a float32 CPU tensor and contiguous (else
-/// <see cref="ArgumentException"/>); CUDA tensors are not supported yet (<see cref="NotSupportedException"/>).
+/// <see cref="ArgumentException"/>). A CUDA tensor is filled on its device through the ReproKit CUDA plugin with the same
+/// bits (no copy; the truncated normal has no CUDA kernel yet: <see cref="NotSupportedException"/>); the context argument
+/// is then unused.
 /// Each method returns the tensor, as <c>torch.nn.init</c> does.
 /// </summary>
 public static class ReproInit
@@ -20,6 +22,13 @@ public static class ReproInit
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static Tensor Uniform(Tensor tensor, PhiloxStream stream, float low = 0f, float high = 1f, CpuContext? context = null)
     {
+        if (CudaTensors.IsCuda(tensor))
+        {
+            using DeviceBuffer<float> device = CudaTensors.Float32(tensor, nameof(tensor));
+            CudaOperations.FillUniform(stream, device, low, high);
+            return tensor;
+        }
+
         stream.FillUniform(TensorAccess.Float32(tensor, nameof(tensor)), low, high, context);
         GC.KeepAlive(tensor);
         return tensor;
@@ -33,6 +42,13 @@ public static class ReproInit
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static Tensor Normal(Tensor tensor, PhiloxStream stream, float mean = 0f, float std = 1f, CpuContext? context = null)
     {
+        if (CudaTensors.IsCuda(tensor))
+        {
+            using DeviceBuffer<float> device = CudaTensors.Float32(tensor, nameof(tensor));
+            CudaOperations.FillNormal(stream, device, mean, std);
+            return tensor;
+        }
+
         stream.FillNormal(TensorAccess.Float32(tensor, nameof(tensor)), mean, std, context);
         GC.KeepAlive(tensor);
         return tensor;
@@ -49,6 +65,11 @@ public static class ReproInit
     public static Tensor TruncatedNormal(Tensor tensor, PhiloxStream stream, float mean = 0f, float std = 1f, float a = -2f, float b = 2f,
         CpuContext? context = null)
     {
+        if (CudaTensors.IsCuda(tensor))
+        {
+            throw new NotSupportedException($"'{nameof(tensor)}' is a CUDA tensor ({tensor.device}); the truncated normal has no CUDA kernel yet: fill a CPU tensor and move it with .to(device).");
+        }
+
         stream.FillTruncatedNormal(TensorAccess.Float32(tensor, nameof(tensor)), mean, std, a, b, context);
         GC.KeepAlive(tensor);
         return tensor;
@@ -64,6 +85,13 @@ public static class ReproInit
     public static Tensor KaimingUniform(Tensor tensor, PhiloxStream stream, double a = 0, FanMode mode = FanMode.FanIn,
         Nonlinearity nonlinearity = Nonlinearity.LeakyRelu, CpuContext? context = null)
     {
+        if (CudaTensors.IsCuda(tensor))
+        {
+            using DeviceBuffer<float> device = CudaTensors.Float32(tensor, nameof(tensor));
+            WeightInit.KaimingUniform(device, tensor.shape, stream, a, mode, nonlinearity);
+            return tensor;
+        }
+
         WeightInit.KaimingUniform(TensorAccess.Float32(tensor, nameof(tensor)), tensor.shape, stream, a, mode, nonlinearity, context);
         GC.KeepAlive(tensor);
         return tensor;
@@ -79,6 +107,13 @@ public static class ReproInit
     public static Tensor KaimingNormal(Tensor tensor, PhiloxStream stream, double a = 0, FanMode mode = FanMode.FanIn,
         Nonlinearity nonlinearity = Nonlinearity.LeakyRelu, CpuContext? context = null)
     {
+        if (CudaTensors.IsCuda(tensor))
+        {
+            using DeviceBuffer<float> device = CudaTensors.Float32(tensor, nameof(tensor));
+            WeightInit.KaimingNormal(device, tensor.shape, stream, a, mode, nonlinearity);
+            return tensor;
+        }
+
         WeightInit.KaimingNormal(TensorAccess.Float32(tensor, nameof(tensor)), tensor.shape, stream, a, mode, nonlinearity, context);
         GC.KeepAlive(tensor);
         return tensor;
@@ -91,6 +126,13 @@ public static class ReproInit
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static Tensor XavierUniform(Tensor tensor, PhiloxStream stream, double gain = 1.0, CpuContext? context = null)
     {
+        if (CudaTensors.IsCuda(tensor))
+        {
+            using DeviceBuffer<float> device = CudaTensors.Float32(tensor, nameof(tensor));
+            WeightInit.XavierUniform(device, tensor.shape, stream, gain);
+            return tensor;
+        }
+
         WeightInit.XavierUniform(TensorAccess.Float32(tensor, nameof(tensor)), tensor.shape, stream, gain, context);
         GC.KeepAlive(tensor);
         return tensor;
@@ -103,6 +145,13 @@ public static class ReproInit
     /// <param name="context">The CPU context; null for the shared one.</param>
     public static Tensor XavierNormal(Tensor tensor, PhiloxStream stream, double gain = 1.0, CpuContext? context = null)
     {
+        if (CudaTensors.IsCuda(tensor))
+        {
+            using DeviceBuffer<float> device = CudaTensors.Float32(tensor, nameof(tensor));
+            WeightInit.XavierNormal(device, tensor.shape, stream, gain);
+            return tensor;
+        }
+
         WeightInit.XavierNormal(TensorAccess.Float32(tensor, nameof(tensor)), tensor.shape, stream, gain, context);
         GC.KeepAlive(tensor);
         return tensor;

@@ -17,7 +17,7 @@ public sealed record SampledTokens(Tensor Tokens, Tensor Probabilities, Tensor L
 public static class ReproSampler
 {
     /// <summary>Samples one token per row with the same parameters for every row.</summary>
-    /// <param name="logits">float32 <c>[B, V]</c>, contiguous, on the CPU.</param>
+    /// <param name="logits">float32 <c>[B, V]</c>, contiguous, on the CPU or a CUDA device (the results are then on that device).</param>
     /// <param name="parameters">Temperature, top-k, top-p and min-p.</param>
     /// <param name="streams">One stream per row (each row reads words offset and offset + 1; see <see cref="GenerationStreams"/>).</param>
     /// <param name="context">The CPU context; null for the shared one.</param>
@@ -30,7 +30,7 @@ public static class ReproSampler
     }
 
     /// <summary>Samples one token per row, each row with its own parameters and stream.</summary>
-    /// <param name="logits">float32 <c>[B, V]</c>, contiguous, on the CPU.</param>
+    /// <param name="logits">float32 <c>[B, V]</c>, contiguous, on the CPU or a CUDA device (the results are then on that device).</param>
     /// <param name="parameters">One entry per row.</param>
     /// <param name="streams">One stream per row.</param>
     /// <param name="context">The CPU context; null for the shared one.</param>
@@ -39,6 +39,11 @@ public static class ReproSampler
     public static SampledTokens Sample(Tensor logits, ReadOnlySpan<SamplingParams> parameters, ReadOnlySpan<PhiloxStream> streams,
         CpuContext? context = null)
     {
+        if (CudaTensors.IsCuda(logits))
+        {
+            return SampleOnDevice(logits, parameters, streams);
+        }
+
         TensorAccess.CheckCpu(logits, nameof(logits));
         TensorAccess.CheckDimensions(logits, 2, nameof(logits), "[B, V]");
         Span<float> data = TensorAccess.Float32(logits, nameof(logits));
@@ -61,5 +66,35 @@ public static class ReproSampler
 
         GC.KeepAlive(logits);
         return new SampledTokens(torch.tensor(tokens.Select(t => (long)t).ToArray()), probabilities, logProbabilities);
+    }
+
+    // A CUDA [B, V] tensor: the tokens, probabilities and log-probabilities are tensors on its device, written by the
+    // CUDA sampler (the same bits as the CPU's).
+    private static SampledTokens SampleOnDevice(Tensor logits, ReadOnlySpan<SamplingParams> parameters, ReadOnlySpan<PhiloxStream> streams)
+    {
+        TensorAccess.CheckDimensions(logits, 2, nameof(logits), "[B, V]");
+        int batch = TensorAccess.ToInt(logits.shape[0], nameof(logits), "the batch");
+        int vocabulary = TensorAccess.ToInt(logits.shape[1], nameof(logits), "the vocabulary");
+        Tensor tokens = torch.empty(batch, ScalarType.Int32, logits.device);
+        Tensor probabilities = torch.empty(batch, ScalarType.Float32, logits.device);
+        Tensor logProbabilities = torch.empty(batch, ScalarType.Float32, logits.device);
+        try
+        {
+            using DeviceBuffer<float> l = CudaTensors.Float32(logits, nameof(logits));
+            using DeviceBuffer<int> t = CudaTensors.Int32(tokens, nameof(tokens));
+            using DeviceBuffer<float> p = CudaTensors.Float32(probabilities, nameof(probabilities));
+            using DeviceBuffer<float> lp = CudaTensors.Float32(logProbabilities, nameof(logProbabilities));
+            CudaOperations.Sample(l, batch, vocabulary, parameters, streams, t, p, lp);
+            Tensor tokens64 = tokens.to(ScalarType.Int64);
+            tokens.Dispose();
+            return new SampledTokens(tokens64, probabilities, logProbabilities);
+        }
+        catch
+        {
+            tokens.Dispose();
+            probabilities.Dispose();
+            logProbabilities.Dispose();
+            throw;
+        }
     }
 }

@@ -92,7 +92,7 @@ public static class Reproducible
     /// <see cref="ReproConv2d"/>, <see cref="ReproLinear"/>, ... with the same options, the same parameter and buffer names,
     /// the same training mode and <c>requires_grad</c>, and the layers' values copied bit for bit (or, with
     /// <paramref name="reinitialize"/>, ReproKit's initialization). Returns what it replaced, kept and could not replace
-    /// (with the reason: another layer type, an option the Repro module lacks — a non-square kernel, stride, padding or
+    /// (with the reason: another layer type, an option the Repro module lacks — a pooling layer's non-square kernel, stride, padding or
     /// dilation, a padding mode other than zeros, BatchNorm without momentum —, a dtype other than float32, a CUDA tensor).
     /// </summary>
     /// <remarks>
@@ -245,14 +245,9 @@ public static class Reproducible
                     padding = [th / 2, tw / 2];
                 }
 
-                if (NonSquare(("kernel", c.kernel_size), ("stride", c.stride), ("padding", padding), ("dilation", c.dilation)) is { } ns)
-                {
-                    reason = ns;
-                    return null;
-                }
-
-                var repro = new ReproConv2d(c.in_channels, c.out_channels, (int)c.kernel_size[0], ReproKeys.Init(seed, index), (int)c.stride[0],
-                    (int)padding[0], (int)c.dilation[0], (int)c.groups, c.bias is not null);
+                static (int H, int W) Axes(long[] v) => (checked((int)v[0]), checked((int)v[1]));
+                var repro = new ReproConv2d(c.in_channels, c.out_channels, Axes(c.kernel_size), ReproKeys.Init(seed, index), Axes(c.stride),
+                    Axes(padding), Axes(c.dilation), (int)c.groups, c.bias is not null);
                 CopyParameter(c.weight, repro.Weight, reinitialize);
                 CopyParameter(c.bias, repro.Bias, reinitialize);
                 reason = $"ReproConv2d, {values}";

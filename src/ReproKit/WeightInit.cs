@@ -78,9 +78,7 @@ public static class WeightInit
     public static float KaimingUniform(Span<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double a = 0,
         FanMode mode = FanMode.FanIn, Nonlinearity nonlinearity = Nonlinearity.LeakyRelu, CpuContext? context = null)
     {
-        double std = KaimingStd(weights.Length, shape, a, mode, nonlinearity);
-        float bound = (float)(Math.Sqrt(3.0) * std);
-        CheckScale(bound, nameof(a), a);
+        float bound = KaimingUniformBound(weights.Length, shape, a, mode, nonlinearity);
         stream.FillUniform(weights, -bound, bound, context);
         return bound;
     }
@@ -97,8 +95,7 @@ public static class WeightInit
     public static float KaimingNormal(Span<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double a = 0,
         FanMode mode = FanMode.FanIn, Nonlinearity nonlinearity = Nonlinearity.LeakyRelu, CpuContext? context = null)
     {
-        float std = (float)KaimingStd(weights.Length, shape, a, mode, nonlinearity);
-        CheckScale(std, nameof(a), a);
+        float std = KaimingNormalStd(weights.Length, shape, a, mode, nonlinearity);
         stream.FillNormal(weights, 0f, std, context);
         return std;
     }
@@ -112,9 +109,7 @@ public static class WeightInit
     /// <returns>The bound used.</returns>
     public static float XavierUniform(Span<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double gain = 1.0, CpuContext? context = null)
     {
-        double std = XavierStd(weights.Length, shape, gain);
-        float bound = (float)(Math.Sqrt(3.0) * std);
-        CheckScale(bound, nameof(gain), gain);
+        float bound = XavierUniformBound(weights.Length, shape, gain);
         stream.FillUniform(weights, -bound, bound, context);
         return bound;
     }
@@ -128,13 +123,87 @@ public static class WeightInit
     /// <returns>The standard deviation used.</returns>
     public static float XavierNormal(Span<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double gain = 1.0, CpuContext? context = null)
     {
-        float std = (float)XavierStd(weights.Length, shape, gain);
-        CheckScale(std, nameof(gain), gain);
+        float std = XavierNormalStd(weights.Length, shape, gain);
         stream.FillNormal(weights, 0f, std, context);
         return std;
     }
 
-    private static double KaimingStd(int length, ReadOnlySpan<long> shape, double a, FanMode mode, Nonlinearity nonlinearity)
+    /// <summary><c>kaiming_uniform_</c> into device memory: the same bound and fill as on the CPU (<see cref="CudaOperations.FillUniform(PhiloxStream, DeviceBuffer{float}, float, float)"/>).</summary>
+    /// <param name="weights">The weights to fill, on a CUDA device.</param>
+    /// <param name="shape">The weight's shape; its element count must equal <paramref name="weights"/>' length.</param>
+    /// <param name="stream">The random stream.</param>
+    /// <param name="a">Leaky ReLU's negative slope.</param>
+    /// <param name="mode">Fan in or fan out.</param>
+    /// <param name="nonlinearity">The nonlinearity after this layer.</param>
+    /// <returns>The bound used.</returns>
+    public static float KaimingUniform(DeviceBuffer<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double a = 0,
+        FanMode mode = FanMode.FanIn, Nonlinearity nonlinearity = Nonlinearity.LeakyRelu)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        float bound = KaimingUniformBound(weights.Length, shape, a, mode, nonlinearity);
+        CudaOperations.FillUniform(stream, weights, -bound, bound);
+        return bound;
+    }
+
+    /// <summary><c>kaiming_normal_</c> into device memory: the same standard deviation and fill as on the CPU.</summary>
+    /// <param name="weights">The weights to fill, on a CUDA device.</param>
+    /// <param name="shape">The weight's shape.</param>
+    /// <param name="stream">The random stream.</param>
+    /// <param name="a">Leaky ReLU's negative slope.</param>
+    /// <param name="mode">Fan in or fan out.</param>
+    /// <param name="nonlinearity">The nonlinearity after this layer.</param>
+    /// <returns>The standard deviation used.</returns>
+    public static float KaimingNormal(DeviceBuffer<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double a = 0,
+        FanMode mode = FanMode.FanIn, Nonlinearity nonlinearity = Nonlinearity.LeakyRelu)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        float std = KaimingNormalStd(weights.Length, shape, a, mode, nonlinearity);
+        CudaOperations.FillNormal(stream, weights, 0f, std);
+        return std;
+    }
+
+    /// <summary><c>xavier_uniform_</c> into device memory: the same bound and fill as on the CPU.</summary>
+    /// <param name="weights">The weights to fill, on a CUDA device.</param>
+    /// <param name="shape">The weight's shape.</param>
+    /// <param name="stream">The random stream.</param>
+    /// <param name="gain">The gain.</param>
+    /// <returns>The bound used.</returns>
+    public static float XavierUniform(DeviceBuffer<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double gain = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        float bound = XavierUniformBound(weights.Length, shape, gain);
+        CudaOperations.FillUniform(stream, weights, -bound, bound);
+        return bound;
+    }
+
+    /// <summary><c>xavier_normal_</c> into device memory: the same standard deviation and fill as on the CPU.</summary>
+    /// <param name="weights">The weights to fill, on a CUDA device.</param>
+    /// <param name="shape">The weight's shape.</param>
+    /// <param name="stream">The random stream.</param>
+    /// <param name="gain">The gain.</param>
+    /// <returns>The standard deviation used.</returns>
+    public static float XavierNormal(DeviceBuffer<float> weights, ReadOnlySpan<long> shape, PhiloxStream stream, double gain = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        float std = XavierNormalStd(weights.Length, shape, gain);
+        CudaOperations.FillNormal(stream, weights, 0f, std);
+        return std;
+    }
+
+    // The scale each fill receives, one definition for the CPU and the device (the bound: sqrt(3) std, rounded once).
+    private static float KaimingUniformBound(long length, ReadOnlySpan<long> shape, double a, FanMode mode, Nonlinearity nonlinearity) =>
+        CheckScale((float)(Math.Sqrt(3.0) * KaimingStd(length, shape, a, mode, nonlinearity)), nameof(a), a);
+
+    private static float KaimingNormalStd(long length, ReadOnlySpan<long> shape, double a, FanMode mode, Nonlinearity nonlinearity) =>
+        CheckScale((float)KaimingStd(length, shape, a, mode, nonlinearity), nameof(a), a);
+
+    private static float XavierUniformBound(long length, ReadOnlySpan<long> shape, double gain) =>
+        CheckScale((float)(Math.Sqrt(3.0) * XavierStd(length, shape, gain)), nameof(gain), gain);
+
+    private static float XavierNormalStd(long length, ReadOnlySpan<long> shape, double gain) =>
+        CheckScale((float)XavierStd(length, shape, gain), nameof(gain), gain);
+
+    private static double KaimingStd(long length, ReadOnlySpan<long> shape, double a, FanMode mode, Nonlinearity nonlinearity)
     {
         if (!Enum.IsDefined(mode))
         {
@@ -151,7 +220,7 @@ public static class WeightInit
         return Gain(nonlinearity, a) / Math.Sqrt(fan);
     }
 
-    private static double XavierStd(int length, ReadOnlySpan<long> shape, double gain)
+    private static double XavierStd(long length, ReadOnlySpan<long> shape, double gain)
     {
         var (fanIn, fanOut) = CheckedFans(length, shape);
         if (fanIn + fanOut == 0)
@@ -164,16 +233,18 @@ public static class WeightInit
 
     // The bound or standard deviation that the fill receives: a NaN, infinite or negative one can only come from the
     // parameter that scales it (a NaN slope, a negative or huge gain), so that parameter is reported, not the fill's.
-    private static void CheckScale(float scale, string paramName, double value)
+    private static float CheckScale(float scale, string paramName, double value)
     {
         if (!(float.IsFinite(scale) && scale >= 0))
         {
             throw new ArgumentOutOfRangeException(paramName, value,
                 $"'{paramName}' gives a bound or standard deviation ({scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}) that is not a finite, non-negative float32.");
         }
+
+        return scale;
     }
 
-    private static (long, long) CheckedFans(int length, ReadOnlySpan<long> shape)
+    private static (long, long) CheckedFans(long length, ReadOnlySpan<long> shape)
     {
         long elements = Sizes.Product(shape, nameof(shape));
 

@@ -63,6 +63,27 @@ public class CudaTests
     }
 
     [Test]
+    public void WeightInitOnTheDeviceIsTheCpusFill()
+    {
+        var stream = new PhiloxStream(12, 1, 0);
+        long[] shape = [32, 16, 3, 3];
+        var cpu = new float[32 * 16 * 9];
+        using DeviceBuffer<float> device = _context.Allocate<float>(cpu.Length);
+        // A wrapped pointer (as ReproKit.TorchSharp wraps a CUDA tensor's memory) fills the same elements.
+        using DeviceBuffer<float> wrapped = DeviceBuffer<float>.FromPointer(_context, device.Pointer, device.Length);
+        Assert.That(WeightInit.KaimingUniform(wrapped, shape, stream, a: Math.Sqrt(5)), Is.EqualTo(WeightInit.KaimingUniform(cpu, shape, stream, a: Math.Sqrt(5))));
+        Assert.That(device.ToArray(), Is.EqualTo(cpu));
+        Assert.That(WeightInit.KaimingNormal(device, shape, stream, mode: FanMode.FanOut), Is.EqualTo(WeightInit.KaimingNormal(cpu, shape, stream, mode: FanMode.FanOut)));
+        Assert.That(device.ToArray(), Is.EqualTo(cpu));
+        Assert.That(WeightInit.XavierUniform(device, shape, stream, 2.0), Is.EqualTo(WeightInit.XavierUniform(cpu, shape, stream, 2.0)));
+        Assert.That(device.ToArray(), Is.EqualTo(cpu));
+        Assert.That(WeightInit.XavierNormal(device, shape, stream), Is.EqualTo(WeightInit.XavierNormal(cpu, shape, stream)));
+        Assert.That(device.ToArray(), Is.EqualTo(cpu));
+        Assert.Throws<ArgumentException>(() => WeightInit.XavierNormal(device, [32, 16], stream), "the shape must hold the buffer's elements");
+        Assert.Throws<ArgumentOutOfRangeException>(() => WeightInit.XavierNormal(device, shape, stream, double.NaN));
+    }
+
+    [Test]
     public void SamplingAndConvMatchTheCpu()
     {
         const int vocab = 500, batch = 4;

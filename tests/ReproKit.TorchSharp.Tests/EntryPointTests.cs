@@ -78,15 +78,52 @@ public sealed class EntryPointTests
     }
 
     [Test]
-    public void CudaTensorsAreNotSupportedYet()
+    [Category("Gpu")]
+    public void CudaTensorsGetTheCpuBitsOnTheirDevice()
     {
         if (!torch.cuda.is_available())
         {
-            Assert.Ignore("No CUDA device (and this libtorch is the CPU build): the CUDA path is not written yet, and a CUDA tensor cannot be made here.");
+            Assert.Ignore("No CUDA tensor can be made here: NuGet serves only the CPU build of libtorch (libtorch-cpu), so the CUDA path (the tensor's device pointer through the ReproKit CUDA plugin) runs only where a CUDA libtorch and a GPU are present.");
         }
 
-        using Tensor t = torch.zeros([4], device: torch.CUDA);
-        Assert.Throws<NotSupportedException>(() => ReproInit.Uniform(t, Stream));
+        if (CudaDevices.Count(out string reason) == 0)
+        {
+            Assert.Ignore($"libtorch sees a GPU but the ReproKit CUDA plugin does not: {reason}");
+        }
+
+        // Fills: the same elements as the CPU fill on the same stream, every kind the device path has.
+        using Tensor w = torch.zeros([64, 3, 3, 3], device: torch.CUDA);
+        float[] expected = new float[w.numel()];
+        ReproInit.KaimingUniform(w, Stream, a: Math.Sqrt(5));
+        WeightInit.KaimingUniform(expected, w.shape, Stream, a: Math.Sqrt(5));
+        Assert.That(w.cpu().data<float>().ToArray(), Is.EqualTo(expected));
+        ReproInit.Normal(w, Stream, 0.5f, 2f);
+        Stream.FillNormal(expected, 0.5f, 2f);
+        Assert.That(w.cpu().data<float>().ToArray(), Is.EqualTo(expected));
+        using Tensor view = w.view(64, 27)[TensorIndex.Slice(8, 16)];  // contiguous, at a storage offset
+        ReproInit.Uniform(view, Stream, -1f, 1f);
+        float[] part = new float[8 * 27];
+        Stream.FillUniform(part, -1f, 1f);
+        Assert.That(view.cpu().data<float>().ToArray(), Is.EqualTo(part));
+        Assert.Throws<NotSupportedException>(() => ReproInit.TruncatedNormal(w, Stream));
+
+        // The sampler: tokens, probabilities and log-probabilities on the device, equal to the CPU's.
+        const int batch = 4, vocab = 500;
+        float[] logits = Normal(batch * vocab, 3, std: 2f);
+        using Tensor onDevice = Tensor(logits, batch, vocab).to(torch.CUDA);
+        PhiloxStream[] rows = [.. Enumerable.Range(0, batch).Select(r => new GenerationStreams(5).StreamFor((ulong)r, 2))];
+        SamplingParams[] parameters = [new(0.7f, 50, 0.9), new(1f, 0, 0.95), SamplingParams.Greedy, new(MinP: 0.05)];
+        SampledTokens s = ReproSampler.Sample(onDevice, parameters, rows);
+        var tokens = new int[batch];
+        var probs = new float[batch];
+        Sampler.Sample(logits, batch, vocab, parameters, rows, tokens, probs);
+        Assert.That(s.Tokens.device_type, Is.EqualTo(DeviceType.CUDA));
+        Assert.That(s.Tokens.cpu().data<long>().ToArray(), Is.EqualTo(tokens.Select(x => (long)x).ToArray()));
+        AssertBits(s.Probabilities.cpu(), probs, "probabilities");
+
+        // Operations without a device path say so.
+        using Tensor x = torch.zeros([2, 3], device: torch.CUDA);
+        Assert.Throws<NotSupportedException>(() => ReproFunctional.Relu(x));
     }
 
     [Test]

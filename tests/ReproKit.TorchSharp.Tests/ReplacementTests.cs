@@ -103,7 +103,7 @@ public sealed class ReplacementTests
         Assert.That(byPath["typed"].Outcome, Is.EqualTo(LayerOutcome.NotReplaced));
         Assert.That(byPath["typed"].Detail, Does.Contain("field 'typed' is declared Conv2d"));
         Assert.That(m.Typed, Is.InstanceOf<StockConv2d>());
-        Assert.That(byPath["wide"].Detail, Does.Contain("kernel (3, 5) is not square"));
+        Assert.That(byPath["wide"].Outcome, Is.EqualTo(LayerOutcome.Replaced), "a non-square kernel");
         Assert.That(byPath["reflect"].Detail, Does.Contain("padding_mode Reflect"));
         Assert.That(byPath["same"].Outcome, Is.EqualTo(LayerOutcome.Replaced), "padding 'same' with an odd kernel");
         Assert.That(byPath["dbl"].Detail, Does.Contain("Float64"));
@@ -115,7 +115,7 @@ public sealed class ReplacementTests
         Assert.That(m.Seq[1], Is.SameAs(m.Seq[2]), "a shared layer stays shared");
         Assert.That(byPath["seq.2"].Detail, Does.Contain("shared"));
         Assert.That(report.IsComplete, Is.False);
-        Assert.That(report.NotReplaced.Select(l => l.Path), Is.EquivalentTo(new[] { "typed", "wide", "reflect", "dbl", "dict.norm" }));
+        Assert.That(report.NotReplaced.Select(l => l.Path), Is.EquivalentTo(new[] { "typed", "reflect", "dbl", "dict.norm" }));
         Assert.Throws<InvalidOperationException>(() => report.ThrowIfIncomplete());
 
         // The module's own children and forward see the replacements.
@@ -141,6 +141,28 @@ public sealed class ReplacementTests
         using Tensor y = seq.call(x);
         Assert.That(y.shape, Is.EqualTo(expected.shape));
         AssertClose(y, expected.to(ScalarType.Float64), 1e-5, "same as the stock convolution");
+    }
+
+    [Test]
+    public void NonSquareConvolutionIsReplacedPerAxis()
+    {
+        using var seq = nn.Sequential(("c", nn.Conv2d(3, 4, (3, 5), stride: (1, 2), padding: (1, 2), dilation: (2, 1))));
+        using Tensor x = NormalTensor(73, 2, 3, 9, 11);
+        using Tensor expected = seq.call(x);
+        Assert.That(Reproducible.ReplaceLayers(seq, 1).IsComplete, Is.True);
+        var repro = (ReproConv2d)seq.children().Single();
+        Assert.That(repro.Kernel, Is.EqualTo((3, 5)));
+        Assert.That(repro.Weight.shape, Is.EqualTo(new long[] { 4, 3, 3, 5 }));
+        using Tensor y = seq.call(x);
+        Assert.That(y.shape, Is.EqualTo(expected.shape));
+        AssertClose(y, expected.to(ScalarType.Float64), 1e-5, "same as the stock convolution");
+
+        // Built directly: the same weight shape, and its forward is ReproFunctional's per-axis convolution.
+        using var direct = new ReproConv2d(3, 4, (3, 5), new PhiloxStream(1), stride: (1, 2), padding: (1, 2), dilation: (2, 1));
+        using Tensor z = direct.call(x);
+        using Tensor zf = ReproFunctional.Conv2d(x, direct.Weight, direct.Bias, (1, 2), (1, 2), (2, 1));
+        AssertBits(z, Values(zf), "module = functional");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ReproConv2d(3, 4, (0, 3), new PhiloxStream(1), (1, 1), (0, 0), (1, 1)));
     }
 
     [Test]

@@ -47,7 +47,7 @@ public static unsafe partial class CudaOperations
         }
     }
 
-    /// <summary>Normal floats by Box-Muller (as <see cref="PhiloxStream.FillNormal"/>).</summary>
+    /// <summary>Normal floats by Box-Muller (as <see cref="PhiloxStream.FillNormal(Span{float}, float, float, CpuContext?)"/>).</summary>
     public static void FillNormal(PhiloxStream stream, DeviceBuffer<float> destination, float mean = 0f, float standardDeviation = 1f)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -102,7 +102,7 @@ public static unsafe partial class CudaOperations
 
     /// <summary>
     /// Samples one token per row of <paramref name="logits"/> (batch rows of <paramref name="vocabulary"/> logits), exactly as
-    /// <see cref="Sampler.Sample"/>. Parameters and streams are host values; outputs are device buffers of <paramref name="batch"/> elements.
+    /// <see cref="Sampler.Sample(ReadOnlySpan{float}, int, int, ReadOnlySpan{SamplingParams}, ReadOnlySpan{PhiloxStream}, Span{int}, Span{float}, Span{float}, Span{int}, CpuContext?, int)"/>. Parameters and streams are host values; outputs are device buffers of <paramref name="batch"/> elements.
     /// </summary>
     public static void Sample(DeviceBuffer<float> logits, int batch, int vocabulary, ReadOnlySpan<SamplingParams> parameters,
         ReadOnlySpan<PhiloxStream> streams, DeviceBuffer<int> tokens, DeviceBuffer<float>? probabilities = null,

@@ -14,7 +14,7 @@ namespace ReproKit;
 /// <param name="Seed">The generator key (cuRAND's seed).</param>
 /// <param name="Subsequence">The high 64 bits of the block counter (cuRAND's subsequence).</param>
 /// <param name="Offset">The position within the subsequence, in 32-bit words (cuRAND's offset).</param>
-public readonly record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ulong Offset = 0)
+public readonly partial record struct PhiloxStream(ulong Seed, ulong Subsequence = 0, ulong Offset = 0)
 {
     /// <summary>The stream <paramref name="words"/> 32-bit words further on (cuRAND's <c>skipahead</c>).</summary>
     /// <param name="words">Number of words to skip.</param>

@@ -32,7 +32,7 @@ public readonly record struct SampledToken(int Token, float Probability, float L
 /// the other rows, the ISA, the thread count or the device (docs/sampling.md). Each row consumes two words of its
 /// stream; give each request its own stream and advance its offset by 2 per step (<see cref="GenerationStreams"/>).
 /// </summary>
-public static class Sampler
+public static partial class Sampler
 {
     /// <summary>
     /// The largest vocabulary size, 2^21 - 1: a row holds 1 to 2^21 - 1 logits (the C API's <c>1 &lt;= vocab &lt; 2^21</c>;

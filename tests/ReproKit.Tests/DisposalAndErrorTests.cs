@@ -108,7 +108,7 @@ public class DisposalAndErrorTests
             Does.Contain("no finite logit"));
         Assert.That(Assert.Throws<ArgumentException>(() => Sampler.SampleOne(new float[Sampler.MaxVocabulary + 1], new SamplingParams(), S))!.Message,
             Does.Contain("vocab must be in [1, 2^21)"));
-        Assert.That(Assert.Throws<ArgumentException>(() => Sampler.SampleOne([], new SamplingParams(), S))!.Message, Does.Contain("vocab"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Sampler.SampleOne(ReadOnlySpan<float>.Empty, new SamplingParams(), S))!.Message, Does.Contain("vocab"));
         Assert.That(Assert.Throws<ArgumentException>(() => Sampler.Sample(new float[8], 2, 4, p, [S, S], tokens, rowStride: -4))!.Message,
             Does.Contain("row_stride (-4) must be >= vocab (4)"));
     }

@@ -218,7 +218,7 @@ public class ParamNameTests
         NamesNative("logits", "no finite logit", () => Sampler.Sample(Enumerable.Repeat(float.NegativeInfinity, 8).ToArray(), 2, 4, two, streams, new int[2]));
 
         // SampleOne: the vocabulary is the row's length, so a bad one is the logits' fault.
-        NamesNative("logits", "vocab", () => Sampler.SampleOne([], new SamplingParams(), S));
+        NamesNative("logits", "vocab", () => Sampler.SampleOne(ReadOnlySpan<float>.Empty, new SamplingParams(), S));
         NamesNative("logits", "vocab must be in [1, 2^21)", () => Sampler.SampleOne(new float[Sampler.MaxVocabulary + 1], new SamplingParams(), S));
         NamesNative("logits", "is +Inf", () => Sampler.SampleOne([1f, float.PositiveInfinity], new SamplingParams(), S));
         NamesNative("parameters", "temperature", () => Sampler.SampleOne([1f, 2f], new SamplingParams(Temperature: float.NaN), S));

@@ -292,6 +292,52 @@ internal sealed class BatchNorm2dFunction : torch.autograd.SingleTensorFunction<
     }
 }
 
+/// <summary>LayerNorm's non-tensor arguments: rows × features (the last dimension), ε.</summary>
+internal sealed record LayerNormArgs(int Rows, int Features, float Eps, CpuContext? Context);
+
+/// <summary>LayerNorm over the last dimension: ReproKit's forward (saving each row's statistics) and backward.</summary>
+internal sealed class LayerNormFunction : torch.autograd.SingleTensorFunction<LayerNormFunction>
+{
+    public override string Name => "ReproLayerNorm";
+
+    public override Tensor forward(AutogradContext ctx, params object[] vars)
+    {
+        var x = (Tensor)vars[0];
+        var gamma = vars[1] as Tensor;
+        var beta = vars[2] as Tensor;
+        var a = (LayerNormArgs)vars[3];
+        Tensor y = AutogradTensors.Empty(x.shape);
+        var mean = new float[a.Rows];
+        var invStd = new float[a.Rows];
+        LayerNorm.Forward(a.Rows, a.Features, TensorAccess.Float32(x, "input"), gamma is null ? default : TensorAccess.Float32(gamma, "weight"),
+            beta is null ? default : TensorAccess.Float32(beta, "bias"), TensorAccess.Float32(y, "output"), mean, invStd, a.Eps, a.Context);
+        ctx.save_for_backward([x, gamma!]);
+        ctx.save_data("args", a);
+        ctx.save_data("beta", beta is not null);
+        ctx.save_data("mean", mean);
+        ctx.save_data("invstd", invStd);
+        return AutogradTensors.Output(y);
+    }
+
+    public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
+    {
+        var a = (LayerNormArgs)ctx.get_data("args");
+        bool hasBeta = (bool)ctx.get_data("beta");
+        List<Tensor> saved = ctx.get_saved_variables();
+        using Tensor x = saved[0];
+        using Tensor? gamma = saved[1] is { IsInvalid: false } g ? g : null;
+        using Tensor dy = AutogradTensors.Contiguous(grad_output, Name);
+        Tensor dx = AutogradTensors.Empty(x.shape);
+        Tensor? dGamma = gamma is null ? null : AutogradTensors.Empty([a.Features]);
+        Tensor? dBeta = hasBeta ? AutogradTensors.Empty([a.Features]) : null;
+        LayerNorm.Backward(a.Rows, a.Features, TensorAccess.Float32(x, "input"), TensorAccess.Float32(dy, "grad"),
+            gamma is null ? default : TensorAccess.Float32(gamma, "weight"), (float[])ctx.get_data("mean"), (float[])ctx.get_data("invstd"),
+            TensorAccess.Float32(dx, "dx"), dGamma is null ? default : TensorAccess.Float32(dGamma, "dgamma"),
+            dBeta is null ? default : TensorAccess.Float32(dBeta, "dbeta"), a.Context);
+        return AutogradTensors.Gradients(grad_output, [dx, dGamma!, dBeta!, null!]);
+    }
+}
+
 /// <summary>Dropout's non-tensor arguments.</summary>
 internal sealed record DropoutArgs(double P, PhiloxStream Stream, ulong ElementOffset, CpuContext? Context);
 

@@ -321,6 +321,81 @@ public sealed class ReproReLU() : nn.Module<Tensor, Tensor>(nameof(ReproReLU))
     public override Tensor forward(Tensor input) => ReproFunctional.Relu(input, Context);
 }
 
+/// <summary>GELU (PyTorch's <c>nn.GELU</c>): ReproKit's erf form, or its tanh form with <c>tanhApproximation</c>.</summary>
+/// <param name="tanhApproximation">The tanh approximation (PyTorch's <c>approximate="tanh"</c>).</param>
+public sealed class ReproGELU(bool tanhApproximation = false) : nn.Module<Tensor, Tensor>(nameof(ReproGELU))
+{
+    /// <summary>Whether the layer uses the tanh form.</summary>
+    public bool TanhApproximation { get; } = tanhApproximation;
+
+    /// <summary>The CPU context the layer runs on; null for the shared one.</summary>
+    public CpuContext? Context { get; set; }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => ReproFunctional.Gelu(input, TanhApproximation, Context);
+}
+
+/// <summary>
+/// LayerNorm over the last dimension (PyTorch's <c>nn.LayerNorm(features)</c>) whose forward and backward are ReproKit's.
+/// Parameters <c>weight</c> (ones) and <c>bias</c> (zeros), named as <c>nn.LayerNorm</c>'s, when affine.
+/// </summary>
+public sealed class ReproLayerNorm : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE0044
+    private Parameter? weight;
+    private Parameter? bias;
+#pragma warning restore IDE0044
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="features">The size of the last dimension.</param>
+    /// <param name="eps">ε (rounded to float32).</param>
+    /// <param name="elementwiseAffine">Whether the layer has a weight and a bias.</param>
+    public ReproLayerNorm(long features, double eps = 1e-5, bool elementwiseAffine = true)
+        : base(nameof(ReproLayerNorm))
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
+        if (!(double.IsFinite(eps) && eps >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, "ε must be finite and at least 0.");
+        }
+
+        (Features, Eps) = (features, eps);
+        if (elementwiseAffine)
+        {
+            weight = new Parameter(torch.ones([features], ScalarType.Float32));
+            bias = new Parameter(torch.zeros([features], ScalarType.Float32));
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>The size of the last dimension.</summary>
+    public long Features { get; }
+
+    /// <summary>ε.</summary>
+    public double Eps { get; }
+
+    /// <summary>The weight (γ), or null.</summary>
+    public Parameter? Weight => weight;
+
+    /// <summary>The bias (β), or null.</summary>
+    public Parameter? Bias => bias;
+
+    /// <summary>The CPU context the layer runs on; null for the shared one.</summary>
+    public CpuContext? Context { get; set; }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        if (input.Dimensions < 1 || input.shape[^1] != Features)
+        {
+            throw new ArgumentException($"'input' has shape {TensorAccess.Shape(input)}; this ReproLayerNorm normalizes a last dimension of {Features}.", nameof(input));
+        }
+
+        return ReproFunctional.LayerNorm(input, weight, bias, Eps, Context);
+    }
+}
+
 /// <summary>Cross-entropy with class indices (PyTorch's <c>nn.CrossEntropyLoss</c>): ReproKit's loss and gradient.</summary>
 /// <param name="reduction">Mean, sum or none.</param>
 /// <param name="ignoreIndex">A target whose row is ignored.</param>

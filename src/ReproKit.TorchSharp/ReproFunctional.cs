@@ -165,6 +165,37 @@ public static class ReproFunctional
     }
 
     /// <summary>
+    /// LayerNorm over the last dimension (PyTorch's <c>F.layer_norm</c> with a one-dimensional normalized shape): each row
+    /// of <c>features</c> values normalized by its own mean and variance, then scaled and shifted per feature; ReproKit's
+    /// canonical forward and backward (a row's result depends on that row alone: batch-invariant).
+    /// </summary>
+    /// <param name="input"><c>[..., features]</c> (at least one dimension).</param>
+    /// <param name="weight">γ <c>[features]</c>, or null.</param>
+    /// <param name="bias">β <c>[features]</c>, or null.</param>
+    /// <param name="eps">ε, finite and at least 0 (rounded to float32).</param>
+    /// <param name="context">The CPU context; null for the shared one.</param>
+    public static Tensor LayerNorm(Tensor input, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5, CpuContext? context = null)
+    {
+        CheckFloat(input, nameof(input), -1, "[..., features]");
+        if (input.Dimensions < 1 || input.shape[^1] < 1 || input.numel() == 0)
+        {
+            throw new ArgumentException($"'input' has shape {TensorAccess.Shape(input)}; LayerNorm needs at least one dimension and one element.", nameof(input));
+        }
+
+        long features = input.shape[^1];
+        CheckBias(weight, features, nameof(weight));
+        CheckBias(bias, features, nameof(bias));
+        if (!(double.IsFinite(eps) && eps >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, "ε must be finite and at least 0.");
+        }
+
+        var args = new LayerNormArgs(TensorAccess.ToInt(input.numel() / features, nameof(input), "the number of rows"),
+            TensorAccess.ToInt(features, nameof(input), "the number of features"), (float)eps, context);
+        return AutogradTensors.Apply<LayerNormFunction>(input, weight!, bias!, args);
+    }
+
+    /// <summary>
     /// Dropout with ReproKit's mask: in training, element i is kept iff word <c>Offset + elementOffset + i</c> of the stream
     /// is at least <c>floor(p · 2^32)</c>, kept elements scaled by <c>1 / (1 − p)</c>; the backward regenerates the mask.
     /// In evaluation (or p = 0) the input passes unchanged (an alias).

@@ -9,6 +9,8 @@ using StockAvgPool2d = TorchSharp.Modules.AvgPool2d;
 using StockBatchNorm2d = TorchSharp.Modules.BatchNorm2d;
 using StockConv2d = TorchSharp.Modules.Conv2d;
 using StockDropout = TorchSharp.Modules.Dropout;
+using StockGELU = TorchSharp.Modules.GELU;
+using StockLayerNorm = TorchSharp.Modules.LayerNorm;
 using StockLinear = TorchSharp.Modules.Linear;
 using StockMaxPool2d = TorchSharp.Modules.MaxPool2d;
 using StockReLU = TorchSharp.Modules.ReLU;
@@ -88,7 +90,8 @@ public static class Reproducible
 {
     /// <summary>
     /// Replaces, in place, the model's stock layers that have a Repro equivalent — <c>nn.Conv2d</c>, <c>nn.Linear</c>,
-    /// <c>nn.MaxPool2d</c>, <c>nn.AvgPool2d</c>, <c>nn.BatchNorm2d</c>, <c>nn.Dropout</c>, <c>nn.ReLU</c> — by
+    /// <c>nn.MaxPool2d</c>, <c>nn.AvgPool2d</c>, <c>nn.BatchNorm2d</c>, <c>nn.LayerNorm</c> (over the last dimension),
+    /// <c>nn.Dropout</c>, <c>nn.ReLU</c>, <c>nn.GELU</c> — by
     /// <see cref="ReproConv2d"/>, <see cref="ReproLinear"/>, ... with the same options, the same parameter and buffer names,
     /// the same training mode and <c>requires_grad</c>, and the layers' values copied bit for bit (or, with
     /// <paramref name="reinitialize"/>, ReproKit's initialization). Returns what it replaced, kept and could not replace
@@ -190,7 +193,8 @@ public static class Reproducible
     // A leaf without a Repro equivalent: kept when it is exact everywhere, otherwise not replaced.
     private static LayerReplacement Classify(nn.Module layer, string type) => layer switch
     {
-        ReproConv2d or ReproLinear or ReproMaxPool2d or ReproAvgPool2d or ReproBatchNorm2d or ReproDropout or ReproReLU or ReproCrossEntropyLoss =>
+        ReproConv2d or ReproLinear or ReproMaxPool2d or ReproAvgPool2d or ReproBatchNorm2d or ReproLayerNorm or ReproDropout or ReproReLU
+            or ReproGELU or ReproCrossEntropyLoss =>
             new("", 0, type, LayerOutcome.Kept, "a ReproKit module already"),
         Flatten or Unflatten or Identity => new("", 0, type, LayerOutcome.Kept, "a view, exact everywhere"),
         _ => new("", 0, type, LayerOutcome.NotReplaced, "no ReproKit equivalent (its results may differ between machines)"),
@@ -345,6 +349,37 @@ public static class Reproducible
             case StockReLU:
                 reason = "ReproReLU";
                 return Finish(layer, new ReproReLU());
+
+            case StockGELU g:
+                reason = g.approximate == StockGELU.Approximate.tanh ? "ReproGELU, tanh form" : "ReproGELU";
+                return Finish(layer, new ReproGELU(g.approximate == StockGELU.Approximate.tanh));
+
+            case StockLayerNorm n:
+            {
+                if (Unsupported(n.weight, n.bias) is { } r)
+                {
+                    reason = r;
+                    return null;
+                }
+
+                if (n.normalized_shape.Length != 1)
+                {
+                    reason = $"normalized_shape {TensorAccess.Shape(n.normalized_shape)} spans {n.normalized_shape.Length} dimensions: ReproLayerNorm normalizes the last one";
+                    return null;
+                }
+
+                if ((n.weight is null) != (n.bias is null))
+                {
+                    reason = "a weight without a bias: ReproLayerNorm has both or neither";
+                    return null;
+                }
+
+                var repro = new ReproLayerNorm(n.normalized_shape[0], n.eps, n.weight is not null);
+                CopyParameter(n.weight, repro.Weight, reinitialize);
+                CopyParameter(n.bias, repro.Bias, reinitialize);
+                reason = $"ReproLayerNorm, {(reinitialize ? "ones and zeros" : "values copied")}";
+                return Finish(layer, repro);
+            }
 
             default:
                 return null;

@@ -79,6 +79,54 @@ public sealed class ModuleTests
     }
 
     [Test]
+    public void LayerNormAndGeluModulesAreReproKitsAndCloseToTorch()
+    {
+        const int rows = 6, features = 10;
+        using Tensor x0 = NormalTensor(44, 2, 3, features);
+        using Tensor x = Leaf(x0);
+        using var norm = new ReproLayerNorm(features, eps: 1e-5);
+        using (torch.no_grad())
+        {
+            norm.Weight!.copy_(NormalTensor(45, features));
+            norm.Bias!.copy_(NormalTensor(46, features));
+        }
+
+        using Tensor y = norm.call(x);
+        float[] yRef = new float[rows * features], mean = new float[rows], invStd = new float[rows];
+        LayerNorm.Forward(rows, features, Values(x0), Values(norm.Weight!), Values(norm.Bias!), yRef, mean, invStd, 1e-5f);
+        AssertBits(y, yRef, "forward");
+        using Tensor dy = NormalTensor(47, 2, 3, features);
+        y.backward([dy]);
+        float[] dx = new float[rows * features], dGamma = new float[features], dBeta = new float[features];
+        LayerNorm.Backward(rows, features, Values(x0), Values(dy), Values(norm.Weight!), mean, invStd, dx, dGamma, dBeta);
+        AssertBits(x.grad!, dx, "dx");
+        AssertBits(norm.Weight!.grad!, dGamma, "dgamma");
+        AssertBits(norm.Bias!.grad!, dBeta, "dbeta");
+
+        // Against TorchSharp's own layer norm in float64.
+        using Tensor xd = Double(x0), wd = Double(norm.Weight!), bd = Double(norm.Bias!);
+        using Tensor yd = torch.nn.functional.layer_norm(xd, [features], wd, bd, 1e-5);
+        AssertClose(y, yd, 1e-5, "forward vs float64");
+        yd.backward([dy.to(ScalarType.Float64)]);
+        AssertClose(x.grad!, xd.grad!, 1e-5, "dx vs float64");
+        AssertClose(norm.Weight!.grad!, wd.grad!, 1e-5, "dgamma vs float64");
+
+        Assert.Throws<ArgumentException>(() => norm.call(torch.zeros([2, features + 1])));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ReproLayerNorm(4, eps: double.NaN));
+        using var plain = new ReproLayerNorm(features, elementwiseAffine: false);
+        Assert.That(plain.Weight, Is.Null);
+        Assert.That(plain.parameters().Count(), Is.Zero);
+
+        foreach (bool tanh in new[] { false, true })
+        {
+            using var gelu = new ReproGELU(tanh);
+            var g = new float[rows * features];
+            Activations.Forward(tanh ? Activation.GeluTanh : Activation.Gelu, Values(x0), g);
+            AssertBits(gelu.call(x0), g, tanh ? "gelu tanh" : "gelu");
+        }
+    }
+
+    [Test]
     public void CrossEntropyLossModuleAndPoolingModules()
     {
         using var loss = new ReproCrossEntropyLoss();

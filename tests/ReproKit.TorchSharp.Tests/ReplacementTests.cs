@@ -95,7 +95,7 @@ public sealed class ReplacementTests
         Dictionary<string, LayerReplacement> byPath = report.Layers.ToDictionary(l => l.Path);
         Assert.That(byPath.Keys, Is.EquivalentTo(new[]
         {
-            "conv", "typed", "wide", "reflect", "same", "dbl", "list.0", "list.1", "dict.drop", "dict.norm", "seq.0", "seq.1", "seq.2",
+            "conv", "typed", "wide", "reflect", "same", "dbl", "list.0", "list.1", "dict.drop", "dict.norm", "dict.tanh", "dict.gelu", "seq.0", "seq.1", "seq.2",
         }));
 
         Assert.That(byPath["conv"].Outcome, Is.EqualTo(LayerOutcome.Replaced));
@@ -110,12 +110,15 @@ public sealed class ReplacementTests
         Assert.That(m.List[0], Is.InstanceOf<ReproLinear>());
         Assert.That(m.List[1], Is.InstanceOf<ReproReLU>());
         Assert.That(m.Dict["drop"], Is.InstanceOf<ReproDropout>());
-        Assert.That(byPath["dict.norm"].Detail, Does.Contain("no ReproKit equivalent"));
+        Assert.That(m.Dict["norm"], Is.InstanceOf<ReproLayerNorm>());
+        Assert.That(byPath["dict.norm"].Detail, Is.EqualTo("ReproLayerNorm, values copied"));
+        Assert.That(((ReproGELU)m.Dict["gelu"]).TanhApproximation, Is.True);
+        Assert.That(byPath["dict.tanh"].Detail, Does.Contain("no ReproKit equivalent"));
         Assert.That(m.Seq[0], Is.InstanceOf<ReproReLU>());
         Assert.That(m.Seq[1], Is.SameAs(m.Seq[2]), "a shared layer stays shared");
         Assert.That(byPath["seq.2"].Detail, Does.Contain("shared"));
         Assert.That(report.IsComplete, Is.False);
-        Assert.That(report.NotReplaced.Select(l => l.Path), Is.EquivalentTo(new[] { "typed", "reflect", "dbl", "dict.norm" }));
+        Assert.That(report.NotReplaced.Select(l => l.Path), Is.EquivalentTo(new[] { "typed", "reflect", "dbl", "dict.tanh" }));
         Assert.Throws<InvalidOperationException>(() => report.ThrowIfIncomplete());
 
         // The module's own children and forward see the replacements.
@@ -186,7 +189,8 @@ public sealed class ReplacementTests
         private readonly nn.Module<Tensor, Tensor> same = nn.Conv2d(4, 4, 3, Padding.Same);
         private nn.Module<Tensor, Tensor> dbl = nn.Linear(2, 2, dtype: ScalarType.Float64);
         private ModuleList<nn.Module<Tensor, Tensor>> list = nn.ModuleList<nn.Module<Tensor, Tensor>>(nn.Linear(6, 6), nn.ReLU());
-        private ModuleDict<nn.Module<Tensor, Tensor>> dict = nn.ModuleDict<nn.Module<Tensor, Tensor>>(("drop", nn.Dropout(0.1)), ("norm", nn.LayerNorm(6)));
+        private ModuleDict<nn.Module<Tensor, Tensor>> dict = nn.ModuleDict<nn.Module<Tensor, Tensor>>(("drop", nn.Dropout(0.1)), ("norm", nn.LayerNorm(6)), ("tanh", nn.Tanh()),
+            ("gelu", nn.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)));
         private Sequential seq;
 #pragma warning restore IDE0044, CS0414
 

@@ -30,18 +30,7 @@ internal static class CudaTensors
     private static unsafe DeviceBuffer<T> Buffer<T>(Tensor tensor, ScalarType dtype, string name)
         where T : unmanaged
     {
-        if (tensor.dtype != dtype)
-        {
-            throw new ArgumentException($"'{name}' is {tensor.dtype}; ReproKit.TorchSharp needs {dtype} here (convert with .to({dtype})).", name);
-        }
-
-        if (!tensor.is_contiguous())
-        {
-            throw new ArgumentException(
-                $"'{name}' is not contiguous (shape {TensorAccess.Shape(tensor)}); ReproKit works on a tensor's memory in place and does not copy silently: pass .contiguous().",
-                name);
-        }
-
+        TensorAccess.CheckLayout(tensor, dtype, name);
         nint pointer = (nint)tensor.storage<T>().data_ptr() + checked((nint)(tensor.storage_offset() * sizeof(T)));
         return DeviceBuffer<T>.FromPointer(ContextFor(tensor.device.index), pointer, tensor.NumberOfElements);
     }

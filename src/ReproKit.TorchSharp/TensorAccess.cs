@@ -65,10 +65,9 @@ internal static class TensorAccess
         return (int)value;
     }
 
-    private static Span<T> Data<T>(Tensor tensor, ScalarType dtype, string name)
-        where T : unmanaged
+    /// <summary>Throws unless the tensor (on any device) has <paramref name="dtype"/> and is contiguous.</summary>
+    internal static void CheckLayout(Tensor tensor, ScalarType dtype, string name)
     {
-        CheckCpu(tensor, name);
         if (tensor.dtype != dtype)
         {
             throw new ArgumentException($"'{name}' is {tensor.dtype}; ReproKit.TorchSharp needs {dtype} here (convert with .to({dtype})).", name);
@@ -80,7 +79,13 @@ internal static class TensorAccess
                 $"'{name}' is not contiguous (shape {Shape(tensor)}, strides {Shape(tensor.stride())}); ReproKit works on a tensor's memory in place and does not copy silently: pass .contiguous().",
                 name);
         }
+    }
 
+    private static Span<T> Data<T>(Tensor tensor, ScalarType dtype, string name)
+        where T : unmanaged
+    {
+        CheckCpu(tensor, name);
+        CheckLayout(tensor, dtype, name);
         long bytes = tensor.numel() * tensor.ElementSize;
         if (bytes > int.MaxValue)
         {

@@ -4,7 +4,7 @@
 #   ./build.ps1 test    native tests (CTest) + dotnet test
 #   ./build.ps1 pack    NuGet packages into artifacts/packages (ReproKit, ReproKit.Cli, ReproKit.TorchSharp, and
 #                       ReproKit.Cuda when nvcc is installed); the ReproKit
-#                       package carries this machine's runtime only (build.sh pack adds linux-arm64 and win-x64)
+#                       and ReproKit.Cli packages carry this machine's runtime only (build.sh pack adds linux-arm64 and win-x64 to both)
 # MSVC builds use /fp:precise (cmake/ReproKitFlags.cmake); the native library lands where
 # eng/Native.targets expects it (artifacts/native/win-x64/build/bin/libreprokit.dll on Windows,
 # artifacts/native/linux-x64/build/lib/libreprokit.so on Linux x64).

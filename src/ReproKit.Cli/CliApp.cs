@@ -83,6 +83,10 @@ internal static class CliApp
             }
 
             ManifestRecorder.Reset();
+            // Ctrl+C: train stops at a step and saves its checkpoint itself; any other command removes what it wrote.
+            using var guard = command.Name == "train"
+                ? null
+                : new InterruptGuard(command.Name, InterruptGuard.OutputPaths(reader, command.Options), stderr);
             int code = command.Run(reader, stdout);
             if (code == ExitOk && reader.String(ManifestRecorder.Spec.Name) is { } manifestPath)
             {

@@ -109,10 +109,10 @@ struct Avx512Isa : Avx512Lanes {
         return static_cast<uint32_t>(__builtin_popcount(m));
 #endif
     }
-    // The lanes of v selected by m, stored contiguously at dst (16 floats are written); their number. (A compress
+    // The lanes of v selected by m, stored contiguously at dst (16 values are written); their number. (A compress
     // to a register and a plain store: the compress straight to memory is microcoded on AMD.)
-    static uint32_t compress_store_f32(float* dst, __mmask16 m, __m512 v) {
-        _mm512_storeu_ps(dst, _mm512_maskz_compress_ps(m, v));
+    static uint32_t compress_store_u32(uint32_t* dst, __mmask16 m, __m512i v) {
+        _mm512_storeu_si512(dst, _mm512_maskz_compress_epi32(m, v));
         return popcount16(m);
     }
     static __mmask16 mask_from_bits(uint32_t bits) { return _cvtu32_mask16(bits); }  // lanes 0..15 = bits 0..15

@@ -6,8 +6,6 @@
 
 #include <cstdint>
 #include <limits>
-#include <type_traits>
-#include <utility>
 #if defined(_MSC_VER) && !defined(__clang__)
 #  include <intrin.h>
 #endif
@@ -58,25 +56,17 @@ inline void for_each_bit(uint32_t bits, F&& f) {
     }
 }
 
-// Whether the ISA description has compress_store_f32(float* dst, mask m, f32 v): the lanes selected by m stored
-// contiguously at dst (which must have room for a whole vector), returning their number.
-template <class I, class = void>
-struct HasCompressStore : std::false_type {};
+// The lanes of v selected by m, in lane order, at dst (which needs room for a whole vector); returns their number.
+// The ISA's compress_store_u32 where it has one (AVX-512), else the set bits one by one.
 template <class I>
-struct HasCompressStore<I, std::void_t<decltype(I::compress_store_f32(
-                               std::declval<float*>(), std::declval<typename I::mask>(), std::declval<typename I::f32>()))>>
-    : std::true_type {};
-
-// The lanes of v selected by m, in lane order, at dst (room for a whole vector); returns their number.
-template <class I>
-inline uint32_t compress_store(float* dst, typename I::mask m, typename I::f32 v) {
-    if constexpr (HasCompressStore<I>::value) {
-        return I::compress_store_f32(dst, m, v);
+inline uint32_t compress_store(uint32_t* dst, typename I::mask m, typename I::u32 v) {
+    if constexpr (requires { I::compress_store_u32(dst, m, v); }) {
+        return I::compress_store_u32(dst, m, v);
     } else {
         const uint32_t bits = I::mask_bits(m);
         if (!bits) return 0;
-        alignas(64) float a[I::kWidth];
-        I::fstore(a, v);
+        alignas(64) uint32_t a[I::kWidth];
+        I::ustore(a, v);
         uint32_t n = 0;
         for_each_bit(bits, [&](uint32_t j) { dst[n++] = a[j]; });
         return n;

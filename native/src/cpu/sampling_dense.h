@@ -236,12 +236,12 @@ struct SampleDense {
     // (dense_top_p). The estimate only decides which tokens are looked at, never a result.
     static constexpr uint32_t kBracketSample = 2048;  // tokens of the estimate (whole vectors)
     // Shorter rows use the radix selection (the estimate would cost too large a share).
-    static constexpr uint32_t kBracketMinVocab = 16 * kBracketSample;
+    static constexpr uint32_t kBracketMinVocab = 4 * kBracketSample;
 
     // The estimate: the weights of about kBracketSample tokens (whole vectors spread evenly over the row) in a
     // histogram of e's top 10 bits (an eighth of a binade per bucket); counted from the bottom, the bucket where
     // the sampled mass, scaled to the row, passes W - P (u is the largest e with mass(e < u) <= W - P; the
-    // tokens below u are many, so the sample sees their mass well), widened by two buckets each way, and
+    // tokens below u are many, so the sample sees their mass well), widened by one bucket each way, and
     // lo >= 2^-20 (weights >= 2^23 are injective in e). False when no such range exists.
     static bool estimate_bracket(const float* e, uint32_t vocab, uint64_t total, uint64_t target, uint64_t* hist,
                                  float& lo, float& hi) {
@@ -258,7 +258,7 @@ struct SampleDense {
         double acc = 0;
         uint32_t d = 0;
         while (d < kTop && acc + static_cast<double>(hist[d]) <= tail) acc += static_cast<double>(hist[d++]);
-        const uint32_t lo_d = d > 1 ? d - 2 : 0, hi_d = d + 3;
+        const uint32_t lo_d = d > 0 ? d - 1 : 0, hi_d = d + 2;
         lo = std::max(core::bits_float(lo_d << 20), 0x1p-20f);
         hi = hi_d > kTop ? 2.0f : core::bits_float(hi_d << 20);
         return lo < hi;
@@ -268,28 +268,37 @@ struct SampleDense {
     struct BracketSums {
         uint64_t mass_hi = 0;   // the mass of e >= hi
         uint32_t count_hi = 0;  // tokens of e >= hi
-        uint32_t n = 0;         // the list: e in [lo, hi), index order
+        uint32_t n = 0;         // the list: the indices of the e values in [lo, hi), ascending
     };
 
-    // The mass and count of e >= hi, and the list of the e values in [lo, hi) (into `list`, which needs room for
-    // `vocab` floats). The sums are flushed every 1024 vectors (MassAcc's 32-bit halves stay below 2^32).
-    static void bracket_pass(const float* e, uint32_t vocab, float lo, float hi, float* list, BracketSums& r) {
+    // The mass and count of e >= hi, the mass of e >= hi in each block of kSampleBlock tokens (into `blocks`), and
+    // the list of the indices of the e values in [lo, hi) (into `list`, which needs room for `vocab` entries).
+    static void bracket_pass(const float* e, uint32_t vocab, float lo, float hi, uint32_t* list, uint64_t* blocks,
+                             BracketSums& r) {
         const F lov = I::fsplat(lo), hiv = I::fsplat(hi);
+        alignas(64) uint32_t lanes[W];
+        for (uint32_t j = 0; j < W; ++j) lanes[j] = j;
+        const U iota = I::uload(lanes);
         uint64_t mass_hi = 0, count_hi = 0;
-        uint32_t n = 0, i = 0;
-        while (i + W <= vocab) {
+        uint32_t n = 0;
+        for (uint32_t b0 = 0, blk = 0; b0 < vocab; b0 += core::kSampleBlock, ++blk) {
+            const uint32_t end = std::min(vocab, b0 + core::kSampleBlock);
             MassAcc acc;
-            for (uint32_t run = 0; run < 1024 && i + W <= vocab; ++run, i += W) {
+            uint32_t i = b0;
+            for (; i + W <= end; i += W) {
                 const F x = I::fload(e + i);
                 acc.add(x, I::fge(x, hiv));
-                n += sampling_detail::compress_store<I>(list + n, I::mand(I::fge(x, lov), I::flt(x, hiv)), x);
+                n += sampling_detail::compress_store<I>(list + n, I::mand(I::fge(x, lov), I::flt(x, hiv)),
+                                                        I::uadd(iota, I::usplat(i)));
             }
-            mass_hi += acc.mass();
+            uint64_t bmass = acc.mass();
             count_hi += acc.count();
-        }
-        for (; i < vocab; ++i) {
-            if (e[i] >= hi) mass_hi += core::sample_weight(e[i]), ++count_hi;
-            else if (e[i] >= lo) list[n++] = e[i];
+            for (; i < end; ++i) {
+                if (e[i] >= hi) bmass += core::sample_weight(e[i]), ++count_hi;
+                else if (e[i] >= lo) list[n++] = i;
+            }
+            blocks[blk] = bmass;
+            mass_hi += bmass;
         }
         r.mass_hi = mass_hi;
         r.count_hi = static_cast<uint32_t>(count_hi);
@@ -297,22 +306,24 @@ struct SampleDense {
     }
 
     // Whether mass(e >= lo) >= target after a bracket pass (the list's weights summed).
-    static bool reaches(const BracketSums& r, const float* list, uint64_t target) {
+    static bool reaches(const float* e, const BracketSums& r, const uint32_t* list, uint64_t target) {
         uint64_t mass = r.mass_hi;
-        for (uint32_t j = 0; j < r.n; ++j) mass += core::sample_weight(list[j]);
+        for (uint32_t j = 0; j < r.n; ++j) mass += core::sample_weight(e[list[j]]);
         return mass >= target;
     }
 
-    // Top-p (and min-p) after the bracket pass (P = target): false when the crossing value is outside [lo, hi) (the row then
-    // goes on with dense_top_p). Inside, with lo >= 2^-20, the list's weights are exactly e 2^43 and injective,
-    // every token above the list weighs more and every token below it less, so the crossing weight v is the
-    // list's weighted selection for the mass P - mass(e >= hi) and u = v 2^-43.
+    // Top-p (and min-p) after the bracket pass (P = target; `blocks` as bracket_pass left them): false when the
+    // crossing value is outside [lo, hi) (the row then goes on with dense_top_p). Inside, with lo >= 2^-20, the
+    // list's weights are exactly e 2^43 and injective, every token above the list weighs more and every token
+    // below it less, so the crossing weight v is the list's weighted selection for the mass P - mass(e >= hi),
+    // and u = v 2^-43.
     static bool top_p_in_bracket(const float* e, uint32_t vocab, uint64_t target, const BracketSums& r,
-                                 const float* list, const core::SampleParams& p, const core::PhiloxStream& stream,
-                                 const core::SampleScratch& sc, core::SampleResult& out, uint8_t* kept_mask) {
+                                 const uint32_t* list, uint64_t* blocks, const core::SampleParams& p,
+                                 const core::PhiloxStream& stream, const core::SampleScratch& sc,
+                                 core::SampleResult& out, uint8_t* kept_mask) {
         if (r.mass_hi >= target) return false;  // u >= hi
         uint64_t list_mass = 0;
-        for (uint32_t j = 0; j < r.n; ++j) list_mass += sc.w[j] = core::sample_weight(list[j]);
+        for (uint32_t j = 0; j < r.n; ++j) list_mass += sc.w[j] = core::sample_weight(e[list[j]]);
         if (r.mass_hi + list_mass < target) return false;  // u < lo
         const uint64_t v = core::weighted_threshold(sc.w, r.n, target - r.mass_hi, sc.hist, sc.wbuf);
         uint64_t above = r.mass_hi, count = r.count_hi;
@@ -324,52 +335,31 @@ struct SampleDense {
             return true;
         }
         const uint64_t ties_kept = core::top_p_ties_kept(target, above, v);
-        draw_top_p(e, vocab, u, v, ties_kept, above + ties_kept * v, count + ties_kept, stream, out, kept_mask);
-        return true;
-    }
-
-    // The draw of a top-p row without min-p whose kept set (e > u, and the first ties_kept tokens of e == u),
-    // kept mass and count are known: the blocks' kept masses are summed only until the one holding the draw.
-    static void draw_top_p(const float* e, uint32_t vocab, float u, uint64_t wu, uint64_t ties_kept,
-                           uint64_t kept_mass, uint64_t kept, const core::PhiloxStream& stream, core::SampleResult& out,
-                           uint8_t* kept_mask) {
+        const uint64_t kept_mass = above + ties_kept * v, kept = count + ties_kept;
         if (kept_mask)
             for (uint64_t i = 0, rank = 0; i < vocab; ++i) kept_mask[i] = e[i] > u || (e[i] == u && rank++ < ties_kept);
-        const uint64_t r = core::sample_draw_target(core::sample_draw_word(stream), kept_mass);
-        const F uv = I::fsplat(u);
-        uint64_t cum = 0, ties_seen = 0;
-        for (uint32_t b0 = 0;; b0 += core::kSampleBlock) {
-            const uint32_t end = std::min(vocab, b0 + core::kSampleBlock);
-            MassAcc acc;
-            U tie_cnt = I::usplat(0);
-            uint32_t i = b0;
-            for (; i + W <= end; i += W) {
-                const F x = I::fload(e + i);
-                acc.add(x, I::fgt(x, uv));
-                tie_cnt = I::uadd(tie_cnt, I::uselect(I::feq(x, uv), I::usplat(1), I::usplat(0)));
+        // The kept mass of each block: its mass above the list, plus its kept list entries (ties by index).
+        uint64_t ties_left = ties_kept;
+        for (uint32_t j = 0; j < r.n; ++j)
+            if (sc.w[j] > v || (sc.w[j] == v && ties_left != 0 && (--ties_left, true)))
+                blocks[list[j] / core::kSampleBlock] += sc.w[j];
+        // The draw: the block, then the token.
+        const uint64_t rd = core::sample_draw_target(core::sample_draw_word(stream), kept_mass);
+        uint64_t cum = 0;
+        uint32_t blk = 0;
+        while (cum + blocks[blk] <= rd) cum += blocks[blk++];
+        const uint32_t b0 = blk * core::kSampleBlock;
+        uint64_t rank = 0;  // ties before the block
+        for (uint32_t j = 0; j < r.n && list[j] < b0; ++j) rank += sc.w[j] == v;
+        for (uint32_t i = b0;; ++i) {
+            const float x = e[i];
+            const bool keep = x > u || (x == u && rank++ < ties_kept);
+            if (!keep) continue;
+            const uint64_t wi = core::sample_weight(x);
+            if ((cum += wi) > rd) {
+                sampling_detail::set_drawn(out, i, wi, kept_mass, kept);
+                return true;
             }
-            uint64_t bmass = acc.mass(), bties = lane_sum(tie_cnt);
-            for (; i < end; ++i) {
-                if (e[i] > u) bmass += core::sample_weight(e[i]);
-                bties += e[i] == u;
-            }
-            const uint64_t room = ties_kept > ties_seen ? ties_kept - ties_seen : 0;
-            bmass += std::min(bties, room) * wu;
-            if (cum + bmass > r) {  // the drawn token is in this block
-                uint64_t rank = ties_seen;
-                for (i = b0;; ++i) {
-                    const float x = e[i];
-                    const bool keep = x > u || (x == u && rank++ < ties_kept);
-                    if (!keep) continue;
-                    const uint64_t wi = core::sample_weight(x);
-                    if ((cum += wi) > r) {
-                        sampling_detail::set_drawn(out, i, wi, kept_mass, kept);
-                        return;
-                    }
-                }
-            }
-            cum += bmass;
-            ties_seen += bties;
         }
     }
 

@@ -202,18 +202,22 @@ private:
         if (row.vocab >= Dense::kBracketMinVocab &&
             Dense::estimate_bracket(row.sc.dense, row.vocab, total, target, row.sc.hist, lo, hi)) {
             typename Dense::BracketSums sums;
-            Dense::bracket_pass(row.sc.dense, row.vocab, lo, hi, row.sc.val, sums);
-            // A crossing value outside the range (peaked rows: the sample sees few of the tokens that hold most
-            // of the mass) is looked for once more: among the tokens above the range when they are few, or in
-            // the four binades below it.
+            uint32_t* list = row.sc.idx;
+            Dense::bracket_pass(row.sc.dense, row.vocab, lo, hi, list, row.sc.blocks, sums);
+            // A crossing value outside the range (a near miss, or a peaked row: the sample sees few of the tokens
+            // that hold most of the mass) is looked for once more: above the range (among all the tokens above
+            // it when they are few, else in the binade above), or in the four binades below it.
             if (sums.mass_hi >= target) {
-                if (hi < 1.0f && sums.count_hi <= list_limit(row.vocab))
-                    Dense::bracket_pass(row.sc.dense, row.vocab, hi, 2.0f, row.sc.val, sums);
-            } else if (lo > 0x1p-20f && !Dense::reaches(sums, row.sc.val, target)) {
-                Dense::bracket_pass(row.sc.dense, row.vocab, std::max(lo * 0x1p-4f, 0x1p-20f), lo, row.sc.val, sums);
+                if (hi < 1.0f)
+                    Dense::bracket_pass(row.sc.dense, row.vocab, hi,
+                                        sums.count_hi <= list_limit(row.vocab) ? 2.0f : 2.0f * hi, list,
+                                        row.sc.blocks, sums);
+            } else if (lo > 0x1p-20f && !Dense::reaches(row.sc.dense, sums, list, target)) {
+                Dense::bracket_pass(row.sc.dense, row.vocab, std::max(lo * 0x1p-4f, 0x1p-20f), lo, list,
+                                    row.sc.blocks, sums);
             }
-            if (Dense::top_p_in_bracket(row.sc.dense, row.vocab, target, sums, row.sc.val, row.p, row.stream, row.sc,
-                                        row.out, row.kept_mask))
+            if (Dense::top_p_in_bracket(row.sc.dense, row.vocab, target, sums, list, row.sc.blocks, row.p, row.stream,
+                                        row.sc, row.out, row.kept_mask))
                 return;
         }
         if (Dense::dense_top_p(row.sc.dense, row.vocab, total, positive, row.p, row.stream, row.sc, row.out,

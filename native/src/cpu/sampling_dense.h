@@ -2,9 +2,11 @@
 // k > V/16, or a kept set above the list limit) and that need the exact total W: top-p, or no filter.
 // One vector pass computes e for every token and the exact weight mass of each block of kSampleBlock
 // tokens; without top-p the draw walks those block masses, then one block. With top-p, the crossing e
-// value comes from a radix selection on e's bits with weight-mass histograms, then the exact kept mass
-// of each block and the draw in one block. Weights are summed exactly in 32-bit halves
-// (core::sample_weight_parts), so neither the vector width nor the order of the sums reaches a bit.
+// value is selected inside a bracket estimated from a sample and checked by one more vector pass (the
+// usual way, rows of at least kBracketMinVocab tokens), or by a radix selection on e's bits with
+// weight-mass histograms; then the exact kept mass of each block and the draw in one block. Weights are
+// summed exactly (in 32-bit halves, core::sample_weight_parts, or the ISA's 64-bit lanes), so neither the
+// vector width nor the order of the sums reaches a bit.
 #pragma once
 
 #include <algorithm>

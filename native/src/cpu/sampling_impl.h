@@ -12,8 +12,9 @@
 //     (sampling_candidates.h).
 //   DrawPath, over the kept tokens l >= keep_from (-Inf without top-k): min-p without top-p samples the
 //     list of the candidates that can reach min_p (sampling_candidates.h); top-p and no filter at all
-//     are dense rows (sampling_dense.h), top-p falling back to the list stage when its crossing weight is
-//     below 2^23.
+//     are dense rows (sampling_dense.h), top-p selecting inside an estimated bracket of e (rows of at least
+//     8192 tokens) or else by radix selection, and falling back to the list stage when its crossing weight
+//     is below 2^23.
 //
 // Each strategy is one function below, built from the pieces of the three headers, and inlined into
 // run() (RK_SAMPLING_INLINE), so the compiled driver keeps the shape of the single function it replaces.

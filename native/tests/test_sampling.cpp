@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -291,6 +292,114 @@ TEST(Sampling, EveryTopKPathFollowsTheDefinition) {
                 expect_matches_reference(l.data(), vocab, p, s, res.token, res.prob, res.logprob, res.kept, what);
             }
         }
+    }
+}
+
+// Dense top-p from a bracket (sampling_dense.h): the exponential pass checks an estimated range of e for the
+// crossing value and the selection runs over that range only; a wrong estimate (adversarial rows: the sampled
+// vectors unlike the rest, nuclei below 2^-20, huge ties) falls back to the radix selection. Both outcomes follow
+// the definition, on the scalar driver (kept set) and on every ISA through the API, with and without min-p and
+// with a large top-k (the dense path with a threshold).
+TEST(Sampling, DenseTopPFromABracketFollowsTheDefinition) {
+    std::mt19937_64 g(0xB7AC);
+    Driver driver;
+    using Dense = rk::cpu::SampleDense<rk::cpu::ScalarIsa>;
+    std::vector<std::unique_ptr<rk::test::Context>> ctxs;
+    for (rk_isa isa : rk::test::supported_isas()) ctxs.push_back(std::make_unique<rk::test::Context>(isa, 1));
+    int inside = 0, outside = 0;
+    for (uint32_t vocab : {Dense::kBracketMinVocab, 32000u, 70001u}) {
+        for (int kind = 0; kind < 12; ++kind) {
+            std::normal_distribution<float> n01(0.0f, 1.0f);
+            std::vector<float> l(vocab);
+            const float scale = kind == 0 ? 3.0f : kind == 1 ? 1.0f : kind == 2 ? 6.0f : 0.3f;
+            for (uint32_t i = 0; i < vocab; ++i) l[i] = scale * n01(g);
+            const uint32_t stride = std::max(1u, vocab / Dense::kBracketSample);  // the scalar driver's sample
+            switch (kind) {
+                case 4: for (uint32_t i = 0; i < vocab; i += stride) l[i] = -6.0f; break;  // sample below the rest
+                case 5: for (uint32_t i = 0; i < vocab; i += stride) l[i] = 9.0f; break;   // sample above the rest
+                case 6: for (float& x : l) x = 2.0f; break;                                  // flat: one weight
+                case 7: for (float& x : l) x = static_cast<float>(g() % 4); break;           // four weights
+                case 8: for (float& x : l) x *= 15.0f; break;                                // nucleus below 2^-20
+                case 9: l[g() % vocab] = 40.0f; break;                                       // one dominant token
+                case 10: for (uint32_t i = 0; i < vocab; ++i) l[i] = static_cast<float>(i % 1000) * 1e-2f; break;
+                case 11: for (uint32_t i = 0; i < vocab; ++i) if (i % 3) l[i] = -kInf; break;
+                default: break;
+            }
+            for (double p : {0.95, 0.9, 0.5, 0.99, 0.999999, 1e-9}) {
+                const float t = kind % 2 ? 1.0f : 0.8f;
+                const rk_sampling_params q = params(t, g() % 4 == 0 ? static_cast<int32_t>(vocab / 2) : 0, p,
+                                                    g() % 3 == 0 ? 0.002 : 0.0);
+                const rk_philox_stream st{g(), g(), g()};
+                const std::string what = "vocab " + std::to_string(vocab) + " kind " + std::to_string(kind) + " p " +
+                                         std::to_string(p) + " k " + std::to_string(q.top_k) + " min_p " +
+                                         std::to_string(q.min_p);
+                // Which way the scalar driver goes (no top-k: keep_from = -Inf).
+                if (q.top_k == 0) {
+                    std::vector<unsigned char> buf(rk::core::sample_scratch_bytes(vocab));
+                    const rk::core::SampleScratch sc = rk::core::sample_scratch_carve(buf.data(), vocab);
+                    float lmax = -kInf;
+                    for (float x : l) lmax = std::max(lmax, x);
+                    const float m = lmax / t;
+                    uint64_t total = 0;
+                    uint32_t positive = 0;
+                    Dense::exp_dense(l.data(), vocab, t, m, -kInf, sc.dense, sc.blocks, total, positive);
+                    const uint64_t target = rk::core::top_p_mass(p, total);
+                    float lo = 0, hi = 0;
+                    if (Dense::estimate_bracket(sc.dense, vocab, total, target, sc.hist, lo, hi)) {
+                        Dense::BracketSums sums;
+                        Dense::bracket_pass(sc.dense, vocab, lo, hi, sc.idx, sc.blocks, sums);
+                        uint64_t list_mass = 0;
+                        for (uint32_t j = 0; j < sums.n; ++j) list_mass += rk::core::sample_weight(sc.dense[sc.idx[j]]);
+                        (sums.mass_hi < target && sums.mass_hi + list_mass >= target ? inside : outside)++;
+                    } else {
+                        ++outside;
+                    }
+                }
+                std::vector<uint32_t> kept_set;
+                const rk::core::SampleResult res = driver.run(l.data(), vocab, q, st, kept_set);
+                ASSERT_EQ(res.error, rk::core::SampleError::kNone) << what;
+                const Reference ref = reference(l.data(), vocab, q, st);
+                ASSERT_EQ(kept_set, ref.kept_set) << what;
+                expect_matches_reference(l.data(), vocab, q, st, res.token, res.prob, res.logprob, res.kept, what);
+                for (const auto& ctx : ctxs) {
+                    const Outputs o = sample(ctx->get(), l.data(), 1, vocab, vocab, &q, &st);
+                    expect_matches_reference(l.data(), vocab, q, st, o.tokens[0], o.probs[0], o.logprobs[0], o.kept[0],
+                                             what);
+                }
+            }
+        }
+    }
+    // Both ways are taken, the bracket on most rows.
+    EXPECT_GT(inside, 60);
+    EXPECT_GT(outside, 15);
+}
+
+// Dense rows compute e with core::sample_exp_weighted, rk_expf's normal-result path: bit for bit rk_expf for
+// every s - m in [-40, 0] (a sweep of every 61st float, and every float of [-30, -29], where weights end), and a
+// weight-0 value below (as rk_expf's).
+TEST(Sampling, WeightedExpIsRkExpf) {
+    using L = rk::core::ScalarLanes;
+    auto check = [](uint32_t b) {
+        float x;
+        std::memcpy(&x, &b, 4);
+        const float a = rk::core::sample_exp<L>(x, 0.0f), c = rk::core::sample_exp_weighted<L>(x, 0.0f);
+        if (x >= -40.0f) return rk::test::float_bits(a) == rk::test::float_bits(c);
+        return c < 0x1p-43f && rk::core::sample_weight(a) == 0;
+    };
+    uint64_t bad = 0;
+    for (uint32_t b = 0x80000000u; b <= 0xC2200000u; b += 61) bad += !check(b);           // -0 .. -40
+    for (uint32_t b = 0xC1E80000u; b <= 0xC1F00000u; ++b) bad += !check(b);               // -29 .. -30
+    for (uint32_t b = 0xC2200001u; b < 0xFF800000u; b += 4099) bad += !check(b);          // below -40
+    for (uint32_t b : {0xC2200000u, 0xC21FFFFFu, 0xC2200001u, 0xFF7FFFFFu, 0xFF800000u}) bad += !check(b);
+    EXPECT_EQ(bad, 0u);
+    // s and m apart: the subtraction is the same float32 one.
+    std::mt19937_64 g(5);
+    std::normal_distribution<float> n(0.0f, 8.0f);
+    for (int i = 0; i < 100000; ++i) {
+        const float s = n(g), m = std::max(s, n(g));
+        const float a = rk::core::sample_exp<L>(s, m), c = rk::core::sample_exp_weighted<L>(s, m);
+        if (s - m >= -40.0f) ASSERT_EQ(rk::test::float_bits(a), rk::test::float_bits(c)) << s << " " << m;
+        else ASSERT_LT(c, 0x1p-43f);
     }
 }
 

@@ -236,6 +236,39 @@ RK_HD typename L::f32 sample_exp(typename L::f32 s, typename L::f32 m) {
     return rk_expf<L>(L::fsub(s, m));
 }
 
+// e = rk_expf(max(s - m, -40)), for s <= m: the same bits as sample_exp wherever s - m >= -40, so wherever
+// the weight can be positive (e >= 2^-43 needs s - m > -29.9), and a value below 2^-43 (weight 0) elsewhere.
+// Dense rows only use e through its weight and comparisons with values >= 2^-43, so either gives the same
+// result; this one is rk_expf's normal-result path alone (portable_math.h, followed step by step): for
+// -40 <= x <= 0, k >= -58, so rk_expf's subnormal branch is never taken, its two-step scaling p 2^k1 2^(k-k1)
+// is exact and equals the single product p 2^k, and x is never NaN. (Test: Sampling.WeightedExpIsRkExpf.)
+template <class L>
+RK_HD typename L::f32 sample_exp_weighted(typename L::f32 s, typename L::f32 m) {
+    using F = typename L::f32;
+    using U = typename L::u32;
+    const F x = L::fsub(s, m);
+    const F xc = L::fselect(L::fgt(x, L::fsplat(-40.0f)), x, L::fsplat(-40.0f));
+    const F shifter = L::fsplat(0x1.8p23f);
+    const F kt = L::ffma(xc, L::fsplat(0x1.715476p+0f), shifter);
+    const F kf = L::fsub(kt, shifter);
+    const U k = L::usub(L::as_u32(kt), L::as_u32(shifter));
+    const F minus_ln2_lo = L::fsplat(0x1.05c610p-29f);
+    const F rh = L::ffma(kf, L::fsplat(-0x1.62e430p-1f), xc);
+    const F r = L::ffma(kf, minus_ln2_lo, rh);
+    const F rl = L::ffma(kf, minus_ln2_lo, L::fsub(rh, r));
+    const F r2 = L::fmul(r, r);
+    const F r2l = L::ffma(r, r, L::fneg(r2));
+    const F q = math_detail::horner<L>(r, 0x1.555554p-3f, 0x1.5554e4p-5f, 0x1.1112dep-7f, 0x1.6d5210p-10f,
+                                       0x1.9e7a38p-13f);
+    const F half = L::fsplat(0.5f);
+    const F tail = L::ffma(half, r2, L::ffma(L::fmul(r2, r), q, L::ffma(half, r2l, L::ffma(rl, r, rl))));
+    const F one = L::fsplat(1.0f);
+    const F sum = L::fadd(one, r);
+    const F se = L::fadd(L::fsub(one, sum), r);
+    const F p = L::fadd(sum, L::fadd(se, tail));
+    return L::fmul(p, math_detail::pow2i<L>(k));
+}
+
 // floor(x) for 0 <= x < 2^23 as an integer lane, and as a float.
 template <class L>
 RK_HD typename L::u32 sample_floor(typename L::f32 x, typename L::f32& as_float) {

@@ -85,6 +85,36 @@ struct Avx512Isa : Avx512Lanes {
     }
 
     static uint32_t mask_bits(__mmask16 m) { return m; }
+
+    // Token sampling's exact weight sums (sampling_dense.h, MassAcc): w = floor(e 2^43) for e in [0, 1] is the
+    // truncating conversion of the exact product e 2^43 < 2^44 to a 64-bit integer, summed in 64-bit lanes.
+    struct SampleMassAcc {
+        __m512i sum = _mm512_setzero_si512();
+        uint64_t cnt = 0;
+        void add(__m512 e, __mmask16 sel) {
+            const __m512 x = _mm512_mul_ps(e, _mm512_set1_ps(0x1p43f));
+            sum = _mm512_mask_add_epi64(sum, static_cast<__mmask8>(sel), sum,
+                                        _mm512_cvttps_epu64(_mm512_castps512_ps256(x)));
+            sum = _mm512_mask_add_epi64(sum, static_cast<__mmask8>(sel >> 8), sum,
+                                        _mm512_cvttps_epu64(_mm512_extractf32x8_ps(x, 1)));
+            cnt += popcount16(sel);
+        }
+        uint64_t mass() const { return static_cast<uint64_t>(_mm512_reduce_add_epi64(sum)); }
+        uint64_t count() const { return cnt; }
+    };
+    static uint32_t popcount16(__mmask16 m) {
+#if defined(_MSC_VER) && !defined(__clang__)
+        return static_cast<uint32_t>(__popcnt(m));
+#else
+        return static_cast<uint32_t>(__builtin_popcount(m));
+#endif
+    }
+    // The lanes of v selected by m, stored contiguously at dst (16 values are written); their number. (A compress
+    // to a register and a plain store: the compress straight to memory is microcoded on AMD.)
+    static uint32_t compress_store_u32(uint32_t* dst, __mmask16 m, __m512i v) {
+        _mm512_storeu_si512(dst, _mm512_maskz_compress_epi32(m, v));
+        return popcount16(m);
+    }
     static __mmask16 mask_from_bits(uint32_t bits) { return _cvtu32_mask16(bits); }  // lanes 0..15 = bits 0..15
     static __mmask16 mask_from_bytes(const uint8_t* p) {                          // lane k = (p[k] != 0)
         const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));

@@ -56,6 +56,23 @@ inline void for_each_bit(uint32_t bits, F&& f) {
     }
 }
 
+// The lanes of v selected by m, in lane order, at dst (which needs room for a whole vector); returns their number.
+// The ISA's compress_store_u32 where it has one (AVX-512), else the set bits one by one.
+template <class I>
+inline uint32_t compress_store(uint32_t* dst, typename I::mask m, typename I::u32 v) {
+    if constexpr (requires { I::compress_store_u32(dst, m, v); }) {
+        return I::compress_store_u32(dst, m, v);
+    } else {
+        const uint32_t bits = I::mask_bits(m);
+        if (!bits) return 0;
+        alignas(64) uint32_t a[I::kWidth];
+        I::ustore(a, v);
+        uint32_t n = 0;
+        for_each_bit(bits, [&](uint32_t j) { dst[n++] = a[j]; });
+        return n;
+    }
+}
+
 // The outputs of a token drawn with weight w out of the kept mass (docs/sampling.md step 11).
 inline void set_drawn(core::SampleResult& out, uint32_t token, uint64_t w, uint64_t kept_mass, uint64_t kept) {
     out.token = static_cast<int32_t>(token);

@@ -12,8 +12,9 @@
 //     (sampling_candidates.h).
 //   DrawPath, over the kept tokens l >= keep_from (-Inf without top-k): min-p without top-p samples the
 //     list of the candidates that can reach min_p (sampling_candidates.h); top-p and no filter at all
-//     are dense rows (sampling_dense.h), top-p falling back to the list stage when its crossing weight is
-//     below 2^23.
+//     are dense rows (sampling_dense.h), top-p selecting inside an estimated bracket of e (rows of at least
+//     8192 tokens) or else by radix selection, and falling back to the list stage when its crossing weight
+//     is below 2^23.
 //
 // Each strategy is one function below, built from the pieces of the three headers, and inlined into
 // run() (RK_SAMPLING_INLINE), so the compiled driver keeps the shape of the single function it replaces.
@@ -197,6 +198,29 @@ private:
         uint32_t positive = 0;
         Dense::exp_dense(row.l, row.vocab, row.p.temperature, row.m, row.keep_from, row.sc.dense, row.sc.blocks, total,
                          positive);
+        float lo = 0, hi = 0;
+        const uint64_t target = core::top_p_mass(row.p.top_p, total);
+        if (row.vocab >= Dense::kBracketMinVocab &&
+            Dense::estimate_bracket(row.sc.dense, row.vocab, total, target, row.sc.hist, lo, hi)) {
+            typename Dense::BracketSums sums;
+            uint32_t* list = row.sc.idx;
+            Dense::bracket_pass(row.sc.dense, row.vocab, lo, hi, list, row.sc.blocks, sums);
+            // A crossing value outside the range (a near miss, or a peaked row: the sample sees few of the tokens
+            // that hold most of the mass) is looked for once more: above the range (among all the tokens above
+            // it when they are few, else in the binade above), or in the four binades below it.
+            if (sums.mass_hi >= target) {
+                if (hi < 1.0f)
+                    Dense::bracket_pass(row.sc.dense, row.vocab, hi,
+                                        sums.count_hi <= list_limit(row.vocab) ? 2.0f : 2.0f * hi, list,
+                                        row.sc.blocks, sums);
+            } else if (lo > 0x1p-20f && !Dense::reaches(row.sc.dense, sums, list, target)) {
+                Dense::bracket_pass(row.sc.dense, row.vocab, std::max(lo * 0x1p-4f, 0x1p-20f), lo, list,
+                                    row.sc.blocks, sums);
+            }
+            if (Dense::top_p_in_bracket(row.sc.dense, row.vocab, target, sums, list, row.sc.blocks, row.p, row.stream,
+                                        row.sc, row.out, row.kept_mask))
+                return;
+        }
         if (Dense::dense_top_p(row.sc.dense, row.vocab, total, positive, row.p, row.stream, row.sc, row.out,
                                row.kept_mask))
             return;

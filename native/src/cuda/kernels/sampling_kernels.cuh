@@ -5,8 +5,9 @@
 // CPU's bit for bit whatever the block size or the order in which threads run.
 //
 // Passes over a row: (1) validation, the largest logit and the greedy token; (2) top-k threshold by an 8-bit
-// radix selection on order keys (count histograms); (3) e and w per token into scratch, W; (4) top-p: the
-// crossing weight by an 11/11/9-bit radix selection on weight keys (mass histograms), then ties kept by index
+// radix selection on order keys (count histograms); (3) e and w per token into scratch, W, and with top-p the
+// first 11-bit level of the crossing weight's mass histogram; (4) top-p: the crossing weight by the rest of that
+// 11/11/9-bit radix selection on weight keys (levels 2 and 3 over the chosen bucket), then ties kept by index
 // with a block scan; (5) min-p; (6) W', kept count, and the draw by a chunked block scan in index order.
 #pragma once
 
@@ -131,8 +132,14 @@ __device__ inline float kth_largest_logit(const float* l, uint32_t vocab, uint32
     return core::float_from_order_key(prefix);
 }
 
+// The first digit of crossing_weight's radix selection (the weight key's top 11 bits): the exponential pass adds
+// each positive weight to hist[weight_digit0(w)] as it computes it, so that the selection's first level needs no
+// pass of its own.
+__device__ inline uint32_t weight_digit0(uint64_t w) { return (core::sample_weight_key(w) >> 20) & 0x7FFu; }
+
 // The largest weight v with (mass of weights >= v) >= target, 1 <= target <= W: radix selection on the weight
-// keys, digits of 11, 11 and 9 bits (core::weighted_threshold's definition, in parallel).
+// keys, digits of 11, 11 and 9 bits (core::weighted_threshold's definition, in parallel). `hist` holds the first
+// level's weight-mass histogram on entry (from the exponential pass).
 __device__ inline uint64_t crossing_weight(const uint64_t* w, uint32_t vocab, uint64_t target, uint64_t* hist) {
     __shared__ uint32_t s_prefix;
     __shared__ uint64_t s_target;
@@ -140,15 +147,18 @@ __device__ inline uint64_t crossing_weight(const uint64_t* w, uint32_t vocab, ui
     uint32_t prefix = 0;
     for (int level = 0; level < 3; ++level) {
         const uint32_t shift = shifts[level], mask = masks[level];
-        for (unsigned d = threadIdx.x; d <= mask; d += blockDim.x) hist[d] = 0;
-        __syncthreads();
-        for (uint32_t i = threadIdx.x; i < vocab; i += blockDim.x) {
-            const uint64_t wi = w[i];
-            if (wi == 0) continue;
-            const uint32_t key = core::sample_weight_key(wi);
-            if (level == 0 || (key >> shifts[level - 1]) == (prefix >> shifts[level - 1]))  // in the chosen bucket
-                atomicAdd(reinterpret_cast<unsigned long long*>(&hist[(key >> shift) & mask]),
-                          static_cast<unsigned long long>(wi));
+        if (level > 0) {  // level 0's histogram comes filled
+            const uint32_t chosen = shifts[level - 1];
+            for (unsigned d = threadIdx.x; d <= mask; d += blockDim.x) hist[d] = 0;
+            __syncthreads();
+            for (uint32_t i = threadIdx.x; i < vocab; i += blockDim.x) {
+                const uint64_t wi = w[i];
+                if (wi == 0) continue;
+                const uint32_t key = core::sample_weight_key(wi);
+                if ((key >> chosen) == (prefix >> chosen))  // in the chosen bucket
+                    atomicAdd(reinterpret_cast<unsigned long long*>(&hist[(key >> shift) & mask]),
+                              static_cast<unsigned long long>(wi));
+            }
         }
         __syncthreads();
         if (threadIdx.x == 0) {
@@ -240,7 +250,13 @@ __global__ void __launch_bounds__(256) sample_kernel(SampleDeviceArgs a) {
             if (t > -inf) t_scaled = core::sample_scale<L1>(t, T);
         }
 
-        // (3) e and w of every token (0 for tokens top-k removed), and W.
+        // (3) e and w of every token (0 for tokens top-k removed), and W; with top-p, the first level of the
+        // crossing weight's selection (the mass per top digit of the weight key) on the way.
+        const bool top_p = p.top_p < 1.0;
+        if (top_p) {
+            for (unsigned d = threadIdx.x; d < 2048; d += blockDim.x) hist64[d] = 0;
+            __syncthreads();
+        }
         uint64_t total = 0;
         for (uint32_t i = threadIdx.x; i < V; i += blockDim.x) {
             const float x = l[i];
@@ -253,11 +269,14 @@ __global__ void __launch_bounds__(256) sample_kernel(SampleDeviceArgs a) {
             e[i] = ei;
             w[i] = wi;
             total += wi;
+            if (top_p && wi != 0)
+                atomicAdd(reinterpret_cast<unsigned long long*>(&hist64[weight_digit0(wi)]),
+                          static_cast<unsigned long long>(wi));
         }
-        total = block_reduce(total, SumOp{}, red_u64);
+        total = block_reduce(total, SumOp{}, red_u64);  // its barriers also complete the histogram
 
         // (4) Top-p: tokens ranked (w desc, index asc) are kept while the mass above them is < P.
-        if (p.top_p < 1.0) {
+        if (top_p) {
             const uint64_t P = core::top_p_mass(p.top_p, total);
             const uint64_t v = crossing_weight(w, V, P, hist64);
             uint64_t above = 0;

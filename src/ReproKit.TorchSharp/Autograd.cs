@@ -350,16 +350,40 @@ internal sealed class DropoutFunction : torch.autograd.SingleTensorFunction<Drop
     {
         var x = (Tensor)vars[0];
         var a = (DropoutArgs)vars[1];
+        ctx.save_data("args", a);
+        if (CudaTensors.IsCuda(x))
+        {
+            // On the tensor's device: the CUDA plugin's fused forward, the same mask and bits.
+            Tensor yd = torch.empty(x.shape, ScalarType.Float32, x.device);
+            using (DeviceBuffer<float> xb = CudaTensors.Float32(x, "input"), yb = CudaTensors.Float32(yd, "output"))
+            {
+                CudaOperations.DropoutForward(xb, yb, a.P, a.Stream, a.ElementOffset);
+            }
+
+            return AutogradTensors.Output(yd);
+        }
+
         Tensor y = AutogradTensors.Empty(x.shape);
         Dropout.Forward(TensorAccess.Float32(x, "input"), TensorAccess.Float32(y, "output"), a.P, a.Stream, a.ElementOffset, training: true,
             context: a.Context);
-        ctx.save_data("args", a);
         return AutogradTensors.Output(y);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
     {
         var a = (DropoutArgs)ctx.get_data("args");
+        if (CudaTensors.IsCuda(grad_output))
+        {
+            using Tensor dyd = grad_output.contiguous();
+            Tensor dxd = torch.empty(dyd.shape, ScalarType.Float32, dyd.device);
+            using (DeviceBuffer<float> dyb = CudaTensors.Float32(dyd, "grad"), dxb = CudaTensors.Float32(dxd, "dx"))
+            {
+                CudaOperations.DropoutBackward(dyb, dxb, a.P, a.Stream, a.ElementOffset);
+            }
+
+            return AutogradTensors.Gradients(grad_output, [dxd, null!]);
+        }
+
         using Tensor dy = AutogradTensors.Contiguous(grad_output, Name);
         Tensor dx = AutogradTensors.Empty(dy.shape);
         Dropout.Backward(TensorAccess.Float32(dy, "grad"), TensorAccess.Float32(dx, "dx"), a.P, a.Stream, a.ElementOffset, a.Context);

@@ -205,10 +205,18 @@ public static class ReproFunctional
     /// <param name="stream">The mask's stream (key it by step and layer, not by call order).</param>
     /// <param name="training">Apply dropout (true) or pass the input (false).</param>
     /// <param name="elementOffset">The input's first element's index in a larger tensor (shards).</param>
-    /// <param name="context">The CPU context; null for the shared one.</param>
+    /// <param name="context">The CPU context; null for the shared one (a CUDA input runs on its device with the same mask).</param>
     public static Tensor Dropout(Tensor input, double p, PhiloxStream stream, bool training = true, ulong elementOffset = 0, CpuContext? context = null)
     {
-        CheckFloat(input, nameof(input), -1, "any shape");
+        if (CudaTensors.IsCuda(input))
+        {
+            TensorAccess.CheckLayout(input, ScalarType.Float32, nameof(input));  // a CUDA tensor runs on its device (context unused)
+        }
+        else
+        {
+            CheckFloat(input, nameof(input), -1, "any shape");
+        }
+
         if (!(p >= 0 && p <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(p), p, "The drop probability must be in [0, 1].");

@@ -30,7 +30,7 @@ internal static class TensorAccess
         if (device == DeviceType.CUDA)
         {
             throw new NotSupportedException(
-                $"'{name}' is a CUDA tensor ({tensor.device}); this operation runs on CPU tensors (on CUDA tensors ReproKit.TorchSharp has the init fills and the sampler so far). Move it with .cpu().");
+                $"'{name}' is a CUDA tensor ({tensor.device}); this operation runs on CPU tensors (on CUDA tensors ReproKit.TorchSharp has the init fills, dropout and the sampler so far). Move it with .cpu().");
         }
 
         if (device != DeviceType.CPU)

@@ -121,6 +121,19 @@ public sealed class EntryPointTests
         Assert.That(s.Tokens.cpu().data<long>().ToArray(), Is.EqualTo(tokens.Select(x => (long)x).ToArray()));
         AssertBits(s.Probabilities.cpu(), probs, "probabilities");
 
+        // Dropout through autograd on the device: the CPU's mask and bits, forward and backward.
+        float[] input = Normal(3001, 9);
+        using Tensor xd = Tensor(input, 3001).to(torch.CUDA).requires_grad_(true);
+        using Tensor yd = ReproFunctional.Dropout(xd, 0.3, Stream, elementOffset: 5);
+        var yRef = new float[3001];
+        Dropout.Forward(input, yRef, 0.3, Stream, 5);
+        AssertBits(yd.cpu(), yRef, "dropout forward on the device");
+        using Tensor g = Tensor(Normal(3001, 10), 3001).to(torch.CUDA);
+        yd.backward([g]);
+        var dxRef = new float[3001];
+        Dropout.Backward(Values(g.cpu()), dxRef, 0.3, Stream, 5);
+        AssertBits(xd.grad!.cpu(), dxRef, "dropout backward on the device");
+
         // Operations without a device path say so.
         using Tensor x = torch.zeros([2, 3], device: torch.CUDA);
         Assert.Throws<NotSupportedException>(() => ReproFunctional.Relu(x));

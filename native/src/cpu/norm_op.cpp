@@ -28,10 +28,13 @@ constexpr uint64_t kMinUnitsPerThread = 8;  // 16 K elements: below this, thread
 // A chunk of kSumChunk elements, for parallel_for's rule on waking threads (thread_pool.h).
 constexpr uint64_t kWorkPerChunk = kWorkPerMemoryElement * static_cast<uint64_t>(core::kSumChunk);
 constexpr int64_t kColumnBlock = 256;        // LayerNorm dγ/dβ: columns per unit
-// Groups of at most this many elements (64 KiB of x) are done whole by one unit: its sums and its elementwise pass
-// read the group while it is still in the core's L1 / L2 cache, instead of one pass over all groups per sum. The
-// operations and their order are the same either way.
+// Groups of at most this many elements (64 KiB of x), or any size when there are at least kWholeGroupsPerThread
+// groups per thread, are done whole by one unit: its passes (sums, elementwise) follow each other while the group's
+// data is in the core's cache, instead of one pass over all groups per sum; a group larger than the cache is walked
+// backwards on every second pass, so that each pass starts on the chunks the previous one read last. The chunk sums
+// are still added in chunk order, and the operations are the same either way.
 constexpr int64_t kWholeGroupMax = 16384;
+constexpr int64_t kWholeGroupsPerThread = 4;
 
 using backend::NormArgs;
 using backend::NormPass;
@@ -73,18 +76,37 @@ struct Run {
         });
     }
 
-    // Group g's canonical sum(s) of `what` (width 1 or 2) into out, its chunks in order, on this thread.
-    void group_sums(NormSum what, int width, int64_t g, float mean, float invstd, float* out) {
+    // Group g's canonical sum(s) of `what` (width 1 or 2) into out, on this thread: the chunk sums computed in chunk
+    // order or (backwards) in reverse, then added in chunk order.
+    void group_sums(NormSum what, int width, int64_t g, float mean, float invstd, bool backwards, float* out) {
         core::SumTotal t[2];
-        for (int64_t c = 0; c < chunks; ++c) {
-            float part[2];
-            b.norm.chunk_sums(a, what, g, c, mean, invstd, part);
-            for (int w = 0; w < width; ++w) t[w].add(part[w]);
+        if (!backwards) {
+            for (int64_t c = 0; c < chunks; ++c) {
+                float part[2];
+                b.norm.chunk_sums(a, what, g, c, mean, invstd, part);
+                for (int w = 0; w < width; ++w) t[w].add(part[w]);
+            }
+        } else {
+            std::vector<float> part(static_cast<size_t>(chunks * width));
+            for (int64_t c = chunks - 1; c >= 0; --c) b.norm.chunk_sums(a, what, g, c, mean, invstd, &part[c * width]);
+            for (int64_t c = 0; c < chunks; ++c)
+                for (int w = 0; w < width; ++w) t[w].add(part[c * width + w]);
         }
         for (int w = 0; w < width; ++w) out[w] = t[w].total;
     }
 
-    bool whole_groups() const { return a.g.group_size() <= kWholeGroupMax; }
+    // The elementwise pass over group g, chunk by chunk, forwards or backwards.
+    void group_apply(int64_t g, const float* c, bool backwards) {
+        const int64_t m = a.g.group_size();
+        for (int64_t i = 0; i < chunks; ++i) {
+            const int64_t j0 = (backwards ? chunks - 1 - i : i) * core::kSumChunk;
+            b.norm.apply(a, g, j0, m - j0 < core::kSumChunk ? m : j0 + core::kSumChunk, c);
+        }
+    }
+
+    bool whole_groups() const {
+        return a.g.group_size() <= kWholeGroupMax || groups >= kWholeGroupsPerThread * b.pool.size();
+    }
 
     // Units of whole groups: fn(g) for each group, on the pool.
     template <class Fn>
@@ -100,15 +122,15 @@ struct Run {
     void forward_training_group(int64_t g) {
         const int64_t m = a.g.group_size();
         float sx, sdd;
-        group_sums(NormSum::kX, 1, g, 0.0f, 0.0f, &sx);
+        group_sums(NormSum::kX, 1, g, 0.0f, 0.0f, false, &sx);
         a.mean[g] = core::norm_mean(sx, m);
-        group_sums(NormSum::kCenteredSq, 1, g, a.mean[g], 0.0f, &sdd);
+        group_sums(NormSum::kCenteredSq, 1, g, a.mean[g], 0.0f, true, &sdd);
         a.invstd[g] = core::norm_invstd(sdd, m, a.eps);
         if (a.running_mean)
             core::norm_running_update(a.momentum, a.mean[g], sdd, m, a.running_mean[g], a.running_var[g]);
         float c[core::kNormConstants];
         core::norm_forward_constants(a.g, g, a.mean[g], a.invstd[g], a.gamma, c);
-        b.norm.apply(a, g, 0, m, c);
+        group_apply(g, c, false);
     }
 
     void forward_training() {
@@ -140,13 +162,13 @@ struct Run {
     // One group of the training backward: its two sums, constants (BatchNorm: dβ, dγ) and the elementwise pass.
     void backward_training_group(int64_t g) {
         float s[2], c[core::kNormConstants];
-        group_sums(NormSum::kBackward, 2, g, a.mean[g], a.invstd[g], s);
+        group_sums(NormSum::kBackward, 2, g, a.mean[g], a.invstd[g], false, s);
         core::norm_backward_constants(a.g, g, a.mean[g], a.invstd[g], s[0], s[1], a.gamma, c);
         if (a.g.kind == core::NormKind::kBatchNorm2d) {
             if (a.dbeta) a.dbeta[g] = s[0];
             if (a.dgamma) a.dgamma[g] = s[1];
         }
-        b.norm.apply(a, g, 0, a.g.group_size(), c);
+        group_apply(g, c, false);
     }
 
     void backward_training() {

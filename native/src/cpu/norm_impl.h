@@ -136,8 +136,19 @@ struct NormRows {
             out[1] = core::canonical_chunk_sum_lanes<L>(v1, m);
     }
 
+    // Outputs of at least this many elements (1 MiB) get non-temporal stores where the ISA has them (as the
+    // activations do): a plain store of a line far out of cache first reads it.
+    static constexpr int64_t kStreamMin = int64_t{1} << 18;
+    static constexpr bool has_stream_stores() {
+        if constexpr (requires { L::kStreamStores; })
+            return L::kStreamStores;
+        else
+            return false;
+    }
+
     // The elementwise step with the pass and the kind as constants: core::norm_output_of on whole vectors of each run,
-    // the run's tail through one vector of zero-padded lanes (x, dy or γ absent: those inputs are +0 / unused).
+    // a run's head (before the first aligned output, when streaming) and tail through one vector of zero-padded lanes
+    // (x, dy or γ absent: those inputs are +0 / unused).
     template <core::NormPass P, core::NormKind K>
     static void apply_fixed(const backend::NormArgs& a, int64_t group, int64_t j0, int64_t j1, const float* c) {
         constexpr bool bn = K == core::NormKind::kBatchNorm2d;
@@ -148,6 +159,7 @@ struct NormRows {
         const F bn_beta = L::fsplat(bn && a.beta ? a.beta[group] : 0.0f);
         const float* lg = !bn && a.gamma ? a.gamma : nullptr;
         const float* lb = !bn && a.beta ? a.beta : nullptr;
+        bool streamed = false;
         runs(a.g, group, j0, j1, [&](int64_t j, int64_t off, int64_t n) {
             const float* x = a.x ? a.x + off : nullptr;
             const float* dy = a.dy ? a.dy + off : nullptr;
@@ -157,22 +169,38 @@ struct NormRows {
                                                      gp ? L::fload(gp) : one, bn ? bn_beta : (bp ? L::fload(bp) : zero),
                                                      cv);
             };
-            int64_t k = 0;
-            for (; k + W <= n; k += W)
-                L::fstore(out + k, one_vector(x ? x + k : nullptr, dy ? dy + k : nullptr, lg ? lg + j + k : nullptr,
-                                              lb ? lb + j + k : nullptr));
-            if (k < n) {
+            const auto partial = [&](int64_t k, int64_t len) {  // len < W elements from k
                 alignas(64) float bx[W] = {}, bdy[W] = {}, bg[W] = {}, bb[W] = {}, bo[W];
-                for (int64_t i = 0; i < n - k; ++i) {
+                for (int64_t i = 0; i < len; ++i) {
                     if (x) bx[i] = x[k + i];
                     if (dy) bdy[i] = dy[k + i];
                     if (lg) bg[i] = lg[j + k + i];
                     if (lb) bb[i] = lb[j + k + i];
                 }
                 L::fstore(bo, one_vector(x ? bx : nullptr, dy ? bdy : nullptr, lg ? bg : nullptr, lb ? bb : nullptr));
-                for (int64_t i = 0; i < n - k; ++i) out[k + i] = bo[i];
+                for (int64_t i = 0; i < len; ++i) out[k + i] = bo[i];
+            };
+            const auto at = [&](int64_t k) {
+                return one_vector(x ? x + k : nullptr, dy ? dy + k : nullptr, lg ? lg + j + k : nullptr,
+                                  lb ? lb + j + k : nullptr);
+            };
+            int64_t k = 0;
+            if constexpr (has_stream_stores()) {
+                const auto addr = reinterpret_cast<uintptr_t>(out);
+                if (a.g.elements() >= kStreamMin && addr % sizeof(float) == 0) {
+                    int64_t head = static_cast<int64_t>((L::kStreamAlign - addr % L::kStreamAlign) % L::kStreamAlign /
+                                                        sizeof(float));
+                    if (head > n) head = n;
+                    if (head > 0) partial(0, head);
+                    for (k = head; k + W <= n; k += W) L::stream_store(out + k, at(k));
+                    streamed = true;
+                }
             }
+            for (; k + W <= n; k += W) L::fstore(out + k, at(k));
+            if (k < n) partial(k, n - k);
         });
+        if constexpr (has_stream_stores())
+            if (streamed) L::stream_fence();
     }
 
     template <core::NormKind K>

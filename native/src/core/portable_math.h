@@ -287,27 +287,41 @@ RK_HD void rk_sincospif(typename L::f32 x, typename L::f32& sin_out, typename L:
     cos_out = math_detail::cospi_from<L>(a, n, s, c);
 }
 
-// erf(x): max error 0.971 ulp (docs/math.md).
+// erf in two halves, for backends that overlap the second half of one vector with the first half of the next (the
+// two polynomials, then exp and the selections); rk_erff is the one after the other.
+namespace math_detail {
+// |x| < 0.921875: erf(x) = x + x Q(x^2), the leading x added exactly inside the fma (central). Otherwise
+// erf(t) = 1 - exp(P(t - 1)), P ~ log(erfc(t)); t - 1 is exact for t in [0.5, 4]. Beyond 4 (and for Inf) the result
+// rounds to 1, so t is clamped there (pt = P(t - 1)).
 template <class L>
-RK_HD typename L::f32 rk_erff(typename L::f32 x) {
+RK_HD void erf_first(typename L::f32 x, typename L::f32& central, typename L::f32& pt) {
     using F = typename L::f32;
-    using namespace math_detail;
     const F a = L::fabs_(x);
-    // |x| < 0.921875: erf(x) = x + x Q(x^2), the leading x added exactly inside the fma.
     const F qc = horner<L>(L::fmul(x, x), 0x1.06eba8p-3f, -0x1.812742p-2f, 0x1.ce2e24p-4f, -0x1.b8137cp-6f,
                            0x1.5501f4p-8f, -0x1.ac6256p-11f, 0x1.63f8a8p-14f);
-    const F central = L::ffma(qc, x, x);
-    // Otherwise erf(t) = 1 - exp(P(t - 1)), P ~ log(erfc(t)); t - 1 is exact for t in [0.5, 4].
-    // Beyond 4 (and for Inf) the result rounds to 1, so t is clamped there.
+    central = L::ffma(qc, x, x);
     const F t = fmin_<L>(a, L::fsplat(4.0f));
-    const F pt = horner<L>(L::fsub(t, L::fsplat(1.0f)), -0x1.d97fc0p+0f, -0x1.51c9acp+1f, -0x1.afaa00p-1f,
-                           -0x1.55387ep-5f, 0x1.4e71c8p-7f, -0x1.10eba8p-9f, 0x1.0b2facp-12f);
+    pt = horner<L>(L::fsub(t, L::fsplat(1.0f)), -0x1.d97fc0p+0f, -0x1.51c9acp+1f, -0x1.afaa00p-1f, -0x1.55387ep-5f,
+                   0x1.4e71c8p-7f, -0x1.10eba8p-9f, 0x1.0b2facp-12f);
+}
+template <class L>
+RK_HD typename L::f32 erf_second(typename L::f32 x, typename L::f32 central, typename L::f32 pt) {
+    using F = typename L::f32;
     // pt lies in [-18.2, -1.6] for t in [0.921875, 4] (the lanes that use it), inside rk_expf_normal's domain, where
     // it is rk_expf bit for bit.
     F tail = L::fsub(L::fsplat(1.0f), rk_expf_normal<L>(pt));
     tail = L::as_f32(L::uor(L::as_u32(tail), L::uand(L::as_u32(x), L::usplat(kSignBit))));
-    const F y = L::fselect(L::flt(a, L::fsplat(0.921875f)), central, tail);
+    const F y = L::fselect(L::flt(L::fabs_(x), L::fsplat(0.921875f)), central, tail);
     return L::fselect(L::fisnan(x), L::as_f32(L::usplat(kQuietNaN)), y);
+}
+}  // namespace math_detail
+
+// erf(x): max error 0.971 ulp (docs/math.md).
+template <class L>
+RK_HD typename L::f32 rk_erff(typename L::f32 x) {
+    typename L::f32 central, pt;
+    math_detail::erf_first<L>(x, central, pt);
+    return math_detail::erf_second<L>(x, central, pt);
 }
 
 // erfinv(x) on [-1, 1]: max error 1.981 ulp (docs/math.md); +-Inf at +-1, NaN outside.

@@ -69,6 +69,10 @@ struct NormRows {
         F e0[kRegs], e1[kRegs];
         int64_t i = 0;
         for (; i + core::kSumLanes <= m; i += core::kSumLanes) {
+            // The data one chunk length further on (the next chunk or the next LayerNorm row, usually next to be
+            // read), one line per step: this chunk's elementwise pass then overlaps those reads.
+            __builtin_prefetch(x + i + m);
+            if (dy) __builtin_prefetch(dy + i + m);
             terms16<What>(bn, x + i, dy ? dy + i : nullptr, gamma_j ? gamma_j + i : nullptr, mv, iv, e0, e1);
             s0.add(e0);
             if constexpr (What == NormSum::kBackward) s1.add(e1);

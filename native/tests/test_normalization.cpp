@@ -135,8 +135,10 @@ LnGrad ln_backward_spec(int64_t rows, int64_t d, const Vec& x, const Vec& dy, co
 }
 
 // Channels of 70 positions; 4,800 positions over 1,600-element planes (chunks that span planes); the minimum M = 2;
-// 1x1 images; 6,000 positions in one plane per image.
-const Bn kBnShapes[] = {{2, 3, 5, 7}, {3, 2, 40, 40}, {1, 1, 1, 2}, {5, 4, 1, 1}, {2, 1, 3000, 1}};
+// 1x1 images; 6,000 positions in one plane per image; 13 channels of 20,402 positions (more than a whole-group unit's
+// 16,384, but at least 4 groups per thread: whole groups anyway), over 265,226 elements (non-temporal stores, from
+// outputs that are not vector-aligned).
+const Bn kBnShapes[] = {{2, 3, 5, 7}, {3, 2, 40, 40}, {1, 1, 1, 2}, {5, 4, 1, 1}, {2, 1, 3000, 1}, {2, 13, 101, 101}};
 
 TEST(BatchNorm2d, EveryPassMatchesTheSpecOnEveryIsaAndThreadCount) {
     for (const Bn& s : kBnShapes) {
@@ -205,8 +207,9 @@ TEST(BatchNorm2d, EveryPassMatchesTheSpecOnEveryIsaAndThreadCount) {
 struct Ln {
     int64_t rows, d;
 };
-// A single feature; odd widths; two chunks per row; two row chunks for dγ / dβ; a common width.
-const Ln kLnShapes[] = {{4, 1}, {3, 5}, {7, 2100}, {2500, 3}, {33, 64}};
+// A single feature; odd widths; two chunks per row; two row chunks for dγ / dβ; a common width; 262,397 elements
+// (non-temporal stores; odd rows, so most start off a vector boundary).
+const Ln kLnShapes[] = {{4, 1}, {3, 5}, {7, 2100}, {2500, 3}, {33, 64}, {257, 1021}};
 
 TEST(LayerNorm, EveryPassMatchesTheSpecOnEveryIsaAndThreadCount) {
     for (const Ln& s : kLnShapes) {

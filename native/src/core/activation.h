@@ -46,20 +46,45 @@ RK_HD typename L::f32 leaky_relu_backward(typename L::f32 x, typename L::f32 dy,
     return L::fselect(L::fgt(x, L::fsplat(0.0f)), dy, L::fmul(dy, L::fsplat(s)));
 }
 
-// GELU, erf form: t = x * c1; e = erf(t); y = (x * 0.5) * (1 + e).
+// GELU, erf form: t = x * c1; e = erf(t); y = (x * 0.5) * (1 + e). In two halves (gelu_first: t and erf's first
+// half; gelu_forward_second, gelu_backward_second: the rest), so that a backend can overlap the second half of one
+// vector with the first half of the next; gelu_forward and gelu_backward are the one after the other.
 template <class L>
-RK_HD typename L::f32 gelu_forward(typename L::f32 x) {
-    const typename L::f32 e = rk_erff<L>(L::fmul(x, L::fsplat(kGeluC1)));
+RK_HD void gelu_first(typename L::f32 x, typename L::f32& t, typename L::f32& central, typename L::f32& pt) {
+    t = L::fmul(x, L::fsplat(kGeluC1));
+    math_detail::erf_first<L>(t, central, pt);
+}
+template <class L>
+RK_HD typename L::f32 gelu_forward_second(typename L::f32 x, typename L::f32 t, typename L::f32 central,
+                                          typename L::f32 pt) {
+    const typename L::f32 e = math_detail::erf_second<L>(t, central, pt);
     return L::fmul(L::fmul(x, L::fsplat(0.5f)), L::fadd(L::fsplat(1.0f), e));
 }
 // cdf = 0.5 * (1 + e); p = exp((x * x) * -0.5) * c2; dx = dy * fma(x, p, cdf).
 template <class L>
-RK_HD typename L::f32 gelu_backward(typename L::f32 x, typename L::f32 dy) {
+RK_HD typename L::f32 gelu_backward_second(typename L::f32 x, typename L::f32 dy, typename L::f32 t,
+                                           typename L::f32 central, typename L::f32 pt) {
     using F = typename L::f32;
-    const F e = rk_erff<L>(L::fmul(x, L::fsplat(kGeluC1)));
+    const F e = math_detail::erf_second<L>(t, central, pt);
     const F cdf = L::fmul(L::fsplat(0.5f), L::fadd(L::fsplat(1.0f), e));
-    const F p = L::fmul(rk_expf<L>(L::fmul(L::fmul(x, x), L::fsplat(-0.5f))), L::fsplat(kGeluC2));
+    // exp's argument is <= 0; where every lane's is in rk_expf_normal's domain (|x| <= 13.19, the common case), that
+    // function gives rk_expf's bits at about half the cost (a uniform branch: the result is the same either way).
+    const F q = L::fmul(L::fmul(x, x), L::fsplat(-0.5f));
+    const F ex = L::mall(L::fge(q, L::fsplat(kExpNormalMin))) ? rk_expf_normal<L>(q) : rk_expf<L>(q);
+    const F p = L::fmul(ex, L::fsplat(kGeluC2));
     return L::fmul(dy, L::ffma(x, p, cdf));
+}
+template <class L>
+RK_HD typename L::f32 gelu_forward(typename L::f32 x) {
+    typename L::f32 t, central, pt;
+    gelu_first<L>(x, t, central, pt);
+    return gelu_forward_second<L>(x, t, central, pt);
+}
+template <class L>
+RK_HD typename L::f32 gelu_backward(typename L::f32 x, typename L::f32 dy) {
+    typename L::f32 t, central, pt;
+    gelu_first<L>(x, t, central, pt);
+    return gelu_backward_second<L>(x, dy, t, central, pt);
 }
 
 // GELU, tanh form: u = x * x; v = fma(c3, u * x, x); h = tanh(c4 * v).

@@ -18,6 +18,8 @@
 // Selection and masks
 //   fselect(m, a, b), uselect(m, a, b): a where m is set, else b
 //   mand mor mnot
+//   mall(m): true when every lane of m is set (for a uniform branch between two computations that give the same
+//            bits where both apply, never for a lane-dependent result)
 // Bit casts
 //   as_u32(f32) -> u32, as_f32(u32) -> f32
 // Integer arithmetic (modulo 2^32)
@@ -114,6 +116,7 @@ struct ScalarLanes {
     RK_HD static mask mand(mask a, mask b) { return a && b; }
     RK_HD static mask mor(mask a, mask b) { return a || b; }
     RK_HD static mask mnot(mask a) { return !a; }
+    RK_HD static bool mall(mask a) { return a; }
 
     RK_HD static u32 as_u32(f32 a) {
 #if defined(__CUDA_ARCH__)

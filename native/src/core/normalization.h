@@ -65,16 +65,23 @@ RK_HD void norm_running_update(float momentum, float mean, float sum_dd, int64_t
     running_var = S::ffma(momentum, S::fdiv(sum_dd, norm_count(m - 1)), S::fmul(k, running_var));
 }
 
+// The per-element functions below are templates over a lanes type L (lanes_scalar.h): called with floats they are the
+// scalar functions (L = ScalarLanes, the default), and SIMD backends call them with their lanes, so every backend runs
+// the same operations. Per-group values (mean, invstd, the constants c) enter them splatted.
+
 // d = x − mean (the element of the second sum, d·d, and of the forward).
-RK_HD float norm_centered(float x, float mean) { return ScalarLanes::fsub(x, mean); }
-RK_HD float norm_square(float d) { return ScalarLanes::fmul(d, d); }
+template <class L = ScalarLanes>
+RK_HD typename L::f32 norm_centered(typename L::f32 x, typename L::f32 mean) { return L::fsub(x, mean); }
+template <class L = ScalarLanes>
+RK_HD typename L::f32 norm_square(typename L::f32 d) { return L::fmul(d, d); }
 
 // BatchNorm2d training forward per channel: a = invstd·γ (γ absent: invstd); y = fma(d, a, β) (β absent: +0).
 RK_HD float bn_scale(float invstd, const float* gamma, int64_t g) {
     return gamma ? ScalarLanes::fmul(invstd, gamma[g]) : invstd;
 }
-RK_HD float bn_forward(float x, float mean, float a, float beta) {
-    return ScalarLanes::ffma(norm_centered(x, mean), a, beta);
+template <class L = ScalarLanes>
+RK_HD typename L::f32 bn_forward(typename L::f32 x, typename L::f32 mean, typename L::f32 a, typename L::f32 beta) {
+    return L::ffma(norm_centered<L>(x, mean), a, beta);
 }
 
 // BatchNorm2d evaluation per channel: a = γ·(1 / sqrt(rv + ε)) (γ absent: 1 / sqrt(rv + ε)); y = fma(x − rm, a, β).
@@ -85,28 +92,35 @@ RK_HD float bn_eval_scale(float running_var, float eps, const float* gamma, int6
 }
 
 // x̂ = (x − mean)·invstd.
-RK_HD float norm_xhat(float x, float mean, float invstd) {
-    return ScalarLanes::fmul(norm_centered(x, mean), invstd);
+template <class L = ScalarLanes>
+RK_HD typename L::f32 norm_xhat(typename L::f32 x, typename L::f32 mean, typename L::f32 invstd) {
+    return L::fmul(norm_centered<L>(x, mean), invstd);
 }
 
 // BatchNorm2d training backward per element, from the channel's sums dβ = sum(dy), dγ = sum(dy·x̂):
 // dx = (dy − fma(x̂, dγ / M, dβ / M))·(γ·invstd) (γ absent: invstd). The callers pass dγ/M, dβ/M and γ·invstd.
-RK_HD float bn_backward(float dy, float xhat, float dgamma_m, float dbeta_m, float scale) {
-    using S = ScalarLanes;
-    return S::fmul(S::fsub(dy, S::ffma(xhat, dgamma_m, dbeta_m)), scale);
+template <class L = ScalarLanes>
+RK_HD typename L::f32 bn_backward(typename L::f32 dy, typename L::f32 xhat, typename L::f32 dgamma_m,
+                                  typename L::f32 dbeta_m, typename L::f32 scale) {
+    return L::fmul(L::fsub(dy, L::ffma(xhat, dgamma_m, dbeta_m)), scale);
 }
 
 // LayerNorm forward per element: y = fma(x̂, γ, β) (γ absent: 1; β absent: +0).
-RK_HD float ln_forward(float x, float mean, float invstd, float gamma, float beta) {
-    return ScalarLanes::ffma(norm_xhat(x, mean, invstd), gamma, beta);
+template <class L = ScalarLanes>
+RK_HD typename L::f32 ln_forward(typename L::f32 x, typename L::f32 mean, typename L::f32 invstd, typename L::f32 gamma,
+                                 typename L::f32 beta) {
+    return L::ffma(norm_xhat<L>(x, mean, invstd), gamma, beta);
 }
 
 // LayerNorm backward per element: g = dy·γ (γ absent: dy); with c₁ = sum(g) / D, c₂ = sum(g·x̂) / D of the row,
 // dx = (g − fma(x̂, c₂, c₁))·invstd.
-RK_HD float ln_g(float dy, const float* gamma, int64_t j) { return gamma ? ScalarLanes::fmul(dy, gamma[j]) : dy; }
-RK_HD float ln_backward(float g, float xhat, float c1, float c2, float invstd) {
-    using S = ScalarLanes;
-    return S::fmul(S::fsub(g, S::ffma(xhat, c2, c1)), invstd);
+template <class L = ScalarLanes>
+RK_HD typename L::f32 ln_g_of(typename L::f32 dy, typename L::f32 gamma) { return L::fmul(dy, gamma); }
+RK_HD float ln_g(float dy, const float* gamma, int64_t j) { return gamma ? ln_g_of(dy, gamma[j]) : dy; }
+template <class L = ScalarLanes>
+RK_HD typename L::f32 ln_backward(typename L::f32 g, typename L::f32 xhat, typename L::f32 c1, typename L::f32 c2,
+                                  typename L::f32 invstd) {
+    return L::fmul(L::fsub(g, L::ffma(xhat, c2, c1)), invstd);
 }
 
 // ---- A group's constants for the elementwise pass (the layout the backends' apply steps read) -----------------------
@@ -145,28 +159,59 @@ RK_HD void norm_backward_constants(const NormGeometry& g, int64_t group, float m
     }
 }
 
+// One output (y or dx) from the element's inputs x, dy, its affine values and the group's constants c (splatted), for
+// a fixed pass and kind: LayerNorm's γ and β of the element (gamma = 1, beta = +0 where absent; has_gamma: dx uses
+// g = dy·γ, else g = dy), BatchNorm's β of the group (+0 where absent; its γ is in c).
+template <NormPass P, NormKind K, class L = ScalarLanes>
+RK_HD typename L::f32 norm_output_of(typename L::f32 x, typename L::f32 dy, bool has_gamma, typename L::f32 gamma,
+                                     typename L::f32 beta, const typename L::f32* c) {
+    if constexpr (P == NormPass::kForwardTraining || P == NormPass::kForwardEval) {
+        if constexpr (K == NormKind::kBatchNorm2d)
+            return bn_forward<L>(x, c[0], c[1], beta);
+        else
+            return ln_forward<L>(x, c[0], c[1], gamma, beta);
+    } else if constexpr (P == NormPass::kBackwardTraining) {
+        if constexpr (K == NormKind::kBatchNorm2d)
+            return bn_backward<L>(dy, norm_xhat<L>(x, c[0], c[1]), c[2], c[3], c[4]);
+        else
+            return ln_backward<L>(has_gamma ? ln_g_of<L>(dy, gamma) : dy, norm_xhat<L>(x, c[0], c[1]), c[2], c[3], c[1]);
+    } else {  // kBackwardEval
+        return L::fmul(dy, c[4]);
+    }
+}
+
+template <NormPass P, NormKind K>
+RK_HD float norm_output_fixed(int64_t group, int64_t j, float x, float dy, const float* gamma, const float* beta,
+                              const float* c) {
+    const bool bn = K == NormKind::kBatchNorm2d;
+    const float g = gamma && !bn ? gamma[j] : 1.0f;
+    const float b = beta ? beta[bn ? group : j] : 0.0f;
+    return norm_output_of<P, K>(x, dy, gamma != nullptr, g, b, c);
+}
+
 // One output element (y or dx) of element j of group `group` from the group's constants c: x and dy are the element's
 // input values (whichever the pass reads), gamma and beta the affine arrays (or null).
 RK_HD float norm_output(NormPass pass, NormKind kind, int64_t group, int64_t j, float x, float dy,
-                               const float* gamma, const float* beta, const float* c) {
+                        const float* gamma, const float* beta, const float* c) {
     const bool bn = kind == NormKind::kBatchNorm2d;
     switch (pass) {
         case NormPass::kForwardTraining:
         case NormPass::kForwardEval:
-            return bn ? bn_forward(x, c[0], c[1], beta ? beta[group] : 0.0f)
-                      : ln_forward(x, c[0], c[1], gamma ? gamma[j] : 1.0f, beta ? beta[j] : 0.0f);
+            return bn ? norm_output_fixed<NormPass::kForwardTraining, NormKind::kBatchNorm2d>(group, j, x, dy, gamma, beta, c)
+                      : norm_output_fixed<NormPass::kForwardTraining, NormKind::kLayerNorm>(group, j, x, dy, gamma, beta, c);
         case NormPass::kBackwardTraining:
-            return bn ? bn_backward(dy, norm_xhat(x, c[0], c[1]), c[2], c[3], c[4])
-                      : ln_backward(ln_g(dy, gamma, j), norm_xhat(x, c[0], c[1]), c[2], c[3], c[1]);
+            return bn ? norm_output_fixed<NormPass::kBackwardTraining, NormKind::kBatchNorm2d>(group, j, x, dy, gamma, beta, c)
+                      : norm_output_fixed<NormPass::kBackwardTraining, NormKind::kLayerNorm>(group, j, x, dy, gamma, beta, c);
         default:  // kBackwardEval
-            return ScalarLanes::fmul(dy, c[4]);
+            return norm_output_fixed<NormPass::kBackwardEval, NormKind::kBatchNorm2d>(group, j, x, dy, gamma, beta, c);
     }
 }
 
 // v·x̂ with x̂ = (x − mean)·invstd: the second term of every backward sum (BN dγ = sum(dy·x̂), LN c₂ = sum(g·x̂)/D,
 // LN dγ[i] = sum over rows of dy·x̂).
-RK_HD float times_xhat(float v, float x, float mean, float invstd) {
-    return ScalarLanes::fmul(v, norm_xhat(x, mean, invstd));
+template <class L = ScalarLanes>
+RK_HD typename L::f32 times_xhat(typename L::f32 v, typename L::f32 x, typename L::f32 mean, typename L::f32 invstd) {
+    return L::fmul(v, norm_xhat<L>(x, mean, invstd));
 }
 
 // The two terms element j of group `group` adds to the training backward's group sums: BatchNorm dy and dy·x̂ (dβ,

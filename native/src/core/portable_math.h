@@ -130,6 +130,40 @@ RK_HD typename L::f32 cospi_from(typename L::f32 a, typename L::u32 n, typename 
     return L::fselect(L::flt(a, L::as_f32(L::usplat(kPosInf))), y, L::as_f32(L::usplat(kQuietNaN)));
 }
 
+// rk_expf's reduction and polynomial on its clamped argument xc (below): k = round(xc / ln2), r + rl = xc - k ln2,
+// the bracket `tail` and p = 1 + r + tail rounded once (the normal results' p, whose product with 2^k is e^x).
+template <class L>
+RK_HD void exp_parts(typename L::f32 xc, typename L::u32& k, typename L::f32& r, typename L::f32& tail,
+                     typename L::f32& p) {
+    using F = typename L::f32;
+    // k = round(x / ln2) with the 1.5*2^23 shifter, whose low mantissa bits then hold k.
+    const F shifter = L::fsplat(0x1.8p23f);
+    const F kt = L::ffma(xc, L::fsplat(0x1.715476p+0f), shifter);
+    const F kf = L::fsub(kt, shifter);
+    k = L::usub(L::as_u32(kt), L::as_u32(shifter));
+
+    // r + rl = x - k ln2, ln2 = ln2_hi + ln2_lo: x - k*ln2_hi is exact (a multiple of 2^-25 below
+    // 1/2 in magnitude), rl is the rounding error of r.
+    const F minus_ln2_lo = L::fsplat(0x1.05c610p-29f);
+    const F rh = L::ffma(kf, L::fsplat(-0x1.62e430p-1f), xc);
+    r = L::ffma(kf, minus_ln2_lo, rh);
+    const F rl = L::ffma(kf, minus_ln2_lo, L::fsub(rh, r));
+
+    // e^(r + rl) = 1 + r + [r^2/2 + r^3 Q(r) + rl (1 + r)], |r| <= ln2/2, with r^2 = r2 + r2l
+    // exactly (fma): the bracket's own rounding errors stay below 2^-28 relative.
+    const F r2 = L::fmul(r, r);
+    const F r2l = L::ffma(r, r, L::fneg(r2));
+    const F q = horner<L>(r, 0x1.555554p-3f, 0x1.5554e4p-5f, 0x1.1112dep-7f, 0x1.6d5210p-10f, 0x1.9e7a38p-13f);
+    const F half = L::fsplat(0.5f);
+    tail = L::ffma(half, r2, L::ffma(L::fmul(r2, r), q, L::ffma(half, r2l, L::ffma(rl, r, rl))));
+
+    // Normal results: 1 + r = s + se exactly (Fast2Sum), so only the last addition rounds.
+    const F one = L::fsplat(1.0f);
+    const F s = L::fadd(one, r);
+    const F se = L::fadd(L::fsub(one, s), r);
+    p = L::fadd(s, L::fadd(se, tail));
+}
+
 }  // namespace math_detail
 
 // e^x with gradual underflow: max error 0.559 ulp, 0.646 ulp for subnormal results (docs/math.md).
@@ -140,38 +174,15 @@ RK_HD typename L::f32 rk_expf(typename L::f32 x) {
     using namespace math_detail;
     // Beyond [-105, 90] the result is 0 or +Inf anyway; clamping keeps k small (NaN passes through).
     const F xc = fmin_<L>(fmax_<L>(x, L::fsplat(-105.0f)), L::fsplat(90.0f));
-
-    // k = round(x / ln2) with the 1.5*2^23 shifter, whose low mantissa bits then hold k.
-    const F shifter = L::fsplat(0x1.8p23f);
-    const F kt = L::ffma(xc, L::fsplat(0x1.715476p+0f), shifter);
-    const F kf = L::fsub(kt, shifter);
-    const U k = L::usub(L::as_u32(kt), L::as_u32(shifter));
-
-    // r + rl = x - k ln2, ln2 = ln2_hi + ln2_lo: x - k*ln2_hi is exact (a multiple of 2^-25 below
-    // 1/2 in magnitude), rl is the rounding error of r.
-    const F minus_ln2_lo = L::fsplat(0x1.05c610p-29f);
-    const F rh = L::ffma(kf, L::fsplat(-0x1.62e430p-1f), xc);
-    const F r = L::ffma(kf, minus_ln2_lo, rh);
-    const F rl = L::ffma(kf, minus_ln2_lo, L::fsub(rh, r));
-
-    // e^(r + rl) = 1 + r + [r^2/2 + r^3 Q(r) + rl (1 + r)], |r| <= ln2/2, with r^2 = r2 + r2l
-    // exactly (fma): the bracket's own rounding errors stay below 2^-28 relative.
-    const F r2 = L::fmul(r, r);
-    const F r2l = L::ffma(r, r, L::fneg(r2));
-    const F q = horner<L>(r, 0x1.555554p-3f, 0x1.5554e4p-5f, 0x1.1112dep-7f, 0x1.6d5210p-10f, 0x1.9e7a38p-13f);
-    const F half = L::fsplat(0.5f);
-    const F tail = L::ffma(half, r2, L::ffma(L::fmul(r2, r), q, L::ffma(half, r2l, L::ffma(rl, r, rl))));
-
-    // Normal results: 1 + r = s + se exactly (Fast2Sum), so only the last addition rounds.
-    const F one = L::fsplat(1.0f);
-    const F s = L::fadd(one, r);
-    const F se = L::fadd(L::fsub(one, s), r);
-    F p = L::fadd(s, L::fadd(se, tail));
+    U k;
+    F r, tail, p;
+    exp_parts<L>(xc, k, r, tail, p);
 
     // Subnormal results: round 1 + u straight to the result's grid g = 2^(-149-k) by adding and
     // removing C = 1.5*2^23*g, so that scaling by 2^k below is exact instead of a second rounding.
     // The result's binade is 2^(k-1) for u < 0, 2^k otherwise; kb = k - (u < 0) in [-149, -127]
     // selects this path. (For kb = -150 the result is 0 or 2^-149, which the plain path rounds right.)
+    const F one = L::fsplat(1.0f);
     const F u = L::fadd(r, tail);
     const F grid_c = L::as_f32(L::uor(L::template shl<23>(L::usub(L::usplat(1), k)), L::usplat(0x400000u)));
     const F pg = L::fadd(one, L::fsub(L::fadd(grid_c, u), grid_c));
@@ -184,6 +195,23 @@ RK_HD typename L::f32 rk_expf(typename L::f32 x) {
     const U k1 = L::template sar<1>(k);
     F y = L::fmul(L::fmul(p, pow2i<L>(k1)), pow2i<L>(L::usub(k, k1)));
     return L::fselect(L::fisnan(x), L::as_f32(L::usplat(kQuietNaN)), y);
+}
+
+// rk_expf_normal's domain [kExpNormalMin, kExpNormalMax] (e^-87 = 2^-125.5 and e^88 = 2^126.96: normal results).
+constexpr float kExpNormalMin = -87.0f;
+constexpr float kExpNormalMax = 88.0f;
+
+// rk_expf(x) for x in [kExpNormalMin, kExpNormalMax] only, bit for bit (checked for every float there by the
+// PortableMath.ExpNormalRange test), at about half the cost: every result there is normal, so rk_expf's clamp, its
+// subnormal rounding and its NaN select change nothing, and p * 2^k, exact in rk_expf's two steps, is exact in one
+// (2^k is normal: k in [-126, 127]). Outside the domain the result is unspecified (no trap, no UB): callers whose
+// argument may leave it select or branch to rk_expf.
+template <class L>
+RK_HD typename L::f32 rk_expf_normal(typename L::f32 x) {
+    typename L::u32 k;
+    typename L::f32 r, tail, p;
+    math_detail::exp_parts<L>(x, k, r, tail, p);
+    return L::fmul(p, math_detail::pow2i<L>(k));
 }
 
 // Natural logarithm: max error 0.613 ulp (docs/math.md).
@@ -259,25 +287,41 @@ RK_HD void rk_sincospif(typename L::f32 x, typename L::f32& sin_out, typename L:
     cos_out = math_detail::cospi_from<L>(a, n, s, c);
 }
 
+// erf in two halves, for backends that overlap the second half of one vector with the first half of the next (the
+// two polynomials, then exp and the selections); rk_erff is the one after the other.
+namespace math_detail {
+// |x| < 0.921875: erf(x) = x + x Q(x^2), the leading x added exactly inside the fma (central). Otherwise
+// erf(t) = 1 - exp(P(t - 1)), P ~ log(erfc(t)); t - 1 is exact for t in [0.5, 4]. Beyond 4 (and for Inf) the result
+// rounds to 1, so t is clamped there (pt = P(t - 1)).
+template <class L>
+RK_HD void erf_first(typename L::f32 x, typename L::f32& central, typename L::f32& pt) {
+    using F = typename L::f32;
+    const F a = L::fabs_(x);
+    const F qc = horner<L>(L::fmul(x, x), 0x1.06eba8p-3f, -0x1.812742p-2f, 0x1.ce2e24p-4f, -0x1.b8137cp-6f,
+                           0x1.5501f4p-8f, -0x1.ac6256p-11f, 0x1.63f8a8p-14f);
+    central = L::ffma(qc, x, x);
+    const F t = fmin_<L>(a, L::fsplat(4.0f));
+    pt = horner<L>(L::fsub(t, L::fsplat(1.0f)), -0x1.d97fc0p+0f, -0x1.51c9acp+1f, -0x1.afaa00p-1f, -0x1.55387ep-5f,
+                   0x1.4e71c8p-7f, -0x1.10eba8p-9f, 0x1.0b2facp-12f);
+}
+template <class L>
+RK_HD typename L::f32 erf_second(typename L::f32 x, typename L::f32 central, typename L::f32 pt) {
+    using F = typename L::f32;
+    // pt lies in [-18.2, -1.6] for t in [0.921875, 4] (the lanes that use it), inside rk_expf_normal's domain, where
+    // it is rk_expf bit for bit.
+    F tail = L::fsub(L::fsplat(1.0f), rk_expf_normal<L>(pt));
+    tail = L::as_f32(L::uor(L::as_u32(tail), L::uand(L::as_u32(x), L::usplat(kSignBit))));
+    const F y = L::fselect(L::flt(L::fabs_(x), L::fsplat(0.921875f)), central, tail);
+    return L::fselect(L::fisnan(x), L::as_f32(L::usplat(kQuietNaN)), y);
+}
+}  // namespace math_detail
+
 // erf(x): max error 0.971 ulp (docs/math.md).
 template <class L>
 RK_HD typename L::f32 rk_erff(typename L::f32 x) {
-    using F = typename L::f32;
-    using namespace math_detail;
-    const F a = L::fabs_(x);
-    // |x| < 0.921875: erf(x) = x + x Q(x^2), the leading x added exactly inside the fma.
-    const F qc = horner<L>(L::fmul(x, x), 0x1.06eba8p-3f, -0x1.812742p-2f, 0x1.ce2e24p-4f, -0x1.b8137cp-6f,
-                           0x1.5501f4p-8f, -0x1.ac6256p-11f, 0x1.63f8a8p-14f);
-    const F central = L::ffma(qc, x, x);
-    // Otherwise erf(t) = 1 - exp(P(t - 1)), P ~ log(erfc(t)); t - 1 is exact for t in [0.5, 4].
-    // Beyond 4 (and for Inf) the result rounds to 1, so t is clamped there.
-    const F t = fmin_<L>(a, L::fsplat(4.0f));
-    const F pt = horner<L>(L::fsub(t, L::fsplat(1.0f)), -0x1.d97fc0p+0f, -0x1.51c9acp+1f, -0x1.afaa00p-1f,
-                           -0x1.55387ep-5f, 0x1.4e71c8p-7f, -0x1.10eba8p-9f, 0x1.0b2facp-12f);
-    F tail = L::fsub(L::fsplat(1.0f), rk_expf<L>(pt));
-    tail = L::as_f32(L::uor(L::as_u32(tail), L::uand(L::as_u32(x), L::usplat(kSignBit))));
-    const F y = L::fselect(L::flt(a, L::fsplat(0.921875f)), central, tail);
-    return L::fselect(L::fisnan(x), L::as_f32(L::usplat(kQuietNaN)), y);
+    typename L::f32 central, pt;
+    math_detail::erf_first<L>(x, central, pt);
+    return math_detail::erf_second<L>(x, central, pt);
 }
 
 // erfinv(x) on [-1, 1]: max error 1.981 ulp (docs/math.md); +-Inf at +-1, NaN outside.

@@ -41,6 +41,7 @@ struct Avx2Lanes {
     static mask mand(mask a, mask b) { return _mm256_and_ps(a, b); }
     static mask mor(mask a, mask b) { return _mm256_or_ps(a, b); }
     static mask mnot(mask a) { return _mm256_xor_ps(a, as_f32(usplat(0xFFFFFFFFu))); }
+    static bool mall(mask a) { return _mm256_movemask_ps(a) == 0xFF; }
 
     static u32 as_u32(f32 a) { return _mm256_castps_si256(a); }
     static f32 as_f32(u32 a) { return _mm256_castsi256_ps(a); }

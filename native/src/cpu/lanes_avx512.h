@@ -39,6 +39,7 @@ struct Avx512Lanes {
     static mask mand(mask a, mask b) { return static_cast<mask>(a & b); }
     static mask mor(mask a, mask b) { return static_cast<mask>(a | b); }
     static mask mnot(mask a) { return static_cast<mask>(~a); }
+    static bool mall(mask a) { return a == 0xFFFF; }
 
     static u32 as_u32(f32 a) { return _mm512_castps_si512(a); }
     static f32 as_f32(u32 a) { return _mm512_castsi512_ps(a); }

@@ -40,6 +40,7 @@ struct NeonLanes {
     static mask mand(mask a, mask b) { return vandq_u32(a, b); }
     static mask mor(mask a, mask b) { return vorrq_u32(a, b); }
     static mask mnot(mask a) { return vmvnq_u32(a); }
+    static bool mall(mask a) { return vminvq_u32(a) != 0; }
 
     static u32 as_u32(f32 a) { return vreinterpretq_u32_f32(a); }
     static f32 as_f32(u32 a) { return vreinterpretq_f32_u32(a); }

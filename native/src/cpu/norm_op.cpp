@@ -28,6 +28,13 @@ constexpr uint64_t kMinUnitsPerThread = 8;  // 16 K elements: below this, thread
 // A chunk of kSumChunk elements, for parallel_for's rule on waking threads (thread_pool.h).
 constexpr uint64_t kWorkPerChunk = kWorkPerMemoryElement * static_cast<uint64_t>(core::kSumChunk);
 constexpr int64_t kColumnBlock = 256;        // LayerNorm dγ/dβ: columns per unit
+// Groups of at most this many elements (64 KiB of x), or any size when there are at least kWholeGroupsPerThread
+// groups per thread, are done whole by one unit: its passes (sums, elementwise) follow each other while the group's
+// data is in the core's cache, instead of one pass over all groups per sum; a group larger than the cache is walked
+// backwards on every second pass, so that each pass starts on the chunks the previous one read last. The chunk sums
+// are still added in chunk order, and the operations are the same either way.
+constexpr int64_t kWholeGroupMax = 16384;
+constexpr int64_t kWholeGroupsPerThread = 4;
 
 using backend::NormArgs;
 using backend::NormPass;
@@ -69,7 +76,68 @@ struct Run {
         });
     }
 
+    // Group g's canonical sum(s) of `what` (width 1 or 2) into out, on this thread: the chunk sums computed in chunk
+    // order or (backwards) in reverse, then added in chunk order.
+    void group_sums(NormSum what, int width, int64_t g, float mean, float invstd, bool backwards, float* out) {
+        core::SumTotal t[2];
+        if (!backwards) {
+            for (int64_t c = 0; c < chunks; ++c) {
+                float part[2];
+                b.norm.chunk_sums(a, what, g, c, mean, invstd, part);
+                for (int w = 0; w < width; ++w) t[w].add(part[w]);
+            }
+        } else {
+            std::vector<float> part(static_cast<size_t>(chunks * width));
+            for (int64_t c = chunks - 1; c >= 0; --c) b.norm.chunk_sums(a, what, g, c, mean, invstd, &part[c * width]);
+            for (int64_t c = 0; c < chunks; ++c)
+                for (int w = 0; w < width; ++w) t[w].add(part[c * width + w]);
+        }
+        for (int w = 0; w < width; ++w) out[w] = t[w].total;
+    }
+
+    // The elementwise pass over group g, chunk by chunk, forwards or backwards.
+    void group_apply(int64_t g, const float* c, bool backwards) {
+        const int64_t m = a.g.group_size();
+        for (int64_t i = 0; i < chunks; ++i) {
+            const int64_t j0 = (backwards ? chunks - 1 - i : i) * core::kSumChunk;
+            b.norm.apply(a, g, j0, m - j0 < core::kSumChunk ? m : j0 + core::kSumChunk, c);
+        }
+    }
+
+    bool whole_groups() const {
+        return a.g.group_size() <= kWholeGroupMax || groups >= kWholeGroupsPerThread * b.pool.size();
+    }
+
+    // Units of whole groups: fn(g) for each group, on the pool.
+    template <class Fn>
+    void for_groups(int passes, Fn fn) {
+        const uint64_t work = kWorkPerMemoryElement * static_cast<uint64_t>(a.g.group_size()) * passes;
+        const uint64_t min_groups = core::ceil_div(kMinUnitsPerThread * core::kSumChunk, a.g.group_size());
+        parallel_for(b.pool, groups, min_groups, 1, work, [&](uint64_t g0, uint64_t g1) {
+            for (uint64_t g = g0; g < g1; ++g) fn(static_cast<int64_t>(g));
+        });
+    }
+
+    // One group of the training forward: sum(x), mean, sum(d·d), invstd, the running statistics, the elementwise pass.
+    void forward_training_group(int64_t g) {
+        const int64_t m = a.g.group_size();
+        float sx, sdd;
+        group_sums(NormSum::kX, 1, g, 0.0f, 0.0f, false, &sx);
+        a.mean[g] = core::norm_mean(sx, m);
+        group_sums(NormSum::kCenteredSq, 1, g, a.mean[g], 0.0f, true, &sdd);
+        a.invstd[g] = core::norm_invstd(sdd, m, a.eps);
+        if (a.running_mean)
+            core::norm_running_update(a.momentum, a.mean[g], sdd, m, a.running_mean[g], a.running_var[g]);
+        float c[core::kNormConstants];
+        core::norm_forward_constants(a.g, g, a.mean[g], a.invstd[g], a.gamma, c);
+        group_apply(g, c, false);
+    }
+
     void forward_training() {
+        if (whole_groups()) {
+            for_groups(3, [&](int64_t g) { forward_training_group(g); });
+            return;
+        }
         const int64_t m = a.g.group_size();
         const std::vector<float> sx = sums(NormSum::kX, 1, nullptr, nullptr);
         for (int64_t g = 0; g < groups; ++g) a.mean[g] = core::norm_mean(sx[g], m);
@@ -91,8 +159,25 @@ struct Run {
         apply(c);
     }
 
+    // One group of the training backward: its two sums, constants (BatchNorm: dβ, dγ) and the elementwise pass.
+    void backward_training_group(int64_t g) {
+        float s[2], c[core::kNormConstants];
+        group_sums(NormSum::kBackward, 2, g, a.mean[g], a.invstd[g], false, s);
+        core::norm_backward_constants(a.g, g, a.mean[g], a.invstd[g], s[0], s[1], a.gamma, c);
+        if (a.g.kind == core::NormKind::kBatchNorm2d) {
+            if (a.dbeta) a.dbeta[g] = s[0];
+            if (a.dgamma) a.dgamma[g] = s[1];
+        }
+        group_apply(g, c, false);
+    }
+
     void backward_training() {
         const bool bn = a.g.kind == core::NormKind::kBatchNorm2d;
+        if (whole_groups()) {
+            for_groups(2, [&](int64_t g) { backward_training_group(g); });
+            if (!bn && (a.dgamma || a.dbeta)) ln_affine_gradients();
+            return;
+        }
         const std::vector<float> s = sums(NormSum::kBackward, 2, a.mean, a.invstd);
         std::vector<float> c(static_cast<size_t>(groups * core::kNormConstants));
         for (int64_t g = 0; g < groups; ++g) {
